@@ -1,0 +1,226 @@
+"""Provider organisations: who they accept, how they manage, what they report, how they learn.
+
+A provider's week: ``intake`` (assess and accept or turn away: eligibility,
+and creaming when stakes are high), ``allocate`` (first come, first served
+from the waiting list to workers with room), ``close_cases`` (including
+threshold effects, reclassification and misreporting), ``learn`` (from what
+its information lets it see), then ``pay_wages`` and ``plan_workforce``.
+
+Management ``pressure`` is how hard the provider pushes its staff on the
+indicator: its culture. Under competition, entrants copy the culture and
+knowledge of whoever won, so gaming can spread without anyone intending it
+(Smaldino and McElreath 2016, "The natural selection of bad science";
+Braganza 2022 on proxy-based selection).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from hls_sim import casework, gaming, indicators
+from hls_sim.learning import Knowledge, observed_signal
+from hls_sim.motivation import effort, oversight
+
+if TYPE_CHECKING:
+    from hls_sim.agents.worker import Worker
+
+# Share of income a provider plans to spend on front-line wages (the rest is overhead).
+WAGE_SHARE = 0.9
+
+
+class Provider(mesa.Agent):
+    """One provider organisation."""
+
+    def __init__(self, model: mesa.Model, share: float, pressure: float, mission: float,
+                 knowledge: Knowledge):
+        super().__init__(model)
+        self.mission = mission
+        self.index = len(model.provider_list)
+        model.provider_list.append(self)
+        self.share = share
+        self.pressure = float(np.clip(pressure, 0.0, 1.0))
+        self.knowledge = knowledge
+        self.cash = 4 * self.weekly_core_value()
+        self.received = 0.0
+        self.workers: list[Worker] = []
+        self.waiting: deque[int] = deque()
+        self.log = indicators.ClosureLog()
+        self.vacancies: list[int] = []
+        self.active = True
+        self.expected_results_ratio = 0.8
+        self.contract_reported: list[float] = []
+        self.contract_seen: list[float] = []
+        self.caught = 0
+
+    # --- incentives -------------------------------------------------------------------------
+    def stakes(self) -> float:
+        """How much the indicator matters to this provider's staff this week."""
+        regime = self.model.regime
+        pooled_over = self.model.active_provider_count() if regime.pooled_results else 1
+        return gaming.felt_stakes(regime.pbr_share, self.pressure, pooled_over)
+
+    def staffing_commitment(self) -> float:
+        """Share of planned front-line staffing the provider actually keeps.
+
+        A mission-driven provider staffs fully; one with little mission skims the
+        contract unless money rides on results or the funder is looking: trust
+        can be abused where nobody looks (Le Grand 1997).
+        """
+        seen = oversight(self.model.regime.dialogue_hours)
+        return 0.6 + 0.4 * effort(self.mission, self.stakes(), seen)
+
+    def weekly_core_value(self) -> float:
+        return self.model.params.funding.budget / 52 * self.share
+
+    # --- intake -----------------------------------------------------------------------------
+    def intake(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Assess each contact; accept onto the waiting list or turn away. Returns (accepted, refused)."""
+        model, people = self.model, self.model.people
+        if len(rows) == 0:
+            return rows, rows
+        observed = casework.assess(people, rows, model.rng)
+        self.charge_assessment_hours(len(rows) * model.params.eligibility.assessment_hours)
+        accept = casework.eligible(observed, model.params.eligibility.threshold)
+        chance = gaming.success_chance(observed, people.entrenchment[rows], people.assets[rows],
+                                       model.params.indicator.threshold)
+        creamed = gaming.creams(self.stakes(), self.mission, chance, model.typical_success_chance)
+        accept &= ~creamed
+        model.record_assessments(rows, accept, chance)
+        casework.join_waiting_list(people, rows[accept], self.index, model.week)
+        self.waiting.extend(rows[accept].tolist())
+        casework.turn_away(people, rows[~accept], model.week)
+        return rows[accept], rows[~accept]
+
+    def charge_assessment_hours(self, hours: float) -> None:
+        """Assessments take hours from the provider's workers, accepted or not."""
+        if self.workers:
+            each = hours / len(self.workers)
+            for worker in self.workers:
+                worker.assessment_hours += each
+        self.model.counters["assessment_hours"] += hours
+
+    # --- waiting list -----------------------------------------------------------------------
+    def allocate(self) -> None:
+        """Give free places to people in the order they joined the waiting list."""
+        people = self.model.people
+        taken_rows, taken_slots = [], []
+        for worker in sorted(self.workers, key=lambda w: w.caseload):
+            places = worker.free_places
+            while places > 0 and self.waiting:
+                row = self.waiting.popleft()
+                taken_rows.append(row)
+                taken_slots.append(worker.slot)
+                self.model.workforce.caseload[worker.slot] += 1
+                places -= 1
+        if not taken_rows:
+            return
+        rows = np.array(taken_rows)
+        approaches = self.choose_approaches(len(rows))
+        self.model.record_waits(self.model.week - people.wait_start[rows])
+        casework.start_support(people, rows, np.array(taken_slots), approaches, self.model.week)
+
+    def choose_approaches(self, count: int) -> np.ndarray:
+        """The approach believed best for each domain; a share of cases try something else."""
+        rng = self.model.rng
+        best = np.broadcast_to(self.knowledge.chosen_approaches(), (count, self.model.domains)).copy()
+        explore = rng.random(best.shape) < self.model.params.learning.exploration
+        best[explore] = rng.integers(0, self.model.params.context.approaches, explore.sum())
+        return best
+
+    def drop_from_waiting(self, rows: set[int]) -> None:
+        self.waiting = deque(row for row in self.waiting if row not in rows)
+
+    # --- closure and reporting --------------------------------------------------------------
+    def close_cases(self, rows: np.ndarray, stakes: np.ndarray, motivation: np.ndarray) -> None:
+        """Close the cases that end this week and record them for the indicator."""
+        model, people = self.model, self.model.people
+        scenario = model.params
+        threshold = scenario.indicator.threshold
+        measured = model.measure(rows)
+        closing, resolved = casework.closure_decisions(
+            people, rows, week=model.week, measured=measured, threshold=threshold, stakes=stakes,
+            motivation=motivation, discretion=model.regime.discretion,
+            package_weeks=scenario.support.package_weeks, rng=model.rng)
+        if not closing.any():
+            return
+        rows, stakes, motivation = rows[closing], stakes[closing], motivation[closing]
+        resolved, measured = resolved[closing], measured[closing]
+        if not scenario.indicator.aligned:
+            reclassified = (measured >= threshold) & gaming.reclassifies(stakes, motivation)
+            self.reclassify(rows[reclassified])
+            measured = model.measure(rows)
+        else:
+            reclassified = np.zeros(len(rows), dtype=bool)
+        success = measured < threshold
+        misreported = ~success & gaming.misreports(stakes, motivation, scenario.indicator.audit_rate,
+                                                   scenario.indicator.audit_penalty)
+        true = model.true_indicator(rows) < threshold
+        self.log.add(success | misreported, true, misreported, reclassified & success)
+        model.record_closures(rows, measured, success | misreported, true, resolved)
+        np.subtract.at(model.workforce.caseload, people.worker[rows], 1)
+        casework.end_support(people, rows, resolved, model.week)
+
+    def reclassify(self, rows: np.ndarray) -> None:
+        """Record the case under its second presenting need, which is arguable as the primary one."""
+        people = self.model.people
+        people.recorded_domain[rows] = people.second_domain[rows]
+
+    # --- learning ---------------------------------------------------------------------------
+    def learn(self, practice_hours: np.ndarray) -> None:
+        """Update beliefs from this week's practice, as far as honest feedback lets it see."""
+        if practice_hours.sum() <= 0:
+            return
+        model = self.model
+        signal = observed_signal(model.rng, model.context, practice_hours, model.regime.honest_feedback)
+        self.knowledge.update(practice_hours, signal, model.params.learning.belief_rate)
+
+    # --- money and staff --------------------------------------------------------------------
+    def receive(self, amount: float) -> None:
+        self.cash += amount
+        self.received += amount
+
+    def expected_income(self) -> float:
+        pbr = self.model.regime.pbr_share
+        return self.weekly_core_value() * ((1 - pbr) + pbr * self.expected_results_ratio)
+
+    def pay_wages(self, spend: float) -> None:
+        """Pay staff and discretionary spend; lay staff off rather than spend money it lacks."""
+        wage = self.model.params.workforce.wage
+        limit = -self.model.params.providers.overdraft * wage * max(1, len(self.workers))
+        while self.workers and self.cash - len(self.workers) * wage - spend < limit:
+            self.model.lay_off(self.workers[-1])
+        self.cash -= len(self.workers) * wage + spend
+        self.model.counters["provider_spend"] += len(self.workers) * wage + spend
+
+    def plan_workforce(self) -> None:
+        """Hire toward what expected income pays for, or shed staff beyond it."""
+        model = self.model
+        wage = model.params.workforce.wage
+        budget = WAGE_SHARE * self.staffing_commitment() * self.expected_income()
+        target = int(budget // wage) if self.active else 0
+        arriving = [week for week in self.vacancies if week <= model.week]
+        self.vacancies = [week for week in self.vacancies if week > model.week]
+        for _ in arriving:
+            if len(self.workers) < target and self.cash > wage:
+                model.hire(self)
+        planned = len(self.workers) + len(self.vacancies)
+        if planned < target:
+            self.vacancies.extend([model.week + model.params.workforce.vacancy_weeks] * (target - planned))
+        while len(self.workers) > target:
+            model.lay_off(self.workers[-1])
+
+    def waiting_rows(self) -> list[int]:
+        return list(self.waiting)
+
+
+def knowledge_error(providers: list[Provider], context) -> float:
+    """Share-weighted knowledge error across active providers."""
+    active = [p for p in providers if p.active]
+    weights = np.array([p.share for p in active])
+    errors = np.array([p.knowledge.error(context) for p in active])
+    return float((weights * errors).sum() / max(weights.sum(), 1e-12))
+

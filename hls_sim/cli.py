@@ -1,0 +1,262 @@
+"""The ``hls-sim`` command: run regimes side by side, or validate scenario files.
+
+Every input is checked before any simulation starts, and every problem is one
+line on stderr naming the file, key or value and what is allowed, with exit
+code 2: a commissioner trying a scenario should never see a traceback, and a
+long run should never die at the end because of a typo at the start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hls_sim.api import simulate
+from hls_sim.metrics import SUMMARY_KEYS
+from hls_sim.outputs import (
+    RegimeResult,
+    check_output_dir,
+    format_summary_table,
+    summaries_as_json,
+    write_run_outputs,
+)
+from hls_sim.regimes import PRESETS, REGIME_NAMES, regime_overrides
+from hls_sim.scenario import (
+    MODE_KEYS,
+    Scenario,
+    ScenarioError,
+    apply_overrides,
+    load_scenario,
+    parse_value,
+)
+
+USAGE_ERROR = 2
+REGIME_CHOICES = (*REGIME_NAMES, "all", "scenario")
+
+
+class UsageError(Exception):
+    """A problem with the command line that is not about the scenario itself."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``hls-sim`` console script; returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else USAGE_ERROR
+    try:
+        return args.command(args)
+    except (ScenarioError, UsageError) as error:
+        print(f"hls-sim: error: {error}", file=sys.stderr)
+        return USAGE_ERROR
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser; argparse itself reports malformed options with exit code 2."""
+    parser = argparse.ArgumentParser(
+        prog="hls-sim",
+        description="Simulate support systems under target-based and trust-based funding.",
+    )
+    commands = parser.add_subparsers(dest="name", required=True, metavar="COMMAND")
+    _add_run(commands)
+    _add_validate(commands)
+    return parser
+
+
+def _add_run(commands: Any) -> None:
+    run = commands.add_parser("run", help="run one scenario under one or all regimes")
+    run.add_argument(
+        "scenario",
+        nargs="?",
+        metavar="SCENARIO",
+        help="a TOML file or the name of one in scenarios/ (default: built-in)",
+    )
+    run.add_argument(
+        "--regime",
+        choices=REGIME_CHOICES,
+        default="all",
+        help="regime to run; 'scenario' keeps the scenario's own (default: all)",
+    )
+    run.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        type=_key_value,
+        metavar="KEY=VALUE",
+        help="override a scenario key, e.g. funding.pbr_share=0.3",
+    )
+    run.add_argument(
+        "--seed", type=_whole_number(minimum=0), default=1, help="random seed (default: 1)"
+    )
+    run.add_argument(
+        "--weeks",
+        type=_whole_number(minimum=1),
+        help="weeks to record after burn-in (default: the scenario's)",
+    )
+    run.add_argument(
+        "--json", action="store_true", help="print {regime: summary} as JSON instead of a table"
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="also write weekly tables, summaries and a chart to this new folder",
+    )
+    run.set_defaults(command=run_command)
+
+
+def _add_validate(commands: Any) -> None:
+    validate = commands.add_parser("validate", help="check scenario files without running them")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.set_defaults(command=validate_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Check everything, run every regime, then print and write; nothing is written on error."""
+    scenario = load_scenario(args.scenario)
+    settings = dict(args.settings)
+    scenarios = resolve_regimes(scenario, args.regime, settings, args.weeks)
+    if args.out is not None:
+        _check_out(args.out)
+    _note_replaced(preset_replaced(scenario, args.regime, settings))
+    results = {name: _run_regime(name, chosen, args.seed) for name, chosen in scenarios.items()}
+    if args.json:
+        print(summaries_as_json(results))
+    else:
+        print(_heading(next(iter(scenarios.values())), args.seed))
+        print(format_summary_table(results, SUMMARY_KEYS))
+    return _write(args.out, results, args.seed) if args.out is not None else 0
+
+
+def resolve_regimes(
+    scenario: Scenario, regime: str, settings: dict[str, Any], weeks: int | None
+) -> dict[str, Scenario]:
+    """The validated scenario for each regime to run, keyed by the regime's name.
+
+    The regime's preset comes first and ``--set`` pairs after, so an explicit
+    setting beats the preset. Setting a mode by hand is refused unless the
+    regime is the scenario's own, because the column would be named for a
+    regime that did not run.
+    """
+    names = REGIME_NAMES if regime == "all" else (regime,)
+    if regime != "scenario":
+        clash = sorted(set(settings) & set(MODE_KEYS))
+        if clash:
+            raise UsageError(
+                f"--set {clash[0]}={settings[clash[0]]!r} conflicts with "
+                f"--regime {regime}; use --regime scenario to choose modes by hand"
+            )
+    changes = dict(settings) | ({"weeks": weeks} if weeks is not None else {})
+    resolved = {}
+    for name in names:
+        preset = {} if name == "scenario" else regime_overrides(name)
+        chosen = apply_overrides(scenario, preset | changes, source="command line")
+        resolved[f"{chosen.funding.mode}-{chosen.market.mode}"] = chosen
+    return resolved
+
+
+def preset_replaced(scenario: Scenario, regime: str, settings: dict[str, Any]) -> list[str]:
+    """The scenario's own funding and market values that a named regime's preset will replace.
+
+    A regime name brings its whole preset, so a file tuned away from its own
+    preset (say ``pbr_share = 0.8``) silently loses that tuning in every column;
+    saying so keeps a reader from taking a preset run for the file's.
+    """
+    if regime == "scenario":
+        return []
+    replaced = []
+    for section in ("funding", "market"):
+        part = getattr(scenario, section)
+        for key, preset_value in PRESETS[section][part.mode].items():
+            value = getattr(part, key)
+            if value != preset_value and f"{section}.{key}" not in settings:
+                replaced.append(f"{section}.{key} = {value!r}")
+    return replaced
+
+
+def validate_command(args: argparse.Namespace) -> int:
+    """Report each file as ok or with its problems; exit 2 if any file is bad."""
+    status = 0
+    for file in args.files:
+        try:
+            load_scenario(file)
+        except ScenarioError as error:
+            print(error, file=sys.stderr)
+            status = USAGE_ERROR
+        else:
+            print(f"{file}: ok")
+    return status
+
+
+def _run_regime(name: str, scenario: Scenario, seed: int) -> RegimeResult:
+    if sys.stderr.isatty():
+        print(f"hls-sim: running {name} ({scenario.weeks} weeks)...", file=sys.stderr)
+    model = simulate(scenario, seed=seed)
+    return RegimeResult(scenario=scenario, summary=model.summary(), weekly=model.weekly_table())
+
+
+def _note_replaced(replaced: list[str]) -> None:
+    if replaced:
+        print(
+            f"hls-sim: note: each regime's preset replaces the scenario's own "
+            f"{', '.join(replaced)}; use --regime scenario to run it as written",
+            file=sys.stderr,
+        )
+
+
+def _heading(scenario: Scenario, seed: int) -> str:
+    return (
+        f"scenario: {scenario.name}   seed: {seed}   "
+        f"weeks: {scenario.weeks} (after {scenario.burn_in} weeks of burn-in)\n"
+    )
+
+
+def _check_out(out: Path) -> None:
+    try:
+        check_output_dir(out)
+    except FileExistsError as error:
+        raise UsageError(str(error)) from None
+
+
+def _write(out: Path, results: dict[str, RegimeResult], seed: int) -> int:
+    """Write the outputs; a full disk or a locked folder is not a usage error, so exit 1."""
+    try:
+        folder = write_run_outputs(out, results, seed=seed)
+    except OSError as error:
+        print(f"hls-sim: error: {out}: could not write outputs: {error}", file=sys.stderr)
+        return 1
+    print(f"hls-sim: wrote {folder}", file=sys.stderr)
+    return 0
+
+
+def _key_value(text: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` with the value read as TOML; argparse turns the error into exit code 2."""
+    key, equals, value = text.partition("=")
+    if not equals or not key.strip():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not KEY=VALUE (for example funding.pbr_share=0.3)"
+        )
+    return key.strip(), parse_value(value.strip())
+
+
+def _whole_number(minimum: int) -> Any:
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"{text} is below the smallest allowed, {minimum}")
+        return number
+
+    parse.__name__ = f"whole number >= {minimum}"
+    return parse
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

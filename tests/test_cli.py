@@ -1,0 +1,238 @@
+"""The ``hls-sim`` command: what a user sees, what it writes, and how it refuses bad input.
+
+Runs are kept tiny (20 weeks, 300 people) because these tests check the
+plumbing, not the model's behaviour.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from hls_sim.cli import main, resolve_regimes
+from hls_sim.metrics import SUMMARY_KEYS
+from hls_sim.regimes import REGIME_NAMES
+from hls_sim.scenario import SCENARIO_DIR, Scenario, load_scenario
+
+FAST = [
+    "--weeks",
+    "20",
+    "--set",
+    "population.size=300",
+    "--set",
+    "workforce.workers=12",
+    "--set",
+    "providers.count=3",
+]
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def table_header(out: str) -> list[str]:
+    """The column names of the printed table (the line that starts with 'metric')."""
+    line = next(line for line in out.splitlines() if line.startswith("metric"))
+    return line.split()[1:]
+
+
+def test_default_run_prints_every_metric_for_all_four_regimes(capsys):
+    code, out, err = run_cli(capsys, "run", *FAST)
+    assert code == 0, err
+    assert table_header(out) == list(REGIME_NAMES)
+    rows = {line.split()[0] for line in out.splitlines() if line.strip()}
+    assert set(SUMMARY_KEYS) <= rows
+    assert "scenario: " in out and "seed: 1" in out and "weeks: 20" in out
+
+
+def test_json_is_only_json_keyed_by_regime(capsys):
+    code, out, err = run_cli(capsys, "run", *FAST, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert list(data) == list(REGIME_NAMES)
+    for summary in data.values():
+        assert list(summary) == list(SUMMARY_KEYS)
+        assert all(value is None or isinstance(value, int | float) for value in summary.values())
+
+
+def test_one_regime_gives_one_column(capsys):
+    code, out, err = run_cli(capsys, "run", "--regime", "trust-alliance", *FAST)
+    assert code == 0, err
+    assert table_header(out) == ["trust-alliance"]
+
+
+def test_set_beats_the_regime_preset(capsys):
+    resolved = resolve_regimes(Scenario(), "trust-alliance", {"funding.pbr_share": 0.9}, None)
+    assert resolved["trust-alliance"].funding.pbr_share == 0.9
+    assert resolved["trust-alliance"].funding.discretion == 0.8  # rest of the preset stays
+
+    base = ["run", "--regime", "trust-alliance", *FAST, "--json"]
+    _, preset_out, _ = run_cli(capsys, *base)
+    code, changed_out, err = run_cli(capsys, *base, "--set", "funding.pbr_share=0.9")
+    assert code == 0, err
+    assert json.loads(preset_out) != json.loads(changed_out)
+
+
+def test_regime_scenario_keeps_the_files_own_regime(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text('[funding]\nmode = "trust"\npbr_share = 0.25\n', encoding="utf-8")
+    resolved = resolve_regimes(load_scenario(path), "scenario", {}, None)
+    assert list(resolved) == ["trust-competition"]
+    assert resolved["trust-competition"].funding.pbr_share == 0.25
+
+
+def test_out_writes_tables_summaries_and_chart(capsys, tmp_path):
+    out_dir = tmp_path / "results"
+    code, out, err = run_cli(capsys, "run", *FAST, "--json", "--out", str(out_dir))
+    assert code == 0, err
+    printed = json.loads(out)
+    for regime in REGIME_NAMES:
+        weekly = pd.read_parquet(out_dir / regime / "weekly.parquet")
+        assert len(weekly) > 0 and "week" in weekly.columns and "wellbeing_mean" in weekly
+        summary = json.loads((out_dir / regime / "summary.json").read_text(encoding="utf-8"))
+        assert summary == printed[regime]
+    assert (out_dir / "main-series.png").read_bytes().startswith(b"\x89PNG")
+    assert [p.name for p in tmp_path.iterdir()] == ["results"]  # no staging folder left
+
+
+def test_out_refuses_a_folder_that_holds_files(capsys, tmp_path):
+    out_dir = tmp_path / "results"
+    out_dir.mkdir()
+    (out_dir / "keep.txt").write_text("earlier run", encoding="utf-8")
+    code, out, err = run_cli(capsys, "run", *FAST, "--out", str(out_dir))
+    assert code == 2 and "already exists" in err and out == ""
+    assert [p.name for p in out_dir.iterdir()] == ["keep.txt"]
+
+
+def test_nan_in_a_summary_becomes_null():
+    from hls_sim.outputs import RegimeResult, summaries_as_json
+
+    result = RegimeResult(Scenario(), {"a": math.nan, "b": math.inf, "c": 1.5}, pd.DataFrame())
+    assert json.loads(summaries_as_json({"x": result})) == {"x": {"a": None, "b": None, "c": 1.5}}
+
+
+BROKEN_FILES = {
+    "malformed.toml": "[population\nsize = 300\n",
+    "unknown-key.toml": "[population]\nsise = 300\n",
+    "unknown-section.toml": "[populaton]\nsize = 300\n",
+    "wrong-type.toml": '[population]\nsize = "lots"\n',
+    "out-of-range.toml": "[funding]\npbr_share = 1.5\n",
+    "bad-mode.toml": '[funding]\nmode = "vibes"\n',
+}
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    for name, text in BROKEN_FILES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+BAD_ARGUMENTS = [
+    (["--set", "populaton.size=300"], "populaton.size"),
+    (["--set", "nothing=1"], "nothing"),
+    (["--set", "population.size"], "population.size"),
+    (["--set", "=300"], "=300"),
+    (["--set", "population.size=many"], "many"),
+    (["--set", "population.size=2.5"], "2.5"),
+    (["--set", "funding.pbr_share=1.5"], "1.5"),
+    (["--set", "providers.entry=maybe"], "maybe"),
+    (["--regime", "trust-everything"], "trust-everything"),
+    (["--regime", "trust-alliance", "--set", "funding.mode=target"], "funding.mode"),
+    (["--weeks", "0"], "0"),
+    (["--weeks", "many"], "many"),
+    (["--weeks", "99999"], "99999"),
+    (["--seed=-1"], "-1"),
+    (["--seed", "x"], "'x'"),
+]
+
+
+@pytest.mark.parametrize(("extra", "named"), BAD_ARGUMENTS)
+def test_bad_arguments_exit_2_with_one_clear_message(capsys, tmp_path, extra, named):
+    out_dir = tmp_path / "results"
+    code, out, err = run_cli(capsys, "run", *FAST, *extra, "--out", str(out_dir))
+    assert_refused(code, out, err, named, out_dir)
+
+
+@pytest.mark.parametrize("name", [*BROKEN_FILES, "missing.toml"])
+def test_bad_scenario_files_exit_2_naming_the_file(capsys, tmp_path, broken, name):
+    out_dir = tmp_path / "results"
+    code, out, err = run_cli(capsys, "run", str(broken / name), *FAST, "--out", str(out_dir))
+    assert_refused(code, out, err, name, out_dir)
+
+
+def test_no_command_is_a_usage_error(capsys):
+    code, out, err = run_cli(capsys)
+    assert code == 2 and "COMMAND" in err and "Traceback" not in err
+
+
+def assert_refused(code: int, out: str, err: str, named: str, out_dir: Path) -> None:
+    assert code == 2
+    assert named in err
+    assert "error" in err and "Traceback" not in err
+    assert out == ""
+    assert not out_dir.exists()
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIO_DIR.glob("*.toml")), ids=lambda path: path.name)
+def test_validate_accepts_every_shipped_scenario(capsys, path):
+    code, out, err = run_cli(capsys, "validate", str(path))
+    assert code == 0, err
+    assert out == f"{path}: ok\n"
+
+
+def test_validate_reports_each_broken_file(capsys, broken):
+    good = broken.parent / "good.toml"
+    good.write_text('name = "fine"\n', encoding="utf-8")
+    files = [str(good), *(str(broken / name) for name in BROKEN_FILES), "missing.toml"]
+    code, out, err = run_cli(capsys, "validate", *files)
+    assert code == 2
+    assert out == f"{good}: ok\n"
+    for name in [*BROKEN_FILES, "missing.toml"]:
+        assert name in err
+    assert "Traceback" not in err
+
+
+def test_console_script_runs_as_a_real_process(tmp_path):
+    command = [
+        sys.executable,
+        "-m",
+        "hls_sim.cli",
+        "run",
+        "--regime",
+        "trust-alliance",
+        *FAST,
+        "--json",
+    ]
+    finished = subprocess.run(
+        command, capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert list(json.loads(finished.stdout)) == ["trust-alliance"]
+
+
+def test_a_named_regime_says_which_of_the_files_values_its_preset_replaces(tmp_path):
+    from hls_sim.cli import preset_replaced
+
+    path = tmp_path / "tuned.toml"
+    path.write_text("[funding]\npbr_share = 0.8\ndiscretion = 0.1\n", encoding="utf-8")
+    scenario = load_scenario(path)
+    assert preset_replaced(scenario, "all", {}) == [
+        "funding.pbr_share = 0.8",
+        "funding.discretion = 0.1",
+    ]
+    assert preset_replaced(scenario, "all", {"funding.pbr_share": 0.8}) == [
+        "funding.discretion = 0.1"
+    ]
+    assert preset_replaced(scenario, "scenario", {}) == []
+    assert preset_replaced(Scenario(), "all", {}) == []
