@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from hls_sim.api import simulate
 from hls_sim.metrics import SUMMARY_KEYS
@@ -41,6 +41,13 @@ class UsageError(Exception):
     """A problem with the command line that is not about the scenario itself."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """Reports a malformed option in one line, like every other error of the command."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE_ERROR, f"hls-sim: error: {message} (see '{self.prog} --help')\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hls-sim`` console script; returns the exit code."""
     parser = build_parser()
@@ -57,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; argparse itself reports malformed options with exit code 2."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="hls-sim",
         description="Simulate support systems under target-based and trust-based funding.",
     )
@@ -79,7 +86,9 @@ def _add_run(commands: Any) -> None:
         "--regime",
         choices=REGIME_CHOICES,
         default="all",
-        help="regime to run; 'scenario' keeps the scenario's own (default: all)",
+        metavar="REGIME",
+        help=f"one of {', '.join(REGIME_CHOICES)}; 'scenario' keeps the scenario's own "
+        "(default: all)",
     )
     run.add_argument(
         "--set",

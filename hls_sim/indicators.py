@@ -25,15 +25,18 @@ RECLASSIFICATION_DETECTION = 0.5
 
 
 def measured_value(needs: np.ndarray, recorded_domain: np.ndarray, bias: np.ndarray,
-                   wellbeing: np.ndarray, aligned: bool) -> np.ndarray:
-    """The indicator's reading for each case, as the provider's records show it."""
+                   wellbeing: np.ndarray | None, aligned: bool) -> np.ndarray:
+    """The indicator's reading for each case, as the provider's records show it.
+
+    ``wellbeing`` is needed only for an aligned indicator.
+    """
     if aligned:
         return 1.0 - wellbeing
     rows = np.arange(len(recorded_domain))
     return np.clip(needs[rows, recorded_domain] - bias, 0.0, 1.0)
 
 
-def true_value(needs: np.ndarray, assessed_domain: np.ndarray, wellbeing: np.ndarray,
+def true_value(needs: np.ndarray, assessed_domain: np.ndarray, wellbeing: np.ndarray | None,
                aligned: bool) -> np.ndarray:
     """The same indicator measured on true state: the domain assessed at intake, no bias."""
     if aligned:

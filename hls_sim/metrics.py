@@ -72,8 +72,8 @@ BUNCHING_BAND = 0.05
 class RunRecords:
     """Raw observations gathered during the recorded weeks."""
 
-    assessed_difficulty: list[float] = field(default_factory=list)
-    assessed_accepted: list[bool] = field(default_factory=list)
+    eligible_difficulty: list[float] = field(default_factory=list)
+    eligible_accepted: list[bool] = field(default_factory=list)
     closure_measured: list[float] = field(default_factory=list)
     closure_reported: list[bool] = field(default_factory=list)
     closure_true: list[bool] = field(default_factory=list)
@@ -96,8 +96,8 @@ class RunRecords:
     def note_assessments(self, model: SupportSystemModel, rows: np.ndarray, accepted: np.ndarray) -> None:
         if model.week < 0:
             return
-        self.assessed_difficulty.extend(model.people.difficulty(rows).tolist())
-        self.assessed_accepted.extend(accepted.tolist())
+        self.eligible_difficulty.extend(model.people.difficulty(rows).tolist())
+        self.eligible_accepted.extend(accepted.tolist())
 
     def note_support(self, model: SupportSystemModel, rows: np.ndarray, hours: np.ndarray,
                      gain: np.ndarray) -> None:
@@ -221,7 +221,11 @@ def weekly_table(model: SupportSystemModel) -> pd.DataFrame:
 
 
 def creaming_index(difficulty: np.ndarray, accepted: np.ndarray) -> float:
-    """Acceptance rate of the rest minus that of the hardest fifth of those assessed."""
+    """Acceptance rate of the rest minus that of the hardest fifth, among eligible people assessed.
+
+    Restricting to people who met the eligibility rule isolates the provider's
+    choice from who happens to come forward; positive means the hardest are creamed off.
+    """
     if len(difficulty) < 10:
         return float("nan")
     hard = difficulty >= np.quantile(difficulty, 0.8)
@@ -296,8 +300,8 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
         "indicator_reported": indicator_reported,
         "gaming_gap": indicator_reported - indicator_true,
         "gaming_hours_share": counters.get("hours_gaming", 0.0) / paid if paid else 0.0,
-        "creaming_index": creaming_index(np.asarray(records.assessed_difficulty),
-                                         np.asarray(records.assessed_accepted, dtype=bool)),
+        "creaming_index": creaming_index(np.asarray(records.eligible_difficulty),
+                                         np.asarray(records.eligible_accepted, dtype=bool)),
         "parking_index": 1.0 - hard_rate / other_rate if other_rate > 0 else float("nan"),
         "turnaway_count": counters.get("turnaways", 0.0),
         "assessment_hours": counters.get("assessment_hours", 0.0),

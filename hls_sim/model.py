@@ -410,19 +410,21 @@ class SupportSystemModel(mesa.Model):
         return 0.0 if self.params.indicator.aligned else self.params.indicator.gaming_leverage
 
     def measure(self, rows: np.ndarray) -> np.ndarray:
-        people = self.people
+        people, aligned = self.people, self.params.indicator.aligned
+        wellbeing = people.wellbeing(rows) if aligned else None
         return measured_value(people.needs[rows], people.recorded_domain[rows], people.recording_bias[rows],
-                              people.wellbeing(rows), self.params.indicator.aligned)
+                              wellbeing, aligned)
 
     def true_indicator(self, rows: np.ndarray) -> np.ndarray:
-        people = self.people
-        return true_value(people.needs[rows], people.assessed_domain[rows], people.wellbeing(rows),
-                          self.params.indicator.aligned)
+        people, aligned = self.people, self.params.indicator.aligned
+        wellbeing = people.wellbeing(rows) if aligned else None
+        return true_value(people.needs[rows], people.assessed_domain[rows], wellbeing, aligned)
 
     # --- records for metrics (observe only) -------------------------------------------------------
-    def record_assessments(self, rows: np.ndarray, accepted: np.ndarray, chance: np.ndarray) -> None:
+    def record_assessments(self, rows: np.ndarray, eligible: np.ndarray, accepted: np.ndarray,
+                           chance: np.ndarray) -> None:
         self.typical_success_chance = 0.9 * self.typical_success_chance + 0.1 * float(chance.mean())
-        self.records.note_assessments(self, rows, accepted)
+        self.records.note_assessments(self, rows[eligible], accepted[eligible])
         self.counters["queue_entries"] += int(accepted.sum())
 
     def record_waits(self, waits: np.ndarray) -> None:

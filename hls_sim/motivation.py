@@ -44,8 +44,8 @@ def effort(motivation: float, stakes: float, seen: float) -> float:
 def crowd_motivation(motivation: float, baseline: float, control: float, autonomy: float,
                      rate: float) -> float:
     """Crowding: control pushes motivation down, autonomy lets it return toward baseline and above."""
-    target = np.clip(baseline * (1.0 - 0.8 * control) + 0.15 * autonomy * baseline, 0.0, 1.0)
-    return float(motivation + rate * (target - motivation))
+    target = _unit(baseline * (1.0 - 0.8 * control) + 0.15 * autonomy * baseline)
+    return motivation + rate * (target - motivation)
 
 
 def morale_target(autonomy: float, admin_share: float, stakes: float, success_seen: float,
@@ -53,7 +53,12 @@ def morale_target(autonomy: float, admin_share: float, stakes: float, success_se
     """The morale a worker drifts toward given how their work feels this week."""
     value = (0.55 + 0.3 * autonomy - 0.6 * admin_share - 0.8 * stakes
              + 0.3 * (success_seen - 0.5) - 0.3 * overload)
-    return float(np.clip(value, 0.0, 1.0))
+    return _unit(value)
+
+
+def _unit(value: float) -> float:
+    """Clamp to [0, 1] (plain floats: this runs for every worker every week)."""
+    return min(1.0, max(0.0, float(value)))
 
 
 def leaving_chance(morale: float, base_turnover: float, morale_turnover: float) -> float:

@@ -77,23 +77,24 @@ def summaries_as_json(results: Mapping[str, RegimeResult]) -> str:
     return json.dumps(data, indent=2, allow_nan=False)
 
 
-def format_number(value: float) -> str:
-    """Three decimals for shares and rates, thousands separators for counts and pounds."""
-    if value is None or (isinstance(value, Real) and not math.isfinite(value)):
-        return "n/a"
-    if isinstance(value, Integral) or abs(value) >= 1000:
-        return f"{value:,.0f}"
-    if value == 0 or abs(value) >= 0.001:
-        return f"{value:.3f}"
-    return f"{value:.2e}"
+def format_row(values: Sequence[float]) -> list[str]:
+    """One metric across regimes, in one style so the column reads at a glance.
+
+    Counts and pounds (whole numbers, or anything in the thousands) get
+    thousands separators and no decimals; shares and rates get three decimals.
+    """
+    finite = [float(v) for v in values if v is not None and math.isfinite(v)]
+    whole = bool(finite) and (
+        all(v.is_integer() for v in finite) or any(abs(v) >= 1000 for v in finite)
+    )
+    return [_format_number(value, whole) for value in values]
 
 
 def format_summary_table(results: Mapping[str, RegimeResult], keys: Sequence[str]) -> str:
     """A plain-text table: one row per metric in ``keys`` order, one column per regime."""
     header = ["metric", *results]
     rows = [
-        [key, *(format_number(r.summary.get(key, math.nan)) for r in results.values())]
-        for key in keys
+        [key, *format_row([r.summary.get(key, math.nan) for r in results.values()])] for key in keys
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     lines = [_table_line(header, widths), _table_line(["-" * w for w in widths], widths)]
@@ -183,6 +184,14 @@ def _write_json(path: Path, data: Any) -> None:
 
 def _jsonable(summary: Mapping[str, Any]) -> dict[str, Any]:
     return {key: json_number(value) for key, value in summary.items()}
+
+
+def _format_number(value: float | None, whole: bool) -> str:
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    if whole:
+        return f"{value:,.0f}"
+    return f"{value:.3f}" if value == 0 or abs(value) >= 0.001 else f"{value:.2e}"
 
 
 def _table_line(cells: Sequence[str], widths: Sequence[int]) -> str:

@@ -179,7 +179,8 @@ def test_no_command_is_a_usage_error(capsys):
 def assert_refused(code: int, out: str, err: str, named: str, out_dir: Path) -> None:
     assert code == 2
     assert named in err
-    assert "error" in err and "Traceback" not in err
+    assert err.startswith("hls-sim: error: ") and len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
     assert out == ""
     assert not out_dir.exists()
 
@@ -236,3 +237,11 @@ def test_a_named_regime_says_which_of_the_files_values_its_preset_replaces(tmp_p
     ]
     assert preset_replaced(scenario, "scenario", {}) == []
     assert preset_replaced(Scenario(), "all", {}) == []
+
+
+def test_each_metric_row_is_formatted_in_one_style():
+    from hls_sim.outputs import format_row
+
+    assert format_row([2558.0, 258.0, 9.0]) == ["2,558", "258", "9"]
+    assert format_row([87976.2, 950.1]) == ["87,976", "950"]
+    assert format_row([0.5, 0.0, math.nan]) == ["0.500", "0.000", "n/a"]

@@ -84,12 +84,12 @@ class Provider(mesa.Agent):
             return rows, rows
         observed = casework.assess(people, rows, model.rng)
         self.charge_assessment_hours(len(rows) * model.params.eligibility.assessment_hours)
-        accept = casework.eligible(observed, model.params.eligibility.threshold)
+        eligible = casework.eligible(observed, model.params.eligibility.threshold)
         chance = gaming.success_chance(observed, people.entrenchment[rows], people.assets[rows],
                                        model.params.indicator.threshold)
         creamed = gaming.creams(self.stakes(), self.mission, chance, model.typical_success_chance)
-        accept &= ~creamed
-        model.record_assessments(rows, accept, chance)
+        accept = eligible & ~creamed
+        model.record_assessments(rows, eligible, accept, chance)
         casework.join_waiting_list(people, rows[accept], self.index, model.week)
         self.waiting.extend(rows[accept].tolist())
         casework.turn_away(people, rows[~accept], model.week)

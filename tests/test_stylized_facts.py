@@ -1,0 +1,81 @@
+"""Stylized facts on small runs over several seeds, each beside the setting where it must fail.
+
+These check direction and rough size on a small place (600 people, 3 providers,
+two years), paired by seed (common random numbers). The experiment runner does
+the full-size, many-seed versions with confidence intervals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import hls_sim
+
+SEEDS = (1, 2, 3)
+SMALL_PLACE = {
+    "population.size": 600,
+    "workforce.workers": 18,
+    "providers.count": 3,
+    "funding.budget": 675_000.0,
+    "weeks": 104,
+    "burn_in": 13,
+}
+PERFECT_INDICATOR = {"indicator.aligned": True, "indicator.audit_rate": 1.0}
+
+
+def metric(name: str, **overrides: object) -> np.ndarray:
+    """The metric over the seeds, for the small place with these dotted overrides."""
+    changes = {**SMALL_PLACE, **overrides}
+    return np.array([hls_sim.run(seed=seed, overrides=changes)[name] for seed in SEEDS])
+
+
+def dotted(**pairs: object) -> dict[str, object]:
+    """Keyword form ``funding__pbr_share`` to dotted keys, for readable test bodies."""
+    return {key.replace("__", "."): value for key, value in pairs.items()}
+
+
+class TestCampbellsLaw:
+    """Raising the money on an imperfect indicator opens a gap between it and the truth."""
+
+    def test_gaming_gap_rises_with_pbr_share(self):
+        low = metric("gaming_gap", **dotted(funding__pbr_share=0.0))
+        high = metric("gaming_gap", **dotted(funding__pbr_share=0.8))
+        assert (high > low).all(), (low, high)
+        assert (high - low).mean() > 0.2
+
+    def test_reported_indicator_rises_while_wellbeing_does_not(self):
+        low = dotted(funding__pbr_share=0.0)
+        high = dotted(funding__pbr_share=0.8)
+        assert metric("indicator_reported", **high).mean() > metric("indicator_reported", **low).mean()
+        assert metric("wellbeing_mean", **high).mean() <= metric("wellbeing_mean", **low).mean() + 0.01
+
+    def test_no_gap_with_a_perfect_indicator_and_full_audit(self):
+        low = metric("gaming_gap", **dotted(funding__pbr_share=0.0), **PERFECT_INDICATOR)
+        high = metric("gaming_gap", **dotted(funding__pbr_share=0.8), **PERFECT_INDICATOR)
+        assert np.abs(high - low).max() < 0.02, (low, high)
+        assert np.abs(high).max() < 0.02
+
+
+class TestCreaming:
+    """Payment on a threshold indicator makes providers turn the hardest-to-help away."""
+
+    def test_hardest_accepted_less_under_high_pbr_than_under_trust(self):
+        target = metric("creaming_index", **dotted(funding__mode="target", funding__pbr_share=0.8))
+        trust = metric("creaming_index", **dotted(funding__mode="trust"))
+        assert (target > trust + 0.05).all(), (target, trust)
+
+    def test_no_creaming_when_nothing_rides_on_the_indicator(self):
+        no_stakes = metric("creaming_index", **dotted(funding__mode="target", funding__pbr_share=0.0,
+                                                      market__mode="alliance"))
+        trust = metric("creaming_index", **dotted(funding__mode="trust", market__mode="alliance"))
+        assert no_stakes.mean() <= trust.mean() + 0.02, (no_stakes, trust)
+
+
+@pytest.mark.parametrize("regime", hls_sim.REGIME_NAMES)
+def test_every_regime_runs_and_reports_the_contract(regime):
+    funding, market = regime.split("-")
+    summary = hls_sim.run(seed=1, overrides={**SMALL_PLACE, "weeks": 26, "funding.mode": funding,
+                                             "market.mode": market})
+    assert set(hls_sim.metrics.CONTRACT_KEYS) <= set(summary)
+    assert 0.0 <= summary["wellbeing_mean"] <= 1.0
