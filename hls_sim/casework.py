@@ -40,8 +40,9 @@ def is_failure_demand(people: People, rows: np.ndarray, week: int) -> np.ndarray
 
 def assess(people: People, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """An assessment: the assessor's noisy view of each need. Sets the assessed (primary) domain."""
-    observed = np.clip(people.needs[rows] + rng.normal(0.0, ASSESSMENT_NOISE, people.needs[rows].shape),
-                       0.0, 1.0)
+    observed = np.clip(
+        people.needs[rows] + rng.normal(0.0, ASSESSMENT_NOISE, people.needs[rows].shape), 0.0, 1.0
+    )
     ranked = np.argsort(-observed, axis=1)
     people.assessed_domain[rows] = ranked[:, 0]
     people.second_domain[rows] = ranked[:, 1]
@@ -69,8 +70,9 @@ def join_waiting_list(people: People, rows: np.ndarray, provider: int, week: int
     people.wait_start[rows] = week
 
 
-def start_support(people: People, rows: np.ndarray, slots: np.ndarray, approaches: np.ndarray,
-                  week: int) -> None:
+def start_support(
+    people: People, rows: np.ndarray, slots: np.ndarray, approaches: np.ndarray, week: int
+) -> None:
     """A worker takes the person on: a new relationship, and the provider's chosen approaches."""
     people.status[rows] = SUPPORTED
     people.worker[rows] = slots
@@ -99,10 +101,19 @@ def remaining_need(people: People, rows: np.ndarray) -> np.ndarray:
     return unmet_goals + np.maximum(0.0, needs.max(axis=1) - HIGH_NEED)
 
 
-def closure_decisions(people: People, rows: np.ndarray, *, week: int, measured: np.ndarray,
-                      threshold: float, stakes: np.ndarray, motivation: np.ndarray,
-                      discretion: float, package_weeks: int,
-                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def closure_decisions(
+    people: People,
+    rows: np.ndarray,
+    *,
+    week: int,
+    measured: np.ndarray,
+    threshold: float,
+    stakes: np.ndarray,
+    motivation: np.ndarray,
+    discretion: float,
+    package_weeks: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
     """Which supported cases close this week, and which of those close resolved.
 
     A case closes when the person is doing well (resolved), when the worker

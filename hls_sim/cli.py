@@ -1,7 +1,7 @@
 """The ``hls-sim`` command: run regimes side by side, or validate scenario files.
 
-Every input is checked before any simulation starts, and every problem is one
-line on stderr naming the file, key or value and what is allowed, with exit
+Every input is checked before any simulation starts, and every problem is a
+message on stderr naming the file, key or value and what is allowed, with exit
 code 2: a commissioner trying a scenario should never see a traceback, and a
 long run should never die at the end because of a typo at the start.
 """
@@ -87,8 +87,7 @@ def _add_run(commands: Any) -> None:
         choices=REGIME_CHOICES,
         default="all",
         metavar="REGIME",
-        help=f"one of {', '.join(REGIME_CHOICES)}; 'scenario' keeps the scenario's own "
-        "(default: all)",
+        help=f"one of {', '.join(REGIME_CHOICES)}; 'scenario' keeps the scenario's own (default: all)",
     )
     run.add_argument(
         "--set",
@@ -99,17 +98,13 @@ def _add_run(commands: Any) -> None:
         metavar="KEY=VALUE",
         help="override a scenario key, e.g. funding.pbr_share=0.3",
     )
-    run.add_argument(
-        "--seed", type=_whole_number(minimum=0), default=1, help="random seed (default: 1)"
-    )
+    run.add_argument("--seed", type=_whole_number(minimum=0), default=1, help="random seed (default: 1)")
     run.add_argument(
         "--weeks",
         type=_whole_number(minimum=1),
         help="weeks to record after burn-in (default: the scenario's)",
     )
-    run.add_argument(
-        "--json", action="store_true", help="print {regime: summary} as JSON instead of a table"
-    )
+    run.add_argument("--json", action="store_true", help="print {regime: summary} as JSON instead of a table")
     run.add_argument(
         "--out",
         type=Path,
@@ -247,9 +242,7 @@ def _key_value(text: str) -> tuple[str, Any]:
     """``KEY=VALUE`` with the value read as TOML; argparse turns the error into exit code 2."""
     key, equals, value = text.partition("=")
     if not equals or not key.strip():
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not KEY=VALUE (for example funding.pbr_share=0.3)"
-        )
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE (for example funding.pbr_share=0.3)")
     return key.strip(), parse_value(value.strip())
 
 

@@ -39,8 +39,9 @@ def felt_stakes(pbr_share: float, pressure: float, pooled_over: int) -> float:
     return pbr_share * pressure / max(1, pooled_over)
 
 
-def success_chance(observed_needs: np.ndarray, entrenchment: np.ndarray, assets: np.ndarray,
-                   threshold: float) -> np.ndarray:
+def success_chance(
+    observed_needs: np.ndarray, entrenchment: np.ndarray, assets: np.ndarray, threshold: float
+) -> np.ndarray:
     """A provider's rough prediction of whether a case will hit the indicator.
 
     Hard cases (a severe primary need, several other high needs, entrenched,
@@ -92,8 +93,7 @@ def gaming_share(stakes: float, motivation: float, leverage: float) -> float:
     return gaming / total if total > 0 else 0.0
 
 
-def stops_at_threshold(stakes: np.ndarray, motivation: np.ndarray,
-                       remaining_need: np.ndarray) -> np.ndarray:
+def stops_at_threshold(stakes: np.ndarray, motivation: np.ndarray, remaining_need: np.ndarray) -> np.ndarray:
     """Threshold effect: close the case once the indicator is met, though needs remain.
 
     Stops when a free place for a new scoring case is worth more than the work
@@ -107,8 +107,7 @@ def reclassifies(stakes: np.ndarray, motivation: np.ndarray) -> np.ndarray:
     return stakes > motivation * RECLASSIFICATION_COST
 
 
-def misreports(stakes: np.ndarray, motivation: np.ndarray, audit_rate: float,
-               penalty: float) -> np.ndarray:
+def misreports(stakes: np.ndarray, motivation: np.ndarray, audit_rate: float, penalty: float) -> np.ndarray:
     """Misreporting: report a success that was not, if the expected gain beats the risk.
 
     Expected gain is the stakes when not audited; expected loss is the penalty

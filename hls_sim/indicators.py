@@ -24,8 +24,13 @@ BIAS_PER_GAMING_HOUR = 0.003
 RECLASSIFICATION_DETECTION = 0.5
 
 
-def measured_value(needs: np.ndarray, recorded_domain: np.ndarray, bias: np.ndarray,
-                   wellbeing: np.ndarray | None, aligned: bool) -> np.ndarray:
+def measured_value(
+    needs: np.ndarray,
+    recorded_domain: np.ndarray,
+    bias: np.ndarray,
+    wellbeing: np.ndarray | None,
+    aligned: bool,
+) -> np.ndarray:
     """The indicator's reading for each case, as the provider's records show it.
 
     ``wellbeing`` is needed only for an aligned indicator.
@@ -36,8 +41,9 @@ def measured_value(needs: np.ndarray, recorded_domain: np.ndarray, bias: np.ndar
     return np.clip(needs[rows, recorded_domain] - bias, 0.0, 1.0)
 
 
-def true_value(needs: np.ndarray, assessed_domain: np.ndarray, wellbeing: np.ndarray | None,
-               aligned: bool) -> np.ndarray:
+def true_value(
+    needs: np.ndarray, assessed_domain: np.ndarray, wellbeing: np.ndarray | None, aligned: bool
+) -> np.ndarray:
     """The same indicator measured on true state: the domain assessed at intake, no bias."""
     if aligned:
         return 1.0 - wellbeing
@@ -54,8 +60,9 @@ class ClosureLog:
     misreported: list[bool] = field(default_factory=list)
     reclassified: list[bool] = field(default_factory=list)
 
-    def add(self, reported: np.ndarray, true: np.ndarray, misreported: np.ndarray,
-            reclassified: np.ndarray) -> None:
+    def add(
+        self, reported: np.ndarray, true: np.ndarray, misreported: np.ndarray, reclassified: np.ndarray
+    ) -> None:
         self.reported.extend(reported.tolist())
         self.true.extend(true.tolist())
         self.misreported.extend(misreported.tolist())

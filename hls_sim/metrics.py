@@ -88,7 +88,6 @@ class RunRecords:
     ever_supported: set[int] = field(default_factory=set)
     weekly_closures: deque = field(default_factory=lambda: deque(maxlen=INDICATOR_WINDOW))
     last_counters: dict[str, float] = field(default_factory=dict)
-    improving_by_slot: dict[int, float] = field(default_factory=dict)
 
     def start(self, model: SupportSystemModel) -> None:
         self.last_counters = dict(model.counters)
@@ -99,12 +98,7 @@ class RunRecords:
         self.eligible_difficulty.extend(model.people.difficulty(rows).tolist())
         self.eligible_accepted.extend(accepted.tolist())
 
-    def note_support(self, model: SupportSystemModel, rows: np.ndarray, hours: np.ndarray,
-                     gain: np.ndarray) -> None:
-        slots = model.people.worker[rows]
-        improving = np.bincount(slots, weights=(gain > 0).astype(float))
-        counts = np.bincount(slots)
-        self.improving_by_slot = {int(s): improving[s] / counts[s] for s in np.flatnonzero(counts)}
+    def note_support(self, model: SupportSystemModel, rows: np.ndarray, hours: np.ndarray) -> None:
         if model.week < 0:
             return
         self.ever_supported.update(rows.tolist())
@@ -115,8 +109,15 @@ class RunRecords:
         self.other_hours += float(hours[~hard].sum())
         self.other_weeks += int((~hard).sum())
 
-    def note_closures(self, model: SupportSystemModel, rows: np.ndarray, measured: np.ndarray,
-                      reported: np.ndarray, true: np.ndarray, resolved: np.ndarray) -> None:
+    def note_closures(
+        self,
+        model: SupportSystemModel,
+        rows: np.ndarray,
+        measured: np.ndarray,
+        reported: np.ndarray,
+        true: np.ndarray,
+        resolved: np.ndarray,
+    ) -> None:
         if model.week < 0:
             return
         people = model.people
@@ -124,9 +125,6 @@ class RunRecords:
         self.closure_measured.extend(measured.tolist())
         self.closure_reported.extend(reported.tolist())
         self.closure_true.extend(true.tolist())
-
-    def improving_share_by_slot(self, model: SupportSystemModel) -> dict[int, float]:
-        return self.improving_by_slot
 
 
 def _delta(model: SupportSystemModel, key: str) -> float:
@@ -147,14 +145,17 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
 
     closures_now = len(records.closure_reported) - records.last_counters.get("_closures", 0)
     start = len(records.closure_reported) - closures_now
-    records.weekly_closures.append((sum(records.closure_reported[start:]), sum(records.closure_true[start:]),
-                                    closures_now))
+    records.weekly_closures.append(
+        (sum(records.closure_reported[start:]), sum(records.closure_true[start:]), closures_now)
+    )
     reported, true, closed = (sum(part) for part in zip(*records.weekly_closures, strict=True))
     indicator_reported = reported / closed if closed else float("nan")
     indicator_true = true / closed if closed else float("nan")
 
-    hours = {part: _delta(model, f"hours_{part}") for part in
-             ("support", "admin", "assessment", "forum", "gaming", "slack")}
+    hours = {
+        part: _delta(model, f"hours_{part}")
+        for part in ("support", "admin", "assessment", "forum", "gaming", "slack")
+    }
     paid = sum(hours.values())
     contacts = _delta(model, "contacts")
     workers = [w for p in model.active_providers() for w in p.workers]
@@ -198,12 +199,39 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
 
 def weekly_reporters() -> dict[str, Any]:
     """DataCollector reporters: each reads this week's already computed metric."""
-    names = ("week", "regime", "wellbeing_mean", "goals_met_share", "wellbeing_hardest_fifth",
-             "unmet_need", "indicator_reported", "indicator_true", "gaming_gap", "gaming_hours_share",
-             "admin_share", "contacts", "turnaways", "failure_demand_share", "assessment_hours",
-             "waiting", "supported", "crises", "entrenchment_cost", "commissioner_outlay",
-             "total_cost", "morale_mean", "motivation_mean", "workers", "leavers", "handoffs",
-             "knowledge_error", "regret", "trust_in_services", "providers_active", "population")
+    names = (
+        "week",
+        "regime",
+        "wellbeing_mean",
+        "goals_met_share",
+        "wellbeing_hardest_fifth",
+        "unmet_need",
+        "indicator_reported",
+        "indicator_true",
+        "gaming_gap",
+        "gaming_hours_share",
+        "admin_share",
+        "contacts",
+        "turnaways",
+        "failure_demand_share",
+        "assessment_hours",
+        "waiting",
+        "supported",
+        "crises",
+        "entrenchment_cost",
+        "commissioner_outlay",
+        "total_cost",
+        "morale_mean",
+        "motivation_mean",
+        "workers",
+        "leavers",
+        "handoffs",
+        "knowledge_error",
+        "regret",
+        "trust_in_services",
+        "providers_active",
+        "population",
+    )
     return {name: _reporter(name) for name in names}
 
 
@@ -284,7 +312,9 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
     hour_parts = ("support", "admin", "assessment", "forum", "gaming", "slack")
     paid = sum(counters.get(f"hours_{part}", 0.0) for part in hour_parts)
     wage_per_hour = params.workforce.wage / params.workforce.hours
-    refused_hours = counters.get("turnaway_assessment_hours", 0.0) + counters.get("repeat_assessment_hours", 0.0)
+    refused_hours = counters.get("turnaway_assessment_hours", 0.0) + counters.get(
+        "repeat_assessment_hours", 0.0
+    )
     outlay = counters.get("outlay", 0.0)
     entrenchment_cost = counters.get("entrenchment_cost", 0.0)
     total_cost = outlay + entrenchment_cost
@@ -300,8 +330,9 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
         "indicator_reported": indicator_reported,
         "gaming_gap": indicator_reported - indicator_true,
         "gaming_hours_share": counters.get("hours_gaming", 0.0) / paid if paid else 0.0,
-        "creaming_index": creaming_index(np.asarray(records.eligible_difficulty),
-                                         np.asarray(records.eligible_accepted, dtype=bool)),
+        "creaming_index": creaming_index(
+            np.asarray(records.eligible_difficulty), np.asarray(records.eligible_accepted, dtype=bool)
+        ),
         "parking_index": 1.0 - hard_rate / other_rate if other_rate > 0 else float("nan"),
         "turnaway_count": counters.get("turnaways", 0.0),
         "assessment_hours": counters.get("assessment_hours", 0.0),
@@ -311,10 +342,13 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
         "knowledge_error": float(np.mean(errors)),
         "learning_rate": learning_rate(errors, [0, *records.shocks]),
         "total_cost": total_cost,
-        "cost_per_wellbeing": total_cost / records.wellbeing_gain if records.wellbeing_gain > 0 else float("nan"),
+        "cost_per_wellbeing": total_cost / records.wellbeing_gain
+        if records.wellbeing_gain > 0
+        else float("nan"),
         "morale_mean": float(table["morale_mean"].mean()),
         "turnover_rate": (counters.get("leavers", 0.0) + counters.get("layoffs", 0.0))
-        / max(workers_mean, 1e-9) / (weeks / 52),
+        / max(workers_mean, 1e-9)
+        / (weeks / 52),
         "handoffs_per_person": counters.get("handoffs", 0.0) / max(1, len(records.ever_supported)),
         "indicator_true": indicator_true,
         "unmet_need": float(table["unmet_need"].mean()),

@@ -64,14 +64,14 @@ class SupportSystemModel(mesa.Model):
             ``mesa.batch_run`` and ``SolaraViz`` can drive the model.
     """
 
-    def __init__(self, scenario: Scenario | str | Path | None = None, *, rng: Any = None,
-                 **overrides: Any):
+    def __init__(self, scenario: Scenario | str | Path | None = None, *, rng: Any = None, **overrides: Any):
         super().__init__(rng=rng)
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
         if overrides:
-            scenario = apply_overrides(scenario, {flat_to_dotted(k): v for k, v in overrides.items()},
-                                       source="model keyword")
+            scenario = apply_overrides(
+                scenario, {flat_to_dotted(k): v for k, v in overrides.items()}, source="model keyword"
+            )
         self.params = scenario
         self.regime = Regime.from_scenario(scenario)
         self.domains = scenario.population.domains
@@ -80,8 +80,12 @@ class SupportSystemModel(mesa.Model):
         self.counters: defaultdict[str, float] = defaultdict(float)
         self.records = metrics.RunRecords()
         self.typical_success_chance = 0.5
-        self.context = Context(self.rng, self.domains, scenario.context.approaches,
-                               validity=1.0 if scenario.indicator.aligned else scenario.indicator.validity)
+        self.context = Context(
+            self.rng,
+            self.domains,
+            scenario.context.approaches,
+            validity=1.0 if scenario.indicator.aligned else scenario.indicator.validity,
+        )
         self.people = People(self.domains, capacity=int(scenario.population.size * 1.5) + 16)
         self.person_agents: list[Person | None] = []
         self.add_people(scenario.population.size)
@@ -104,8 +108,9 @@ class SupportSystemModel(mesa.Model):
         missions = draw_motivation(self.rng, count, params.workforce.knave_share)
         for pressure, mission in zip(pressures, missions, strict=True):
             knowledge = Knowledge.naive(self.rng, self.domains, params.context.approaches)
-            Provider(self, share=1.0 / count, pressure=float(pressure), mission=float(mission),
-                     knowledge=knowledge)
+            Provider(
+                self, share=1.0 / count, pressure=float(pressure), mission=float(mission), knowledge=knowledge
+            )
         workers_each = np.full(count, params.workforce.workers // count)
         workers_each[: params.workforce.workers % count] += 1
         for provider, n in zip(self.provider_list, workers_each, strict=True):
@@ -141,7 +146,8 @@ class SupportSystemModel(mesa.Model):
         self.commission()
         if forum:
             self.counters["knowledge_shared"] += pool_knowledge(
-                [p.knowledge for p in self.active_providers()], self.regime.sharing)
+                [p.knowledge for p in self.active_providers()], self.regime.sharing
+            )
         self.manage_money_and_staff()
         self.population_changes()
         if self.week >= 0:
@@ -202,7 +208,9 @@ class SupportSystemModel(mesa.Model):
         for index, provider in enumerate(providers):
             _, refused = provider.intake(contacts[choice == index])
             self.counters["turnaways"] += len(refused)
-            self.counters["turnaway_assessment_hours"] += len(refused) * self.params.eligibility.assessment_hours
+            self.counters["turnaway_assessment_hours"] += (
+                len(refused) * self.params.eligibility.assessment_hours
+            )
 
     def route(self, contacts: np.ndarray, providers: list[Provider]) -> np.ndarray:
         """Which provider each contact reaches: by contract share, or by best fit where referrals work."""
@@ -235,8 +243,10 @@ class SupportSystemModel(mesa.Model):
 
     def worker_week(self) -> WorkerWeek:
         size = self.workforce.count
-        columns = {name: np.zeros(size) for name in ("support_hours", "gaming_hours", "stakes",
-                                                     "motivation", "morale")}
+        columns = {
+            name: np.zeros(size)
+            for name in ("support_hours", "gaming_hours", "stakes", "motivation", "morale")
+        }
         for worker in self.agents_by_type[Worker]:
             columns["support_hours"][worker.slot] = worker.split["support"]
             columns["gaming_hours"][worker.slot] = worker.split["gaming"]
@@ -250,6 +260,8 @@ class SupportSystemModel(mesa.Model):
     def support_and_learn(self) -> None:
         """Every worker supports their caseload; providers learn from what they can see of it."""
         self.this_week = self.worker_week()
+        self.weekly_spend = np.zeros(len(self.provider_list))
+        self.success_seen: dict[int, float] = {}
         rows = self.people.in_status(SUPPORTED)
         if len(rows) == 0:
             return
@@ -257,16 +269,34 @@ class SupportSystemModel(mesa.Model):
         before = self.people.wellbeing(rows)
         cash = np.array([p.cash for p in self.provider_list])
         result = deliver_support(
-            self.people, rows, self.this_week, self.context, self.workforce.skill, self.measure(rows),
-            threshold=params.indicator.threshold, discretion=self.regime.discretion,
-            spend_limit=params.support.discretionary_spend, provider_cash=cash,
-            providers=len(self.provider_list), strengths_gain=params.support.strengths_gain,
-            dependency_loss=params.support.dependency_loss, skill_rate=params.learning.skill_rate,
-            aligned=params.indicator.aligned)
+            self.people,
+            rows,
+            self.this_week,
+            self.context,
+            self.workforce.skill,
+            self.measure(rows),
+            threshold=params.indicator.threshold,
+            discretion=self.regime.discretion,
+            spend_limit=params.support.discretionary_spend,
+            provider_cash=cash,
+            providers=len(self.provider_list),
+            strengths_gain=params.support.strengths_gain,
+            dependency_loss=params.support.dependency_loss,
+            skill_rate=params.learning.skill_rate,
+            aligned=params.indicator.aligned,
+        )
         self.weekly_spend = result.spend
-        self.records.note_support(self, rows, result.hours, self.people.wellbeing(rows) - before)
+        self.success_seen = self.improving_share_by_slot(rows, self.people.wellbeing(rows) - before)
+        self.records.note_support(self, rows, result.hours)
         for provider in self.active_providers():
             provider.learn(result.practice_hours[provider.index])
+
+    def improving_share_by_slot(self, rows: np.ndarray, gain: np.ndarray) -> dict[int, float]:
+        """What each worker sees of their work: the share of their caseload doing better this week."""
+        slots = self.people.worker[rows]
+        improving = np.bincount(slots, weights=(gain > 0).astype(float))
+        counts = np.bincount(slots)
+        return {int(slot): improving[slot] / counts[slot] for slot in np.flatnonzero(counts)}
 
     def close_cases(self) -> None:
         people, week = self.people, self.this_week
@@ -287,14 +317,13 @@ class SupportSystemModel(mesa.Model):
             commissioner.retender()
 
     def manage_money_and_staff(self) -> None:
-        spend = getattr(self, "weekly_spend", np.zeros(len(self.provider_list)))
+        spend = self.weekly_spend
         for provider in self.active_providers():
             extra = spend[provider.index] if provider.index < len(spend) else 0.0
             provider.pay_wages(float(extra))
             provider.plan_workforce()
-        success = self.records.improving_share_by_slot(self)
         for worker in list(self.agents_by_type[Worker]):
-            worker.reflect(success.get(worker.slot, 0.5))
+            worker.reflect(self.success_seen.get(worker.slot, 0.5))
             if worker.decide_whether_to_leave():
                 self.counters["leavers"] += 1
                 self.release_worker(worker)
@@ -328,8 +357,11 @@ class SupportSystemModel(mesa.Model):
             self.person_agents[row] = None
 
     # --- workers leaving, providers entering and leaving ---------------------------------------
-    def release_worker(self, worker: Worker) -> None:
-        """A worker leaves: their caseload is handed to colleagues with room, or back to the list."""
+    def release_worker(self, worker: Worker, *, replace: bool = True) -> None:
+        """A worker leaves: their caseload is handed to colleagues with room, or back to the list.
+
+        A provider replaces a leaver (after a vacancy delay) but not someone it laid off.
+        """
         provider = worker.provider
         provider.workers.remove(worker)
         people = self.people
@@ -338,16 +370,16 @@ class SupportSystemModel(mesa.Model):
         self.workforce.caseload[worker.slot] = 0
         worker.remove()
         self.reassign(rows, provider)
-        if provider.active:
+        if replace and provider.active:
             provider.vacancies.append(self.week + self.params.workforce.vacancy_weeks)
 
     def lay_off(self, worker: Worker) -> None:
         self.counters["layoffs"] += 1
         worker.provider.vacancies.clear()
-        self.release_worker(worker)
+        self.release_worker(worker, replace=False)
 
     def reassign(self, rows: np.ndarray, provider: Provider) -> None:
-        """Hand people to other workers at ``provider`` with room; the rest go back to the front of its list."""
+        """Hand people to colleagues at ``provider`` with room; the rest go to the front of its list."""
         if len(rows) == 0:
             return
         people = self.people
@@ -412,8 +444,9 @@ class SupportSystemModel(mesa.Model):
     def measure(self, rows: np.ndarray) -> np.ndarray:
         people, aligned = self.people, self.params.indicator.aligned
         wellbeing = people.wellbeing(rows) if aligned else None
-        return measured_value(people.needs[rows], people.recorded_domain[rows], people.recording_bias[rows],
-                              wellbeing, aligned)
+        return measured_value(
+            people.needs[rows], people.recorded_domain[rows], people.recording_bias[rows], wellbeing, aligned
+        )
 
     def true_indicator(self, rows: np.ndarray) -> np.ndarray:
         people, aligned = self.people, self.params.indicator.aligned
@@ -421,8 +454,9 @@ class SupportSystemModel(mesa.Model):
         return true_value(people.needs[rows], people.assessed_domain[rows], wellbeing, aligned)
 
     # --- records for metrics (observe only) -------------------------------------------------------
-    def record_assessments(self, rows: np.ndarray, eligible: np.ndarray, accepted: np.ndarray,
-                           chance: np.ndarray) -> None:
+    def record_assessments(
+        self, rows: np.ndarray, eligible: np.ndarray, accepted: np.ndarray, chance: np.ndarray
+    ) -> None:
         self.typical_success_chance = 0.9 * self.typical_success_chance + 0.1 * float(chance.mean())
         self.records.note_assessments(self, rows[eligible], accepted[eligible])
         self.counters["queue_entries"] += int(accepted.sum())
@@ -430,8 +464,14 @@ class SupportSystemModel(mesa.Model):
     def record_waits(self, waits: np.ndarray) -> None:
         self.records.waits.extend(np.asarray(waits).tolist())
 
-    def record_closures(self, rows: np.ndarray, measured: np.ndarray, reported: np.ndarray,
-                        true: np.ndarray, resolved: np.ndarray) -> None:
+    def record_closures(
+        self,
+        rows: np.ndarray,
+        measured: np.ndarray,
+        reported: np.ndarray,
+        true: np.ndarray,
+        resolved: np.ndarray,
+    ) -> None:
         self.records.note_closures(self, rows, measured, reported, true, resolved)
 
     def record_quarter(self, result) -> None:

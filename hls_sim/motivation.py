@@ -41,18 +41,21 @@ def effort(motivation: float, stakes: float, seen: float) -> float:
     return motivation + (1.0 - motivation) * accountability
 
 
-def crowd_motivation(motivation: float, baseline: float, control: float, autonomy: float,
-                     rate: float) -> float:
+def crowd_motivation(
+    motivation: float, baseline: float, control: float, autonomy: float, rate: float
+) -> float:
     """Crowding: control pushes motivation down, autonomy lets it return toward baseline and above."""
     target = _unit(baseline * (1.0 - 0.8 * control) + 0.15 * autonomy * baseline)
     return motivation + rate * (target - motivation)
 
 
-def morale_target(autonomy: float, admin_share: float, stakes: float, success_seen: float,
-                  overload: float) -> float:
+def morale_target(
+    autonomy: float, admin_share: float, stakes: float, success_seen: float, overload: float
+) -> float:
     """The morale a worker drifts toward given how their work feels this week."""
-    value = (0.55 + 0.3 * autonomy - 0.6 * admin_share - 0.8 * stakes
-             + 0.3 * (success_seen - 0.5) - 0.3 * overload)
+    value = (
+        0.55 + 0.3 * autonomy - 0.6 * admin_share - 0.8 * stakes + 0.3 * (success_seen - 0.5) - 0.3 * overload
+    )
     return _unit(value)
 
 

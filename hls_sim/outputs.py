@@ -84,27 +84,21 @@ def format_row(values: Sequence[float]) -> list[str]:
     thousands separators and no decimals; shares and rates get three decimals.
     """
     finite = [float(v) for v in values if v is not None and math.isfinite(v)]
-    whole = bool(finite) and (
-        all(v.is_integer() for v in finite) or any(abs(v) >= 1000 for v in finite)
-    )
+    whole = bool(finite) and (all(v.is_integer() for v in finite) or any(abs(v) >= 1000 for v in finite))
     return [_format_number(value, whole) for value in values]
 
 
 def format_summary_table(results: Mapping[str, RegimeResult], keys: Sequence[str]) -> str:
     """A plain-text table: one row per metric in ``keys`` order, one column per regime."""
     header = ["metric", *results]
-    rows = [
-        [key, *format_row([r.summary.get(key, math.nan) for r in results.values()])] for key in keys
-    ]
+    rows = [[key, *format_row([r.summary.get(key, math.nan) for r in results.values()])] for key in keys]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     lines = [_table_line(header, widths), _table_line(["-" * w for w in widths], widths)]
     lines += [_table_line(row, widths) for row in rows]
     return "\n".join(lines)
 
 
-def write_run_outputs(
-    out_dir: str | Path, results: Mapping[str, RegimeResult], *, seed: int
-) -> Path:
+def write_run_outputs(out_dir: str | Path, results: Mapping[str, RegimeResult], *, seed: int) -> Path:
     """Write every regime's weekly table, summary and scenario, plus the main chart.
 
     ``out_dir`` must not exist or be empty. Returns the finished folder.

@@ -55,19 +55,13 @@ class Section(BaseModel):
 
 
 class Population(Section):
-    size: int = Field(
-        2000, ge=10, le=1_000_000, description="People living in the place at the start."
-    )
+    size: int = Field(2000, ge=10, le=1_000_000, description="People living in the place at the start.")
     domains: int = Field(
         5, ge=2, le=len(DOMAIN_NAMES), description="Life domains in which a person can have needs."
     )
     need_mean: Share = Field(0.3, description="Average starting severity of a need.")
-    need_correlation: Share = Field(
-        0.4, description="How strongly needs in different domains go together."
-    )
-    goals_per_person: int = Field(
-        2, ge=1, le=8, description="Domains that matter most to each person."
-    )
+    need_correlation: Share = Field(0.4, description="How strongly needs in different domains go together.")
+    goals_per_person: int = Field(2, ge=1, le=8, description="Domains that matter most to each person.")
     assets_mean: Share = Field(0.5, description="Average strengths and networks at the start.")
     shock_rate: Share = Field(0.04, description="Weekly chance of a life event raising a need.")
     shock_size: Share = Field(0.3, description="Typical rise in need from one life event.")
@@ -83,9 +77,7 @@ class Workforce(Section):
         60, ge=1, le=100_000, description="Front-line workers at the start, across all providers."
     )
     hours: Positive = Field(37.5, description="Paid hours per worker per week.")
-    max_caseload: int = Field(
-        15, ge=1, le=200, description="Most people one worker will hold at once."
-    )
+    max_caseload: int = Field(15, ge=1, le=200, description="Most people one worker will hold at once.")
     knave_share: Share = Field(
         0.2, description="Share of workers with low intrinsic motivation (Le Grand's knaves)."
     )
@@ -121,9 +113,7 @@ class Providers(Section):
 class Funding(Section):
     mode: Literal[FUNDING_MODES] = Field(
         "target",
-        description=(
-            "target: pay on a reported indicator; trust: core funding, accountability by dialogue."
-        ),
+        description=("target: pay on a reported indicator; trust: core funding, accountability by dialogue."),
     )
     budget: Positive = Field(2_400_000.0, description="Commissioner's budget per year, in pounds.")
     pbr_share: Share | None = Field(
@@ -135,30 +125,23 @@ class Funding(Section):
     dialogue_hours: NonNegative | None = Field(
         None,
         description=(
-            "Commissioner hours per provider per week in visits, stories and learning "
-            "conversations."
+            "Commissioner hours per provider per week in visits, stories and learning conversations."
         ),
     )
     discretion: Share | None = Field(
         None,
-        description=(
-            "How far workers decide what support to give (1 = fully devolved, 0 = set packages)."
-        ),
+        description=("How far workers decide what support to give (1 = fully devolved, 0 = set packages)."),
     )
     honest_feedback: Share | None = Field(
         None,
-        description=(
-            "How much of the true outcomes providers see and admit (a positive error culture)."
-        ),
+        description=("How much of the true outcomes providers see and admit (a positive error culture)."),
     )
 
 
 class Market(Section):
     mode: Literal[MARKET_MODES] = Field(
         "competition",
-        description=(
-            "competition: re-tender to the best reported performer; alliance: one pooled contract."
-        ),
+        description=("competition: re-tender to the best reported performer; alliance: one pooled contract."),
     )
     contract_weeks: int | None = Field(
         None, ge=0, le=5200, description="Weeks between re-tenders (0 = never re-tendered)."
@@ -169,9 +152,7 @@ class Market(Section):
         le=520,
         description="Weeks between learning forums where providers share knowledge (0 = none).",
     )
-    forum_hours: NonNegative | None = Field(
-        None, description="Hours each worker spends at a learning forum."
-    )
+    forum_hours: NonNegative | None = Field(None, description="Hours each worker spends at a learning forum.")
     sharing: Share | None = Field(
         None, description="How much of their knowledge providers share at a forum (open books)."
     )
@@ -201,21 +182,14 @@ class Indicator(Section):
     gaming_leverage: NonNegative = Field(
         1.0,
         description=(
-            "How many times more an hour of indicator work moves the indicator than an hour of "
-            "real support."
+            "How many times more an hour of indicator work moves the indicator than an hour of real support."
         ),
     )
-    reference_rate: Share = Field(
-        0.6, description="Success rate that earns the full results payment."
-    )
-    audit_rate: Share = Field(
-        0.05, description="Share of reported successes the commissioner checks."
-    )
+    reference_rate: Share = Field(0.6, description="Success rate that earns the full results payment.")
+    audit_rate: Share = Field(0.05, description="Share of reported successes the commissioner checks.")
     audit_penalty: NonNegative = Field(
         3.0,
-        description=(
-            "Results payments clawed back per misreport caught, in multiples of what it earned."
-        ),
+        description=("Results payments clawed back per misreport caught, in multiples of what it earned."),
     )
 
 
@@ -226,15 +200,11 @@ class Eligibility(Section):
     assessment_hours: NonNegative = Field(
         2.0, description="Worker hours one assessment takes, whether or not the person is accepted."
     )
-    max_wait_weeks: int = Field(
-        26, ge=1, le=520, description="Weeks a person will wait before giving up."
-    )
+    max_wait_weeks: int = Field(26, ge=1, le=520, description="Weeks a person will wait before giving up.")
 
 
 class Support(Section):
-    package_weeks: int = Field(
-        26, ge=1, le=520, description="Length of a standard package of support."
-    )
+    package_weeks: int = Field(26, ge=1, le=520, description="Length of a standard package of support.")
     discretionary_spend: NonNegative = Field(
         15.0,
         description=(
@@ -244,30 +214,22 @@ class Support(Section):
     strengths_gain: Share = Field(
         0.004, description="Weekly rise in assets from an hour of strengths-based support."
     )
-    dependency_loss: Share = Field(
-        0.002, description="Weekly fall in assets while in deficit-led support."
-    )
+    dependency_loss: Share = Field(0.002, description="Weekly fall in assets while in deficit-led support.")
 
 
 class Context(Section):
     approaches: int = Field(
         4, ge=2, le=12, description="Ways of working a provider can choose between for a need."
     )
-    drift: Share = Field(
-        0.01, description="Weekly change in how well each approach works for each need."
-    )
+    drift: Share = Field(0.01, description="Weekly change in how well each approach works for each need.")
     shock_weeks: list[Annotated[int, Field(ge=0)]] = Field(
         default_factory=list, description="Weeks at which what works changes suddenly."
     )
-    shock_size: Share = Field(
-        0.7, description="Share of the effectiveness table redrawn at a shock."
-    )
+    shock_size: Share = Field(0.7, description="Share of the effectiveness table redrawn at a shock.")
 
 
 class Learning(Section):
-    belief_rate: Share = Field(
-        0.08, description="How far one observation moves a provider's belief."
-    )
+    belief_rate: Share = Field(0.08, description="How far one observation moves a provider's belief.")
     skill_rate: Share = Field(
         0.002, description="Weekly gain in a worker's skill per hour of practice in a domain."
     )
@@ -280,9 +242,7 @@ class Learning(Section):
 class Costs(Section):
     crisis: Positive = Field(
         1800.0,
-        description=(
-            "Cost to other public services of one crisis (A&E, police, eviction), in pounds."
-        ),
+        description=("Cost to other public services of one crisis (A&E, police, eviction), in pounds."),
     )
     entrenchment_multiplier: NonNegative = Field(
         2.0, description="How much more a crisis costs when needs are fully entrenched."
@@ -291,15 +251,9 @@ class Costs(Section):
 
 class RegimeChange(Section):
     week: int = Field(..., ge=0, description="Week (after burn-in) at which the change happens.")
-    funding: Literal[FUNDING_MODES] | None = Field(
-        None, description="New funding mode; its preset applies."
-    )
-    market: Literal[MARKET_MODES] | None = Field(
-        None, description="New market mode; its preset applies."
-    )
-    set: dict[str, Any] = Field(
-        default_factory=dict, description="Further dotted keys to set at that week."
-    )
+    funding: Literal[FUNDING_MODES] | None = Field(None, description="New funding mode; its preset applies.")
+    market: Literal[MARKET_MODES] | None = Field(None, description="New market mode; its preset applies.")
+    set: dict[str, Any] = Field(default_factory=dict, description="Further dotted keys to set at that week.")
 
     @field_validator("set", mode="before")
     @classmethod
@@ -343,9 +297,7 @@ class Scenario(Section):
         for section, mode in (("funding", self.funding.mode), ("market", self.market.mode)):
             fill_preset(self, section, mode, overwrite=False)
         self._check_regime_changes()
-        object.__setattr__(
-            self, "regime_change", sorted(self.regime_change, key=lambda change: change.week)
-        )
+        object.__setattr__(self, "regime_change", sorted(self.regime_change, key=lambda change: change.week))
         return self
 
     def _check_regime_changes(self) -> None:
@@ -369,13 +321,10 @@ class Scenario(Section):
                     )
                 except ScenarioError as error:
                     problems = [
-                        f"{where}.{line.removeprefix(where + ': ')}"
-                        for line in str(error).splitlines()
+                        f"{where}.{line.removeprefix(where + ': ')}" for line in str(error).splitlines()
                     ]
             if problems:
-                raise PydanticCustomError(
-                    "regime_change_set", "{detail}", {"detail": "\n".join(problems)}
-                )
+                raise PydanticCustomError("regime_change_set", "{detail}", {"detail": "\n".join(problems)})
 
     def get(self, dotted: str) -> Any:
         """Value of a dotted key such as ``funding.pbr_share``."""
@@ -412,9 +361,7 @@ SECTION_NAMES = tuple(
 )
 # A regime change may set any section key except the modes, which have their own
 # fields (``funding = "trust"``); top-level keys such as ``weeks`` cannot change mid-run.
-REGIME_CHANGE_KEYS = frozenset(
-    key for key in settable_keys() if "." in key and key not in MODE_KEYS
-)
+REGIME_CHANGE_KEYS = frozenset(key for key in settable_keys() if "." in key and key not in MODE_KEYS)
 
 
 def _suggest(key: str) -> str:
@@ -433,9 +380,7 @@ def _describe_set_key(location: str, key: str, value: Any) -> str:
     return f"{location} = {value!r}: {reason}"
 
 
-def describe_validation_error(
-    error: ValidationError, source: str, values: dict | None = None
-) -> str:
+def describe_validation_error(error: ValidationError, source: str, values: dict | None = None) -> str:
     """One readable message per problem: where, which key, which value, what is allowed."""
     lines = []
     for problem in error.errors():
@@ -513,17 +458,14 @@ def flat_to_dotted(key: str) -> str:
     for dotted in settable_keys():
         if dotted.replace(".", "_") == key:
             return dotted
-    raise ScenarioError(
-        f"keyword {key!r}: names no scenario key{_suggest(key.replace('_', '.', 1))}"
-    )
+    raise ScenarioError(f"keyword {key!r}: names no scenario key{_suggest(key.replace('_', '.', 1))}")
 
 
-def apply_overrides(
-    scenario: Scenario, overrides: dict[str, Any], source: str = "override"
-) -> Scenario:
+def apply_overrides(scenario: Scenario, overrides: dict[str, Any], source: str = "override") -> Scenario:
     """A new Scenario with dotted-key overrides applied; the given one is left untouched.
 
-    Mode keys go first and bring their presets, so later keys can override a preset.
+    Mode keys go first; a mode that changes brings its preset, so later keys can override
+    a preset, while restating the current mode keeps a tuned scenario as it is.
     """
     return scenario_from_dict(_overridden(scenario, overrides, source), source=source)
 
@@ -552,15 +494,14 @@ def _overridden(scenario: Scenario, overrides: dict[str, Any], source: str) -> d
     keys = settable_keys()
     for key, value in ordered:
         if key not in keys:
-            raise ScenarioError(
-                f"{source}: {key} = {value!r}: names no scenario key{_suggest(key)}"
-            )
+            raise ScenarioError(f"{source}: {key} = {value!r}: names no scenario key{_suggest(key)}")
         section, _, field = key.partition(".")
         if not field:
             data[section] = value
             continue
+        changes_mode = key in MODE_KEYS and data[section][field] != value
         data[section][field] = value
-        if key in MODE_KEYS:
+        if changes_mode:
             for preset_key in PRESETS[section].get(str(value), {}):
                 if f"{section}.{preset_key}" not in overrides:
                     data[section][preset_key] = None

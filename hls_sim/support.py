@@ -57,11 +57,24 @@ def share_within(groups: np.ndarray, weights: np.ndarray, size: int) -> np.ndarr
     return weights / np.maximum(totals[groups], 1e-12)
 
 
-def deliver_support(people: People, rows: np.ndarray, week: WorkerWeek, context: Context,
-                    skill: np.ndarray, measured: np.ndarray, *, threshold: float,
-                    discretion: float, spend_limit: float, provider_cash: np.ndarray,
-                    providers: int, strengths_gain: float, dependency_loss: float,
-                    skill_rate: float, aligned: bool) -> SupportResult:
+def deliver_support(
+    people: People,
+    rows: np.ndarray,
+    week: WorkerWeek,
+    context: Context,
+    skill: np.ndarray,
+    measured: np.ndarray,
+    *,
+    threshold: float,
+    discretion: float,
+    spend_limit: float,
+    provider_cash: np.ndarray,
+    providers: int,
+    strengths_gain: float,
+    dependency_loss: float,
+    skill_rate: float,
+    aligned: bool,
+) -> SupportResult:
     """One week of support for every supported person."""
     slots = people.worker[rows]
     size = len(week.support_hours)
@@ -70,8 +83,9 @@ def deliver_support(people: People, rows: np.ndarray, week: WorkerWeek, context:
 
     # Parking: hours follow need, tilted toward cases near the target by the stakes.
     near = gaming.near_threshold(measured, threshold)
-    tilt = np.array([gaming.parking_tilt(s, m) for s, m in zip(week.stakes, week.motivation,
-                                                                strict=True)])[slots]
+    tilt = np.array([gaming.parking_tilt(s, m) for s, m in zip(week.stakes, week.motivation, strict=True)])[
+        slots
+    ]
     by_need = share_within(slots, needs.mean(axis=1) + 0.05, size)
     by_indicator = share_within(slots, near, size)
     hours = week.support_hours[slots] * ((1 - tilt) * by_need + tilt * by_indicator)
@@ -80,7 +94,8 @@ def deliver_support(people: People, rows: np.ndarray, week: WorkerWeek, context:
     gaming_hours = week.gaming_hours[slots] * by_indicator
     if not aligned:
         people.recording_bias[rows] = np.minimum(
-            MAX_RECORDING_BIAS, people.recording_bias[rows] + BIAS_PER_GAMING_HOUR * gaming_hours)
+            MAX_RECORDING_BIAS, people.recording_bias[rows] + BIAS_PER_GAMING_HOUR * gaming_hours
+        )
 
     # Where the hours go: the assessed need, or what the worker has come to see.
     assessed = np.zeros((n, d))
@@ -93,8 +108,11 @@ def deliver_support(people: People, rows: np.ndarray, week: WorkerWeek, context:
     approach = people.approach[rows]
     effectiveness = context.effectiveness[np.arange(d)[None, :], approach]
     relationship = people.relationship[rows]
-    quality = ((0.4 + 0.6 * skill[slots]) * (0.4 + 0.6 * relationship)[:, None]
-               * (1 - 0.6 * people.entrenchment[rows])[:, None])
+    quality = (
+        (0.4 + 0.6 * skill[slots])
+        * (0.4 + 0.6 * relationship)[:, None]
+        * (1 - 0.6 * people.entrenchment[rows])[:, None]
+    )
     needs -= NEED_REDUCTION_PER_HOUR * by_domain * effectiveness * quality
 
     # Approaches that look better than they work lower the recorded need, not the real one.
@@ -102,7 +120,8 @@ def deliver_support(people: People, rows: np.ndarray, week: WorkerWeek, context:
         looks = context.indicator_view[np.arange(d)[None, :], approach] - effectiveness
         flattering = (by_domain * np.maximum(0.0, looks))[np.arange(n), people.assessed_domain[rows]]
         people.recording_bias[rows] = np.minimum(
-            MAX_RECORDING_BIAS, people.recording_bias[rows] + APPEARANCE_BIAS_PER_HOUR * flattering)
+            MAX_RECORDING_BIAS, people.recording_bias[rows] + APPEARANCE_BIAS_PER_HOUR * flattering
+        )
 
     # Discretionary spend, only where devolved and only from money the provider has.
     provider = people.provider[rows]
@@ -118,11 +137,17 @@ def deliver_support(people: People, rows: np.ndarray, week: WorkerWeek, context:
     people.needs[rows] = np.clip(needs, 0.0, 1.0)
     morale = week.morale[slots]
     people.relationship[rows] = relationship + 0.1 * np.minimum(1, hours / 1.5) * (1 - relationship) * (
-        0.5 + 0.5 * morale)
+        0.5 + 0.5 * morale
+    )
     people.understanding[rows] += 0.06 * people.relationship[rows] * (1 - people.understanding[rows])
     bespoke_hours = hours * discretion
-    people.assets[rows] = np.clip(people.assets[rows] + strengths_gain * bespoke_hours * relationship
-                                  - dependency_loss * (1 - discretion), 0.0, 1.0)
+    people.assets[rows] = np.clip(
+        people.assets[rows]
+        + strengths_gain * bespoke_hours * relationship
+        - dependency_loss * (1 - discretion),
+        0.0,
+        1.0,
+    )
     people.hours_received[rows] += hours
 
     practice = np.zeros((providers, d, context.effectiveness.shape[1]))

@@ -78,7 +78,9 @@ class Commissioner(mesa.Agent):
             if model.regime.pooled_results:
                 rate = pooled_reported / pooled_closures if pooled_closures else params.reference_rate
             else:
-                rate = result.reported_successes / result.closures if result.closures else params.reference_rate
+                rate = (
+                    result.reported_successes / result.closures if result.closures else params.reference_rate
+                )
             pot = self.results_pot.pop(provider.index, 0.0)
             earned = pot * min(1.0, rate / params.reference_rate)
             per_success = pot / max(1.0, params.reference_rate * result.closures)
@@ -89,8 +91,9 @@ class Commissioner(mesa.Agent):
             self.caught += result.caught
             self.uncaught += result.uncaught
             provider.caught += result.caught
-            self.trust_in[provider.index] = float(np.clip(
-                self.trust_in.get(provider.index, 0.5) - 0.2 * result.caught + 0.02, 0.0, 1.0))
+            self.trust_in[provider.index] = float(
+                np.clip(self.trust_in.get(provider.index, 0.5) - 0.2 * result.caught + 0.02, 0.0, 1.0)
+            )
             if result.closures:
                 provider.contract_reported.append(result.reported_successes / result.closures)
                 provider.contract_seen.append(self.seen_true_rate(provider))
@@ -136,7 +139,9 @@ class Commissioner(mesa.Agent):
         losers = [p for p in providers if p.share < EXIT_SHARE]
         for provider in losers:
             model.close_provider(provider, successor=winner)
-        if model.params.providers.entry and (losers or len(model.active_providers()) < model.params.providers.count):
+        if model.params.providers.entry and (
+            losers or len(model.active_providers()) < model.params.providers.count
+        ):
             model.enter_provider(copying=winner)
 
     def score(self, provider: Provider, visibility: float) -> float:

@@ -42,11 +42,35 @@ def wellbeing(needs: np.ndarray, goals: np.ndarray, assets: np.ndarray) -> np.nd
 class People:
     """The state of every person ever present, one row each; rows are never reused."""
 
-    FLOAT_COLUMNS = ("assets", "trust", "entrenchment", "relationship", "understanding",
-                     "vulnerability", "recording_bias", "start_wellbeing", "hours_received")
-    INT_COLUMNS = ("status", "provider", "worker", "assessed_domain", "second_domain", "recorded_domain",
-                   "wait_start", "episode_start", "last_turnaway", "last_unresolved",
-                   "arrived", "contacts", "turnaways", "handoffs", "crises", "episodes")
+    FLOAT_COLUMNS = (
+        "assets",
+        "trust",
+        "entrenchment",
+        "relationship",
+        "understanding",
+        "vulnerability",
+        "recording_bias",
+        "start_wellbeing",
+        "hours_received",
+    )
+    INT_COLUMNS = (
+        "status",
+        "provider",
+        "worker",
+        "assessed_domain",
+        "second_domain",
+        "recorded_domain",
+        "wait_start",
+        "episode_start",
+        "last_turnaway",
+        "last_unresolved",
+        "arrived",
+        "contacts",
+        "turnaways",
+        "handoffs",
+        "crises",
+        "episodes",
+    )
 
     def __init__(self, domains: int, capacity: int):
         self.domains = domains
@@ -84,8 +108,9 @@ class People:
         needs = 1.0 / (1.0 + np.exp(-(base + 0.9 * vulnerability[:, None] + 1.1 * latent)))
         self.needs[rows] = needs
         self.vulnerability[rows] = vulnerability
-        self.assets[rows] = np.clip(rng.beta(4, 4, n) + (params.assets_mean - 0.5)
-                                    - 0.08 * vulnerability, 0.0, 1.0)
+        self.assets[rows] = np.clip(
+            rng.beta(4, 4, n) + (params.assets_mean - 0.5) - 0.08 * vulnerability, 0.0, 1.0
+        )
         preference = needs * 2.0 + rng.gumbel(0.0, 1.0, (n, d))
         top = np.argsort(-preference, axis=1)[:, : min(params.goals_per_person, d)]
         goals = np.zeros((n, d), dtype=bool)
@@ -112,8 +137,12 @@ class People:
     def difficulty(self, rows: np.ndarray) -> np.ndarray:
         """How hard a person is to help as a worker would see it: severe, many, entrenched, few assets."""
         needs = self.needs[rows]
-        return (needs.mean(axis=1) + 0.1 * (needs > HIGH_NEED).sum(axis=1)
-                + 0.3 * self.entrenchment[rows] - 0.2 * self.assets[rows])
+        return (
+            needs.mean(axis=1)
+            + 0.1 * (needs > HIGH_NEED).sum(axis=1)
+            + 0.3 * self.entrenchment[rows]
+            - 0.2 * self.assets[rows]
+        )
 
 
 class Person(mesa.Agent):
@@ -200,8 +229,9 @@ def crises(people: People, rows: np.ndarray, rng: np.random.Generator) -> np.nda
     return happened
 
 
-def seeks_help(people: People, rows: np.ndarray, in_crisis: np.ndarray,
-               rng: np.random.Generator) -> np.ndarray:
+def seeks_help(
+    people: People, rows: np.ndarray, in_crisis: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """Who in the community contacts services this week.
 
     People with low trust wait until needs are worse; a crisis brings people in

@@ -35,8 +35,9 @@ WAGE_SHARE = 0.9
 class Provider(mesa.Agent):
     """One provider organisation."""
 
-    def __init__(self, model: mesa.Model, share: float, pressure: float, mission: float,
-                 knowledge: Knowledge):
+    def __init__(
+        self, model: mesa.Model, share: float, pressure: float, mission: float, knowledge: Knowledge
+    ):
         super().__init__(model)
         self.mission = mission
         self.index = len(model.provider_list)
@@ -85,8 +86,9 @@ class Provider(mesa.Agent):
         observed = casework.assess(people, rows, model.rng)
         self.charge_assessment_hours(len(rows) * model.params.eligibility.assessment_hours)
         eligible = casework.eligible(observed, model.params.eligibility.threshold)
-        chance = gaming.success_chance(observed, people.entrenchment[rows], people.assets[rows],
-                                       model.params.indicator.threshold)
+        chance = gaming.success_chance(
+            observed, people.entrenchment[rows], people.assets[rows], model.params.indicator.threshold
+        )
         creamed = gaming.creams(self.stakes(), self.mission, chance, model.typical_success_chance)
         accept = eligible & ~creamed
         model.record_assessments(rows, eligible, accept, chance)
@@ -142,9 +144,17 @@ class Provider(mesa.Agent):
         threshold = scenario.indicator.threshold
         measured = model.measure(rows)
         closing, resolved = casework.closure_decisions(
-            people, rows, week=model.week, measured=measured, threshold=threshold, stakes=stakes,
-            motivation=motivation, discretion=model.regime.discretion,
-            package_weeks=scenario.support.package_weeks, rng=model.rng)
+            people,
+            rows,
+            week=model.week,
+            measured=measured,
+            threshold=threshold,
+            stakes=stakes,
+            motivation=motivation,
+            discretion=model.regime.discretion,
+            package_weeks=scenario.support.package_weeks,
+            rng=model.rng,
+        )
         if not closing.any():
             return
         rows, stakes, motivation = rows[closing], stakes[closing], motivation[closing]
@@ -156,8 +166,9 @@ class Provider(mesa.Agent):
         else:
             reclassified = np.zeros(len(rows), dtype=bool)
         success = measured < threshold
-        misreported = ~success & gaming.misreports(stakes, motivation, scenario.indicator.audit_rate,
-                                                   scenario.indicator.audit_penalty)
+        misreported = ~success & gaming.misreports(
+            stakes, motivation, scenario.indicator.audit_rate, scenario.indicator.audit_penalty
+        )
         true = model.true_indicator(rows) < threshold
         self.log.add(success | misreported, true, misreported, reclassified & success)
         model.record_closures(rows, measured, success | misreported, true, resolved)
@@ -223,4 +234,3 @@ def knowledge_error(providers: list[Provider], context) -> float:
     weights = np.array([p.share for p in active])
     errors = np.array([p.knowledge.error(context) for p in active])
     return float((weights * errors).sum() / max(weights.sum(), 1e-12))
-

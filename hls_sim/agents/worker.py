@@ -76,8 +76,13 @@ class Worker(mesa.Agent):
         regime = self.model.regime
         admin_share = self.split["admin"] / self.hours
         control = min(1.0, 2.0 * self.stakes + admin_share)
-        self.motivation = crowd_motivation(self.motivation, self.baseline_motivation, control,
-                                           regime.discretion, self.model.params.workforce.crowding_rate)
+        self.motivation = crowd_motivation(
+            self.motivation,
+            self.baseline_motivation,
+            control,
+            regime.discretion,
+            self.model.params.workforce.crowding_rate,
+        )
         overload = max(0.0, self.caseload / self.model.params.workforce.max_caseload - 0.9) * 5
         target = morale_target(regime.discretion, admin_share, self.stakes, success_seen, overload)
         self.morale += 0.05 * (target - self.morale)

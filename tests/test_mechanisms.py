@@ -1,0 +1,557 @@
+"""Each mechanism on its own: the pure functions, small hand-built People tables, tiny models.
+
+One or more tests per mechanism, named for what the mechanism should do, so a
+failure says which piece of theory the code no longer encodes. Model-level
+tests use tiny runs (a few hundred people, a few weeks).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hls_sim import casework, gaming, indicators
+from hls_sim.agents.person import (
+    COMMUNITY,
+    NEVER,
+    SUPPORTED,
+    People,
+    crises,
+    entrench,
+    live_week,
+    seeks_help,
+    wellbeing,
+)
+from hls_sim.indicators import ClosureLog, audit, measured_value
+from hls_sim.learning import Context, Knowledge, observed_signal, pool_knowledge
+from hls_sim.model import SupportSystemModel
+from hls_sim.motivation import crowd_motivation, effort, leaving_chance, oversight
+from hls_sim.regimes import PRESETS
+from hls_sim.scenario import Population, scenario_from_dict
+from hls_sim.support import deliver_support
+
+PACKAGE = Path(__file__).resolve().parent.parent / "hls_sim"
+MOTIVATIONS = np.linspace(0.0, 1.0, 11)
+
+
+def make_people(n: int, domains: int = 5, seed: int = 0) -> People:
+    """A small People table of ``n`` fresh residents, to be set by hand."""
+    people = People(domains, capacity=n)
+    people.add(np.random.default_rng(seed), Population(), n, week=0)
+    return people
+
+
+def tiny_model(rng: int = 1, **overrides) -> SupportSystemModel:
+    """A few hundred people, a handful of workers: big enough for a mechanism to show."""
+    settings = dict(population_size=200, workforce_workers=8, providers_count=2, weeks=30, burn_in=0)
+    settings.update(overrides)
+    return SupportSystemModel(rng=rng, **settings)
+
+
+# --- gaming ------------------------------------------------------------------------------------
+
+
+def test_no_gaming_decision_fires_with_zero_stakes():
+    chance = np.linspace(0.0, 1.0, 11)
+    for motivation in MOTIVATIONS:
+        m = np.full(11, motivation)
+        assert not gaming.creams(0.0, motivation, chance, typical_chance=0.9).any()
+        assert not gaming.stops_at_threshold(np.zeros(11), m, np.linspace(0, 1, 11)).any()
+        assert not gaming.reclassifies(np.zeros(11), m).any()
+        for audit_rate in (0.0, 0.5, 1.0):
+            assert not gaming.misreports(np.zeros(11), m, audit_rate, penalty=3.0).any()
+        assert gaming.gaming_share(0.0, motivation, leverage=5.0) == 0.0
+        assert gaming.parking_tilt(0.0, motivation) == 0.0
+    assert gaming.felt_stakes(0.0, pressure=1.0, pooled_over=1) == 0.0
+
+
+def test_creaming_declines_only_low_chance_cases_and_only_when_stakes_are_high():
+    chance = np.array([0.0, 0.2, 0.6, 0.8, 1.0])
+    high = gaming.creams(0.5, mission=0.2, chance=chance, typical_chance=0.6)
+    assert high[:2].all(), "hard cases are declined when much money rides on the rate"
+    assert not high[2:].any(), "cases at least as likely as typical to score are never declined"
+    assert not gaming.creams(0.01, mission=0.2, chance=chance, typical_chance=0.6).any()
+    # A stronger mission holds out against the same stakes.
+    assert not gaming.creams(0.5, mission=10.0, chance=chance, typical_chance=0.6).any()
+
+
+def test_misreporting_stops_as_audit_becomes_certain():
+    stakes, motivation = np.array([0.5]), np.array([0.05])
+    rates = np.linspace(0.0, 1.0, 101)
+    fires = np.array([gaming.misreports(stakes, motivation, r, penalty=3.0)[0] for r in rates])
+    assert fires[0], "an unwatched, low-motivation worker under high stakes misreports"
+    assert not fires[-1], "nobody misreports when every success is checked"
+    assert (np.diff(fires.astype(int)) <= 0).all(), "more audit never makes misreporting likelier"
+
+
+def test_gaming_share_needs_leverage_rises_with_stakes_falls_with_motivation():
+    stakes = np.linspace(0.0, 1.0, 11)
+    assert all(gaming.gaming_share(s, m, 0.0) == 0.0 for s in stakes for m in MOTIVATIONS)
+    by_stakes = [gaming.gaming_share(s, 0.5, 1.0) for s in stakes]
+    assert (np.diff(by_stakes) > 0).all()
+    by_motivation = [gaming.gaming_share(0.5, m, 1.0) for m in MOTIVATIONS]
+    assert (np.diff(by_motivation) < 0).all()
+    assert all(0.0 <= share < 1.0 for share in by_stakes + by_motivation)
+
+
+def test_parking_tilt_rises_with_stakes():
+    tilt = [gaming.parking_tilt(s, 0.7) for s in np.linspace(0.0, 1.0, 11)]
+    assert tilt[0] == 0.0
+    assert (np.diff(tilt) > 0).all()
+    assert all(0.0 <= t <= 1.0 for t in tilt)
+
+
+def test_stops_at_threshold_when_a_new_case_is_worth_more_than_the_work_left():
+    stakes = np.array([0.5, 0.5, 0.05])
+    motivation = np.array([0.1, 0.9, 0.9])
+    remaining = np.array([0.1, 1.0, 0.1])
+    stops = gaming.stops_at_threshold(stakes, motivation, remaining)
+    assert stops.tolist() == [True, False, False]
+
+
+# --- indicators ---------------------------------------------------------------------------------
+
+
+def test_aligned_indicator_ignores_recording_bias_and_recorded_domain():
+    rng = np.random.default_rng(3)
+    needs = rng.random((20, 5))
+    well = rng.random(20)
+    first = measured_value(needs, rng.integers(0, 5, 20), rng.random(20) * 0.08, well, aligned=True)
+    second = measured_value(needs, rng.integers(0, 5, 20), np.zeros(20), well, aligned=True)
+    np.testing.assert_allclose(first, 1.0 - well)
+    np.testing.assert_allclose(second, 1.0 - well)
+
+
+def test_proxy_indicator_reads_the_recorded_domain_less_bias():
+    needs = np.array([[0.6, 0.2, 0.9], [0.5, 0.4, 0.1]])
+    measured = measured_value(needs, np.array([0, 2]), np.array([0.05, 0.0]), None, aligned=False)
+    np.testing.assert_allclose(measured, [0.55, 0.1])
+    true = indicators.true_value(needs, np.array([0, 0]), None, aligned=False)
+    np.testing.assert_allclose(true, [0.6, 0.5])
+
+
+def misreported_log(n: int = 200) -> ClosureLog:
+    log = ClosureLog()
+    misreported = np.arange(n) % 2 == 0
+    log.add(np.ones(n, dtype=bool), ~misreported, misreported, np.zeros(n, dtype=bool))
+    return log
+
+
+def test_full_audit_catches_every_misreport_and_no_audit_catches_none():
+    rng = np.random.default_rng(0)
+    full = audit(misreported_log(), 1.0, rng)
+    assert full.caught == 100 and full.uncaught == 0
+    assert full.reported_successes == 100
+    none = audit(misreported_log(), 0.0, rng)
+    assert none.caught == 0 and none.uncaught == 100
+    assert none.reported_successes == 200
+    assert full.true_successes == none.true_successes == 100
+
+
+# --- learning -----------------------------------------------------------------------------------
+
+
+def test_context_drifts_only_when_drift_is_positive_and_stays_in_range():
+    context = Context(np.random.default_rng(0), 5, 4, validity=0.3)
+    before = context.effectiveness.copy()
+    context.drift(0.0)
+    np.testing.assert_array_equal(context.effectiveness, before)
+    context.drift(0.02)
+    assert not np.array_equal(context.effectiveness, before)
+    for _ in range(200):
+        context.drift(0.5)
+        assert context.effectiveness.min() >= 0.05 and context.effectiveness.max() <= 1.0
+
+
+@pytest.mark.parametrize("share", [0.0, 0.3, 0.7, 1.0])
+def test_shock_redraws_about_the_share_asked(share):
+    context = Context(np.random.default_rng(1), 8, 12, validity=0.3)
+    changed = []
+    for _ in range(20):
+        before = context.effectiveness.copy()
+        context.shock(share)
+        changed.append((context.effectiveness != before).mean())
+    assert np.mean(changed) == pytest.approx(share, abs=0.04)
+
+
+def test_beliefs_move_toward_the_signal_only_where_there_was_practice():
+    beliefs = np.full((2, 3), 0.5)
+    knowledge = Knowledge(beliefs.copy())
+    signal = np.array([[0.9, 0.1, 0.9], [0.1, 0.9, 0.1]])
+    hours = np.array([[10.0, 10.0, 0.0], [0.0, 40.0, 0.0]])
+    knowledge.update(hours, signal, rate=0.5)
+    gap_before = np.abs(beliefs - signal)
+    gap_after = np.abs(knowledge.beliefs - signal)
+    practised = hours > 0
+    assert (gap_after[practised] < gap_before[practised]).all()
+    np.testing.assert_array_equal(knowledge.beliefs[~practised], beliefs[~practised])
+    assert gap_after[1, 1] < gap_after[0, 1], "more practice moves the belief further"
+    np.testing.assert_array_equal(knowledge.evidence, hours)
+
+
+def test_honest_feedback_with_much_practice_shows_true_effectiveness():
+    context = Context(np.random.default_rng(2), 5, 4, validity=0.0)
+    signal = observed_signal(np.random.default_rng(3), context, np.full((5, 4), 1e6), 1.0)
+    np.testing.assert_allclose(signal, context.effectiveness, atol=0.01)
+    blind = observed_signal(np.random.default_rng(3), context, np.full((5, 4), 1e6), 0.0)
+    np.testing.assert_allclose(blind, context.indicator_view, atol=0.01)
+
+
+def belief_spread(knowledges: list[Knowledge]) -> float:
+    return float(np.stack([k.beliefs for k in knowledges]).std(axis=0).mean())
+
+
+def test_pooling_brings_beliefs_together_and_does_nothing_without_sharing():
+    rng = np.random.default_rng(4)
+    knowledges = [Knowledge(rng.random((5, 4)), rng.random((5, 4)) * 10) for _ in range(4)]
+    frozen = [k.beliefs.copy() for k in knowledges]
+    assert pool_knowledge(knowledges, 0.0) == 0.0
+    for knowledge, beliefs in zip(knowledges, frozen, strict=True):
+        np.testing.assert_array_equal(knowledge.beliefs, beliefs)
+    spread = belief_spread(knowledges)
+    assert pool_knowledge(knowledges, 0.8) > 0.0
+    assert belief_spread(knowledges) == pytest.approx(0.2 * spread)
+    assert pool_knowledge(knowledges[:1], 0.8) == 0.0
+
+
+# --- motivation ---------------------------------------------------------------------------------
+
+
+def test_knave_works_less_unwatched_than_watched():
+    knave = 0.1
+    unwatched = effort(knave, stakes=0.0, seen=0.0)
+    assert unwatched == pytest.approx(knave)
+    assert effort(knave, stakes=0.0, seen=oversight(3.0)) > unwatched
+    assert effort(knave, stakes=0.3, seen=0.0) > unwatched
+    assert effort(0.9, 0.0, 0.0) > unwatched, "a knight works without being watched"
+
+
+def test_control_crowds_motivation_out_and_autonomy_lets_it_back():
+    baseline = motivation = 0.8
+    for _ in range(200):
+        motivation = crowd_motivation(motivation, baseline, control=1.0, autonomy=0.0, rate=0.02)
+        assert 0.0 <= motivation <= 1.0
+    crowded_out = motivation
+    assert crowded_out < 0.5 * baseline
+    for _ in range(400):
+        motivation = crowd_motivation(motivation, baseline, control=0.0, autonomy=1.0, rate=0.02)
+        assert 0.0 <= motivation <= 1.0
+    assert motivation >= baseline > crowded_out
+
+
+def test_low_morale_makes_leaving_likelier():
+    chances = [leaving_chance(m, 0.12, 4.0) for m in np.linspace(0.0, 1.0, 11)]
+    assert (np.diff(chances) < 0).all()
+    assert chances[-1] == pytest.approx(0.12 / 52)
+
+
+# --- casework -----------------------------------------------------------------------------------
+
+
+def test_eligibility_needs_the_assessed_primary_need_to_reach_the_threshold():
+    observed = np.array([[0.2, 0.44, 0.1], [0.45, 0.0, 0.0], [0.9, 0.9, 0.9]])
+    assert casework.eligible(observed, 0.45).tolist() == [False, True, True]
+    assert casework.eligible(observed, 0.0).all()
+    assert casework.eligible(observed, 1.0).sum() == 0
+
+
+def test_failure_demand_is_a_contact_within_a_year_of_a_turn_away_or_unresolved_closure():
+    people = make_people(4)
+    rows = np.arange(4)
+    casework.turn_away(people, rows[[0]], week=10)
+    people.status[1:3] = SUPPORTED
+    casework.end_support(people, rows[[1, 2]], np.array([False, True]), week=10)
+    assert people.status[:4].tolist() == [COMMUNITY] * 4
+    assert casework.is_failure_demand(people, rows, 10 + 52).tolist() == [True, True, False, False]
+    assert not casework.is_failure_demand(people, rows, 10 + 53).any()
+    assert people.last_turnaway[3] == NEVER
+
+
+def test_hand_off_is_counted_and_breaks_the_relationship():
+    people = make_people(3)
+    rows = np.arange(3)
+    people.relationship[rows] = 0.8
+    people.understanding[rows] = 0.6
+    trust = people.trust[rows].copy()
+    casework.hand_off(people, rows[:2])
+    assert people.handoffs[rows].tolist() == [1, 1, 0]
+    assert (people.relationship[:2] < 0.8).all() and people.relationship[2] == 0.8
+    assert (people.understanding[:2] < 0.6).all()
+    assert (people.trust[:2] <= trust[:2]).all() and (people.trust[:2] < trust[:2]).any()
+
+
+def open_cases(n: int, length: int, week: int = 100) -> People:
+    """``n`` supported people ``length`` weeks into their package, still with needs, well related."""
+    people = make_people(n)
+    rows = np.arange(n)
+    people.status[rows] = SUPPORTED
+    people.episode_start[rows] = week - length
+    people.relationship[rows] = 0.9
+    people.needs[rows] = 0.6
+    return people
+
+
+def closing(people: People, *, discretion: float, stakes: float = 0.0, measured: float = 0.9,
+            package_weeks: int = 26, seed: int = 0):
+    rows = np.arange(people.count)
+    return casework.closure_decisions(
+        people, rows, week=100, measured=np.full(len(rows), measured), threshold=0.35,
+        stakes=np.full(len(rows), stakes), motivation=np.full(len(rows), 0.5),
+        discretion=discretion, package_weeks=package_weeks, rng=np.random.default_rng(seed))
+
+
+def test_package_ends_cases_when_workers_have_no_discretion():
+    closes, resolved = closing(open_cases(50, length=26), discretion=0.0)
+    assert closes.all() and not resolved.any()
+    closes, _ = closing(open_cases(50, length=25), discretion=0.0)
+    assert not closes.any()
+    closes, _ = closing(open_cases(50, length=26), discretion=1.0)
+    assert not closes.any(), "full discretion extends the package while needs remain"
+    closes, _ = closing(open_cases(50, length=78), discretion=1.0)
+    assert closes.all(), "extensions run out at three packages"
+
+
+def test_resolved_cases_close_whatever_the_package():
+    people = open_cases(20, length=1)
+    people.needs[:20] = 0.1
+    closes, resolved = closing(people, discretion=1.0)
+    assert closes.all() and resolved.all()
+
+
+def test_threshold_effect_closes_met_cases_only_when_stakes_are_high():
+    closes, resolved = closing(open_cases(20, length=3), discretion=1.0, stakes=0.5, measured=0.2)
+    assert closes.all() and not resolved.any()
+    closes, _ = closing(open_cases(20, length=3), discretion=1.0, stakes=0.0, measured=0.2)
+    assert not closes.any()
+
+
+# --- a person's week ----------------------------------------------------------------------------
+
+
+def test_wellbeing_is_in_unit_range_falls_with_needs_and_rises_with_assets():
+    rng = np.random.default_rng(5)
+    needs, assets = rng.random((500, 5)), rng.random(500)
+    goals = rng.random((500, 5)) < 0.4
+    values = wellbeing(needs, goals, assets)
+    assert values.min() >= 0.0 and values.max() <= 1.0
+    assert wellbeing(np.zeros((1, 5)), goals[:1], np.ones(1))[0] == pytest.approx(1.0)
+    assert wellbeing(np.ones((1, 5)), goals[:1], np.zeros(1))[0] == pytest.approx(0.0)
+    worse = needs.copy()
+    worse[:, 2] = np.minimum(1.0, worse[:, 2] + 0.1)
+    raised = worse[:, 2] > needs[:, 2]
+    assert (wellbeing(worse, goals, assets)[raised] < values[raised]).all()
+    assert (wellbeing(needs, goals, assets + 0.1) > values).all()
+
+
+def test_unmet_high_needs_entrench_but_supported_ones_do_not():
+    people = make_people(2)
+    people.needs[:2] = 0.9
+    people.entrenchment[:2] = 0.2
+    people.status[1] = SUPPORTED
+    for _ in range(10):
+        entrench(people, np.arange(2))
+    assert people.entrenchment[0] > 0.2
+    assert people.entrenchment[1] <= 0.2
+
+
+def test_low_trust_people_seek_help_later_than_high_trust_people():
+    n = 4000
+    rows = np.arange(n)
+    first_need = {}
+    for trust in (0.9, 0.1):
+        people = make_people(n)
+        people.trust[rows] = trust
+        for need in np.round(np.arange(0.0, 1.0001, 0.05), 2):
+            people.needs[rows] = need
+            seeking = seeks_help(people, rows, np.array([], dtype=int), np.random.default_rng(6))
+            if len(seeking) > 0:
+                first_need[trust] = need
+                break
+    assert first_need[0.1] > first_need[0.9]
+    # A crisis brings anyone in, whatever their trust.
+    people.needs[rows] = 0.0
+    assert seeks_help(people, rows, rows[:10], np.random.default_rng(6)).tolist() == list(range(10))
+
+
+def test_crises_are_likelier_when_needs_are_entrenched():
+    n = 20000
+    counts = {}
+    for entrenchment in (0.0, 1.0):
+        people = make_people(n)
+        people.needs[:n] = 0.9
+        people.entrenchment[:n] = entrenchment
+        counts[entrenchment] = len(crises(people, np.arange(n), np.random.default_rng(7)))
+        assert people.crises[:n].sum() == counts[entrenchment]
+    assert counts[1.0] > 2 * counts[0.0] > 0
+    calm = make_people(n)
+    calm.needs[:n] = 0.55
+    assert len(crises(calm, np.arange(n), np.random.default_rng(7))) == 0
+
+
+# --- support ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def supporting_model() -> SupportSystemModel:
+    """A tiny model six weeks in, with people on caseloads."""
+    model = tiny_model()
+    for _ in range(6):
+        model.step()
+    assert len(model.people.in_status(SUPPORTED)) >= 20
+    return model
+
+
+def support_once(model: SupportSystemModel, people: People, discretion: float):
+    rows = people.in_status(SUPPORTED)
+    measured = measured_value(people.needs[rows], people.recorded_domain[rows],
+                              people.recording_bias[rows], None, aligned=False)
+    params = model.params
+    return rows, deliver_support(
+        people, rows, model.this_week, model.context, model.workforce.skill.copy(), measured,
+        threshold=params.indicator.threshold, discretion=discretion, spend_limit=0.0,
+        provider_cash=np.zeros(len(model.provider_list)), providers=len(model.provider_list),
+        strengths_gain=params.support.strengths_gain, dependency_loss=params.support.dependency_loss,
+        skill_rate=params.learning.skill_rate, aligned=False)
+
+
+def test_supported_people_needs_fall_more_than_the_same_people_unsupported(supporting_model):
+    model = supporting_model
+    helped, alone = copy.deepcopy(model.people), copy.deepcopy(model.people)
+    rows, result = support_once(model, helped, discretion=0.5)
+    assert result.hours.sum() > 0
+    assert (helped.needs[rows] <= alone.needs[rows]).all()
+    for people in (helped, alone):  # the same life events for both
+        live_week(people, rows, model.params.population, np.random.default_rng(8))
+    fall_helped = model.people.needs[rows].mean() - helped.needs[rows].mean()
+    fall_alone = model.people.needs[rows].mean() - alone.needs[rows].mean()
+    assert fall_helped > fall_alone
+
+
+def test_discretion_spreads_hours_across_domains_standard_packages_do_not(supporting_model):
+    model = supporting_model
+    spread = {}
+    for discretion in (0.0, 1.0):
+        people = copy.deepcopy(model.people)
+        rows = people.in_status(SUPPORTED)
+        people.assessed_domain[rows] = 0
+        people.understanding[rows] = 0.5
+        _, result = support_once(model, people, discretion)
+        practice = result.practice_hours
+        assert practice.sum() == pytest.approx(result.hours.sum())
+        spread[discretion] = practice[:, 1:, :].sum() / practice.sum()
+    assert spread[0.0] == 0.0, "set packages put every hour on the assessed need"
+    assert spread[1.0] > 0.2
+
+    people = copy.deepcopy(model.people)
+    rows = people.in_status(SUPPORTED)
+    people.assessed_domain[rows] = 0
+    people.understanding[rows] = 0.0
+    _, result = support_once(model, people, 1.0)
+    assert result.practice_hours[:, 1:, :].sum() == 0.0, "discretion needs understanding to act on"
+
+
+# --- regimes ------------------------------------------------------------------------------------
+
+
+def test_trust_preset_pays_nothing_on_results_and_talks_instead():
+    model = tiny_model(funding_mode="trust")
+    assert model.regime.pbr_share == 0.0
+    assert model.regime.dialogue_hours > 0.0
+    assert all(p.stakes() == 0.0 for p in model.provider_list)
+    for key, value in PRESETS["funding"]["trust"].items():
+        assert getattr(model.regime, key) == value
+    assert tiny_model(funding_mode="trust", funding_pbr_share=0.3).regime.pbr_share == 0.3
+
+
+def test_regime_change_switches_the_rules_at_the_week_named():
+    scenario = scenario_from_dict({
+        "weeks": 8, "burn_in": 2,
+        "population": {"size": 150}, "workforce": {"workers": 6}, "providers": {"count": 2},
+        "regime_change": [{"week": 5, "funding": "trust", "market": "alliance"}],
+    })
+    model = SupportSystemModel(scenario, rng=3)
+    seen = {}
+    while model.running:
+        model.step()
+        seen[model.week] = (model.regime.pbr_share, model.regime.sharing)
+    assert seen[4] == (0.5, 0.0)
+    assert seen[5] == (0.0, 0.8) and seen[7] == (0.0, 0.8)
+    regimes = model.weekly_table().set_index("week")["regime"]
+    assert (regimes.loc[:4] == "target-competition").all()
+    assert (regimes.loc[5:] == "trust-alliance").all()
+
+
+def shares_by_week(market: str, **overrides) -> list[list[float]]:
+    model = tiny_model(rng=4, population_size=300, workforce_workers=9, providers_count=3,
+                       weeks=40, market_mode=market, **overrides)
+    shares = []
+    while model.running:
+        model.step()
+        shares.append([p.share if p.active else 0.0 for p in model.provider_list])
+    return shares
+
+
+def test_competition_retenders_and_moves_contract_shares():
+    shares = shares_by_week("competition", market_contract_weeks=13)
+    assert np.allclose(shares[11][:3], 1 / 3)
+    assert not np.allclose(shares[12][:3], 1 / 3), "the first re-tender (week 12) moves shares"
+    assert all(sum(week) == pytest.approx(1.0) for week in shares)
+
+
+def test_alliance_never_retenders():
+    shares = shares_by_week("alliance")
+    assert np.allclose(shares, 1 / 3)
+
+
+def test_learning_forum_brings_provider_beliefs_together():
+    spread = {}
+    for sharing in (0.0, 0.8):
+        model = tiny_model(rng=5, providers_count=4, market_mode="alliance", market_sharing=sharing)
+        for _ in range(9):
+            model.step()
+        spread[sharing] = belief_spread([p.knowledge for p in model.active_providers()])
+    assert spread[0.8] < 0.5 * spread[0.0]
+
+
+# --- no outcome code reads the regime's name ------------------------------------------------------
+
+OUTCOME_MODULES = ("support.py", "casework.py", "agents/person.py", "gaming.py", "indicators.py",
+                   "learning.py", "motivation.py", "agents/worker.py")
+NAME_PATTERNS = (r"regime\.name", r"funding_mode", r"market_mode", r"\.mode\b",
+                 r"==\s*[\"'](target|trust|alliance|competition)[\"']")
+MODE_NAMES = {"target", "trust", "alliance", "competition", "target-competition",
+              "target-alliance", "trust-competition", "trust-alliance"}
+
+
+@pytest.mark.parametrize("module", OUTCOME_MODULES)
+def test_outcome_code_never_mentions_the_regime_name(module):
+    text = (PACKAGE / module).read_text(encoding="utf-8")
+    found = [p for p in NAME_PATTERNS if re.search(p, text)]
+    assert not found, f"{module} reads the regime's name ({found}); use the regime's parameters"
+
+
+def regime_name_reads(tree: ast.AST) -> list[str]:
+    """Code (not docstrings) that reads a mode or regime name, or compares with a mode name."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in {"funding_mode", "market_mode", "mode"}:
+            found.append(f"line {node.lineno}: .{node.attr}")
+        if (isinstance(node, ast.Attribute) and node.attr == "name"
+                and isinstance(node.value, ast.Attribute) and node.value.attr == "regime"):
+            found.append(f"line {node.lineno}: regime.name")
+        if isinstance(node, ast.Compare):
+            for side in (node.left, *node.comparators):
+                if isinstance(side, ast.Constant) and side.value in MODE_NAMES:
+                    found.append(f"line {node.lineno}: comparison with {side.value!r}")
+    return found
+
+
+@pytest.mark.parametrize("module", ["model.py", "agents/provider.py", "agents/commissioner.py"])
+def test_agents_and_schedule_act_on_regime_parameters_not_its_name(module):
+    tree = ast.parse((PACKAGE / module).read_text(encoding="utf-8"))
+    assert regime_name_reads(tree) == []

@@ -1,0 +1,225 @@
+"""Properties every valid run must have, whatever the scenario: checked on random small scenarios.
+
+Hypothesis draws small valid scenarios (a few hundred people, a few workers,
+one to four providers, 10 to 40 weeks, either regime on each axis and any
+mix of the parameters that most change behaviour). Each run is checked every
+week for conservation (people, money, the waiting list), bounded state and
+consistent caseloads; and one seed must fix a run bit for bit.
+
+Little's law, which ties the waiting-list metrics together, is checked on a
+long default run.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hls_sim.agents.person import EXITED, SUPPORTED, WAITING, Person
+from hls_sim.agents.worker import Worker
+from hls_sim.model import SupportSystemModel
+from hls_sim.regimes import FUNDING_MODES, MARKET_MODES
+from hls_sim.scenario import Scenario, scenario_from_dict
+
+TOLERANCE = 1e-6
+
+
+@st.composite
+def small_scenarios(draw) -> Scenario:
+    """A random valid small scenario."""
+    return scenario_from_dict({
+        "weeks": draw(st.integers(10, 40)),
+        "burn_in": draw(st.integers(0, 10)),
+        "population": {"size": draw(st.integers(60, 300))},
+        "workforce": {"workers": draw(st.integers(3, 15)),
+                      "knave_share": draw(st.floats(0.0, 1.0))},
+        "providers": {"count": draw(st.integers(1, 4))},
+        "funding": {"mode": draw(st.sampled_from(FUNDING_MODES)),
+                    "pbr_share": draw(st.floats(0.0, 1.0))},
+        "market": {"mode": draw(st.sampled_from(MARKET_MODES))},
+        "indicator": {"aligned": draw(st.booleans()), "audit_rate": draw(st.floats(0.0, 1.0))},
+        "eligibility": {"threshold": draw(st.floats(0.0, 1.0))},
+        "context": {"drift": draw(st.floats(0.0, 0.05))},
+    }, source="hypothesis")
+
+
+seeds = st.integers(0, 2**32 - 1)
+
+
+class Ledger:
+    """What the test counts from outside the model, to check the model's own books against."""
+
+    def __init__(self, model: SupportSystemModel):
+        self.arrived = len(model.person_agents)
+        add_people = model.add_people
+
+        def counting_arrivals(count: int) -> None:
+            self.arrived += count
+            add_people(count)
+
+        model.add_people = counting_arrivals
+
+
+def check_people(model: SupportSystemModel, ledger: Ledger) -> None:
+    people = model.people
+    present = people.present()
+    exited = int((people.status[: people.count] == EXITED).sum())
+    live = model.agents_by_type.get(Person, [])
+    assert people.count == ledger.arrived == len(model.person_agents) == len(present) + exited
+    assert len(live) == len(present)
+    assert sorted(agent.row for agent in live) == present.tolist()
+    assert sum(agent is None for agent in model.person_agents) == exited
+
+
+def check_money(model: SupportSystemModel) -> None:
+    params = model.params
+    received = sum(p.received for p in model.provider_list)
+    assert model.commissioner.outlay == pytest.approx(received, rel=1e-9, abs=TOLERANCE)
+    assert model.commissioner.outlay <= params.funding.budget / 52 * model.steps + TOLERANCE
+    for provider in model.provider_list:
+        floor = -params.providers.overdraft * params.workforce.wage * max(1, len(provider.workers))
+        assert provider.cash >= floor - TOLERANCE, (
+            f"provider {provider.index} cash {provider.cash:.2f} below its floor {floor:.2f} "
+            f"in week {model.week} ({len(provider.workers)} workers)")
+    active = model.active_providers()
+    assert active, "the place always has a provider"
+    assert sum(p.share for p in active) == pytest.approx(1.0)
+
+
+def check_bounds(model: SupportSystemModel) -> None:
+    people = model.people
+    present = people.present()
+    for name in ("needs", "assets", "trust", "entrenchment", "relationship", "understanding"):
+        values = getattr(people, name)[present]
+        assert np.isfinite(values).all(), name
+        assert values.min(initial=0.0) >= 0.0 and values.max(initial=0.0) <= 1.0, (
+            f"{name} outside [0, 1] in week {model.week}: "
+            f"{values.min():.4f} to {values.max():.4f}")
+    for worker in model.agents_by_type.get(Worker, []):
+        assert 0.0 <= worker.morale <= 1.0 and 0.0 <= worker.motivation <= 1.0
+
+
+def check_caseloads(model: SupportSystemModel) -> None:
+    people, workforce = model.people, model.workforce
+    supported = people.in_status(SUPPORTED)
+    slots = people.worker[supported]
+    assert (slots >= 0).all(), "everyone supported has a worker"
+    held = np.bincount(slots, minlength=workforce.count)
+    workers = {w.slot: w for w in model.agents_by_type.get(Worker, [])}
+    max_caseload = model.params.workforce.max_caseload
+    for slot in range(workforce.count):
+        caseload = workforce.caseload[slot]
+        assert caseload == held[slot], f"slot {slot}: caseload {caseload}, supporting {held[slot]}"
+        assert 0 <= caseload <= max_caseload
+        if slot not in workers:
+            assert caseload == 0, f"slot {slot} has left but still holds {caseload} people"
+    for row, slot in zip(supported, slots, strict=True):
+        assert people.provider[row] == workers[slot].provider.index
+
+
+def check_waiting_lists(model: SupportSystemModel) -> None:
+    people = model.people
+    listed = [row for p in model.provider_list for row in p.waiting]
+    assert len(listed) == len(set(listed)), "nobody is on a waiting list twice"
+    waiting = people.in_status(WAITING)
+    assert sorted(listed) == waiting.tolist()
+    for provider in model.provider_list:
+        if provider.waiting:
+            assert provider.active
+            assert (people.provider[list(provider.waiting)] == provider.index).all()
+
+
+class Queue:
+    """Flow balance of the waiting list: this week's count is last week's plus entries less exits."""
+
+    def __init__(self, model: SupportSystemModel):
+        self.read(model)
+
+    def read(self, model: SupportSystemModel) -> None:
+        self.waiting = len(model.people.in_status(WAITING))
+        self.entries = model.counters.get("queue_entries", 0.0)
+        self.exits = len(model.records.waits)
+
+    def check(self, model: SupportSystemModel) -> None:
+        if model.week == 0:  # counters and records restart when recording starts
+            self.entries, self.exits = 0.0, 0
+        entries = model.counters.get("queue_entries", 0.0) - self.entries
+        exits = len(model.records.waits) - self.exits
+        waiting = len(model.people.in_status(WAITING))
+        assert waiting == self.waiting + entries - exits, (
+            f"week {model.week}: {self.waiting} waiting + {entries} joined - {exits} left "
+            f"!= {waiting} waiting")
+        self.read(model)
+
+
+@settings(max_examples=30, deadline=None)
+@given(scenario=small_scenarios(), seed=seeds)
+def test_every_week_conserves_people_money_and_queues_and_keeps_state_bounded(scenario, seed):
+    model = SupportSystemModel(scenario, rng=seed)
+    ledger, queue = Ledger(model), Queue(model)
+    while model.running:
+        model.step()
+        check_people(model, ledger)
+        check_money(model)
+        check_bounds(model)
+        check_caseloads(model)
+        check_waiting_lists(model)
+        queue.check(model)
+    assert model.steps == scenario.weeks + scenario.burn_in
+    assert len(model.weekly_table()) == scenario.weeks
+
+
+def same(a: float, b: float) -> bool:
+    return (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)) \
+        or a == b
+
+
+def run(scenario: Scenario, seed: int) -> tuple[dict[str, float], pd.DataFrame]:
+    model = SupportSystemModel(scenario, rng=seed)
+    model.run_to_end()
+    return model.summary(), model.weekly_table()
+
+
+@settings(max_examples=8, deadline=None)
+@given(scenario=small_scenarios(), seed=seeds)
+def test_one_seed_fixes_a_run_bit_for_bit(scenario, seed):
+    summary, table = run(scenario, seed)
+    again, again_table = run(scenario, seed)
+    assert list(summary) == list(again)
+    differing = {key: (summary[key], again[key]) for key in summary
+                 if not same(float(summary[key]), float(again[key]))}
+    assert not differing
+    pd.testing.assert_frame_equal(table, again_table, check_exact=True)
+    other, other_table = run(scenario, seed + 1)
+    assert not other_table.equals(table)
+    assert any(not same(float(summary[key]), float(other[key])) for key in summary)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_littles_law_ties_waiting_count_entries_and_waits(seed):
+    """Mean number waiting = entries per week x mean wait (L = lambda W), within 5%.
+
+    Each spell on a waiting list is counted once in ``queue_entries`` (accepted at
+    intake, or put back on the list by a hand-off), appears in the weekly
+    ``waiting`` count once for each week it lasts, and records its length in
+    ``waits`` when it ends (taken on, gave up, or moved away), so inside the
+    recorded weeks the identity is exact (the property test checks the weekly
+    flow balance behind it). A tolerance is needed only for the edges: spells
+    that began in the burn-in are in ``waits`` but not in the entries, and
+    spells still open at the end are censored (in the entries and the count, not
+    in ``waits``). Over five years these edges are worth about 1 to 2% (seeds
+    1 to 5 gave -1.2% to +1.7%), so 5% leaves room without hiding a real
+    miscount.
+    """
+    model = SupportSystemModel(None, rng=seed, funding_mode="target", weeks=260)
+    model.run_to_end()
+    summary = model.summary()
+    waiting = summary["waiting_mean"]
+    assert waiting > 20, "a real waiting list is needed for the law to say anything"
+    predicted = summary["queue_entries_per_week"] * summary["wait_weeks_mean"]
+    assert predicted == pytest.approx(waiting, rel=0.05)
