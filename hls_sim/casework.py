@@ -131,6 +131,11 @@ def closure_decisions(
     return resolved | at_threshold | package_over | drops_out, resolved
 
 
+def reclassify(people: People, rows: np.ndarray) -> None:
+    """Record the case under its second presenting need, which is arguable as the primary one."""
+    people.recorded_domain[rows] = people.second_domain[rows]
+
+
 def end_support(people: People, rows: np.ndarray, resolved: np.ndarray, week: int) -> None:
     """Close cases: back to the community; an unresolved closure is remembered (failure demand)."""
     people.status[rows] = COMMUNITY

@@ -19,7 +19,7 @@ import numpy as np
 
 # What helping one person matters to a fully motivated decider, in the same
 # units as a unit of expected indicator score.
-MISSION_WEIGHT = 0.1
+MISSION_WEIGHT = 0.15
 # How much a free place for a new, likelier-to-score case is worth relative
 # to finishing the work with a current one.
 NEXT_CASE_VALUE = 0.5

@@ -62,6 +62,9 @@ EXTRA_KEYS = (
 )
 SUMMARY_KEYS = CONTRACT_KEYS + EXTRA_KEYS
 
+# Vulnerability is standard normal for everyone who arrives: its top fifth starts here
+# (scipy.stats.norm.ppf(0.8)), so "the hardest-to-help fifth" is a fixed group of people.
+HARDEST_FIFTH_VULNERABILITY = 0.8416212335729143
 # Weeks over which the reported and true indicator are read each week (one quarter).
 INDICATOR_WINDOW = 13
 # Width of the band either side of the threshold used to measure bunching.
@@ -137,7 +140,7 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
     present = people.present()
     needs = people.needs[present]
     wellbeing = people.wellbeing(present)
-    hardest = people.vulnerability[present] >= np.quantile(people.vulnerability[present], 0.8)
+    hardest = people.vulnerability[present] >= HARDEST_FIFTH_VULNERABILITY
     goals = people.goals[present]
     goals_met = ((needs < GOAL_MET) & goals).sum(axis=1) / goals.sum(axis=1)
     high = needs.max(axis=1) > HIGH_NEED

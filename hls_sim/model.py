@@ -21,7 +21,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from hls_sim import casework, metrics
+from hls_sim import casework, gaming, metrics
 from hls_sim.agents.commissioner import QUARTER, Commissioner
 from hls_sim.agents.person import (
     COMMUNITY,
@@ -121,7 +121,9 @@ class SupportSystemModel(mesa.Model):
         params = self.params.workforce
         motivation = float(draw_motivation(self.rng, 1, params.knave_share)[0])
         skill = np.clip(self.rng.normal(params.skill_mean, 0.1, self.domains), 0.05, 1.0)
-        worker = Worker(self, provider, motivation, skill)
+        # Recruits bring the practice the local sector has been allowed to use.
+        relational = float(np.clip(self.rng.normal(0.3 + 0.5 * self.regime.discretion, 0.1), 0.05, 1.0))
+        worker = Worker(self, provider, motivation, skill, relational)
         provider.workers.append(worker)
         return worker
 
@@ -273,7 +275,7 @@ class SupportSystemModel(mesa.Model):
             rows,
             self.this_week,
             self.context,
-            self.workforce.skill,
+            self.workforce,
             self.measure(rows),
             threshold=params.indicator.threshold,
             discretion=self.regime.discretion,
@@ -283,6 +285,7 @@ class SupportSystemModel(mesa.Model):
             strengths_gain=params.support.strengths_gain,
             dependency_loss=params.support.dependency_loss,
             skill_rate=params.learning.skill_rate,
+            practice_rate=params.learning.practice_rate,
             aligned=params.indicator.aligned,
         )
         self.weekly_spend = result.spend
@@ -299,12 +302,56 @@ class SupportSystemModel(mesa.Model):
         return {int(slot): improving[slot] / counts[slot] for slot in np.flatnonzero(counts)}
 
     def close_cases(self) -> None:
-        people, week = self.people, self.this_week
+        """Workers close the cases that end this week; providers log them for the indicator.
+
+        Reclassification and misreporting are decided here, case by case, by the
+        worker's stakes and motivation (``hls_sim.gaming``).
+        """
+        people, params = self.people, self.params
         rows = people.in_status(SUPPORTED)
+        if len(rows) == 0:
+            return
         slots = people.worker[rows]
+        stakes, motivation = self.this_week.stakes[slots], self.this_week.motivation[slots]
+        threshold = params.indicator.threshold
+        measured = self.measure(rows)
+        closing, resolved = casework.closure_decisions(
+            people,
+            rows,
+            week=self.week,
+            measured=measured,
+            threshold=threshold,
+            stakes=stakes,
+            motivation=motivation,
+            discretion=self.regime.discretion,
+            package_weeks=params.support.package_weeks,
+            rng=self.rng,
+        )
+        if not closing.any():
+            return
+        rows, stakes, motivation = rows[closing], stakes[closing], motivation[closing]
+        resolved, measured = resolved[closing], measured[closing]
+        reclassified = np.zeros(len(rows), dtype=bool)
+        if not params.indicator.aligned:
+            reclassified = (measured >= threshold) & gaming.reclassifies(stakes, motivation)
+            casework.reclassify(people, rows[reclassified])
+            measured = self.measure(rows)
+        success = measured < threshold
+        misreported = ~success & gaming.misreports(
+            stakes, motivation, params.indicator.audit_rate, params.indicator.audit_penalty
+        )
+        reported = success | misreported
+        true = self.true_indicator(rows) < threshold
+        provider_of = people.provider[rows]
         for provider in self.active_providers():
-            mine = people.provider[rows] == provider.index
-            provider.close_cases(rows[mine], week.stakes[slots[mine]], week.motivation[slots[mine]])
+            mine = provider_of == provider.index
+            if mine.any():
+                provider.report_closures(
+                    reported[mine], true[mine], misreported[mine], (reclassified & success)[mine]
+                )
+        self.record_closures(rows, measured, reported, true, resolved)
+        np.subtract.at(self.workforce.caseload, people.worker[rows], 1)
+        casework.end_support(people, rows, resolved, self.week)
 
     def commission(self) -> None:
         commissioner = self.commissioner

@@ -233,6 +233,10 @@ class Learning(Section):
     skill_rate: Share = Field(
         0.002, description="Weekly gain in a worker's skill per hour of practice in a domain."
     )
+    practice_rate: Share = Field(
+        0.001,
+        description="Gain in a worker's skill at bespoke, relational practice per hour of it.",
+    )
     exploration: Share = Field(
         0.1,
         description="Share of cases where a provider tries an approach other than its best guess.",

@@ -22,6 +22,7 @@ import numpy as np
 
 from hls_sim import gaming
 from hls_sim.agents.person import People
+from hls_sim.agents.worker import Workforce
 from hls_sim.indicators import BIAS_PER_GAMING_HOUR, MAX_RECORDING_BIAS
 from hls_sim.learning import Context
 
@@ -62,7 +63,7 @@ def deliver_support(
     rows: np.ndarray,
     week: WorkerWeek,
     context: Context,
-    skill: np.ndarray,
+    workforce: Workforce,
     measured: np.ndarray,
     *,
     threshold: float,
@@ -73,6 +74,7 @@ def deliver_support(
     strengths_gain: float,
     dependency_loss: float,
     skill_rate: float,
+    practice_rate: float,
     aligned: bool,
 ) -> SupportResult:
     """One week of support for every supported person."""
@@ -104,16 +106,19 @@ def deliver_support(
     judged = seen * (needs + 0.5 * people.goals[rows]) + (1 - seen) * assessed
     judged /= judged.sum(axis=1, keepdims=True)
     by_domain = hours[:, None] * ((1 - discretion) * assessed + discretion * judged)
+    # Bespoke work done well takes relational skill, which is learnt by doing it.
+    relational = workforce.relational_skill[slots]
+    craft = (1 - discretion) * assessed + discretion * judged * (0.4 + 0.6 * relational)[:, None]
 
     approach = people.approach[rows]
     effectiveness = context.effectiveness[np.arange(d)[None, :], approach]
     relationship = people.relationship[rows]
     quality = (
-        (0.4 + 0.6 * skill[slots])
+        (0.4 + 0.6 * workforce.skill[slots])
         * (0.4 + 0.6 * relationship)[:, None]
         * (1 - 0.6 * people.entrenchment[rows])[:, None]
     )
-    needs -= NEED_REDUCTION_PER_HOUR * by_domain * effectiveness * quality
+    needs -= NEED_REDUCTION_PER_HOUR * hours[:, None] * craft * effectiveness * quality
 
     # Approaches that look better than they work lower the recorded need, not the real one.
     if not aligned:
@@ -138,7 +143,7 @@ def deliver_support(
     morale = week.morale[slots]
     people.relationship[rows] = relationship + 0.1 * np.minimum(1, hours / 1.5) * (1 - relationship) * (
         0.5 + 0.5 * morale
-    )
+    ) * (0.5 + 0.5 * relational)
     people.understanding[rows] += 0.06 * people.relationship[rows] * (1 - people.understanding[rows])
     bespoke_hours = hours * discretion
     people.assets[rows] = np.clip(
@@ -152,12 +157,21 @@ def deliver_support(
 
     practice = np.zeros((providers, d, context.effectiveness.shape[1]))
     np.add.at(practice, (provider[:, None], np.arange(d)[None, :], approach), by_domain)
-    practise(skill, slots, by_domain, skill_rate)
+    practise(workforce, slots, by_domain, bespoke_hours, skill_rate, practice_rate)
     return SupportResult(practice_hours=practice, spend=spend, hours=hours)
 
 
-def practise(skill: np.ndarray, slots: np.ndarray, by_domain: np.ndarray, rate: float) -> None:
-    """Workers learn by practice: skill in a domain grows with hours spent in it."""
-    gained = np.zeros_like(skill)
+def practise(
+    workforce: Workforce,
+    slots: np.ndarray,
+    by_domain: np.ndarray,
+    bespoke_hours: np.ndarray,
+    skill_rate: float,
+    practice_rate: float,
+) -> None:
+    """Workers learn by practice: skill in a domain, and at relational work, grow with hours of it."""
+    gained = np.zeros_like(workforce.skill)
     np.add.at(gained, slots, by_domain)
-    skill += rate * gained * (1 - skill)
+    workforce.skill += skill_rate * gained * (1 - workforce.skill)
+    relational = np.bincount(slots, weights=bespoke_hours, minlength=len(workforce.relational_skill))
+    workforce.relational_skill += practice_rate * relational * (1 - workforce.relational_skill)

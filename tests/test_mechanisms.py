@@ -412,11 +412,12 @@ def support_once(model: SupportSystemModel, people: People, discretion: float):
                               people.recording_bias[rows], None, aligned=False)
     params = model.params
     return rows, deliver_support(
-        people, rows, model.this_week, model.context, model.workforce.skill.copy(), measured,
+        people, rows, model.this_week, model.context, copy.deepcopy(model.workforce), measured,
         threshold=params.indicator.threshold, discretion=discretion, spend_limit=0.0,
         provider_cash=np.zeros(len(model.provider_list)), providers=len(model.provider_list),
         strengths_gain=params.support.strengths_gain, dependency_loss=params.support.dependency_loss,
-        skill_rate=params.learning.skill_rate, aligned=False)
+        skill_rate=params.learning.skill_rate, practice_rate=params.learning.practice_rate,
+        aligned=False)
 
 
 def test_supported_people_needs_fall_more_than_the_same_people_unsupported(supporting_model):

@@ -2,9 +2,10 @@
 
 A provider's week: ``intake`` (assess and accept or turn away: eligibility,
 and creaming when stakes are high), ``allocate`` (first come, first served
-from the waiting list to workers with room), ``close_cases`` (including
-threshold effects, reclassification and misreporting), ``learn`` (from what
-its information lets it see), then ``pay_wages`` and ``plan_workforce``.
+from the waiting list to workers with room), ``report_closures`` (the cases its
+workers closed, some reclassified or misreported: see ``model.close_cases``),
+``learn`` (from what its information lets it see), then ``pay_wages`` and
+``plan_workforce``.
 
 Management ``pressure`` is how hard the provider pushes its staff on the
 indicator: its culture. Under competition, entrants copy the culture and
@@ -137,48 +138,11 @@ class Provider(mesa.Agent):
         self.waiting = deque(row for row in self.waiting if row not in rows)
 
     # --- closure and reporting --------------------------------------------------------------
-    def close_cases(self, rows: np.ndarray, stakes: np.ndarray, motivation: np.ndarray) -> None:
-        """Close the cases that end this week and record them for the indicator."""
-        model, people = self.model, self.model.people
-        scenario = model.params
-        threshold = scenario.indicator.threshold
-        measured = model.measure(rows)
-        closing, resolved = casework.closure_decisions(
-            people,
-            rows,
-            week=model.week,
-            measured=measured,
-            threshold=threshold,
-            stakes=stakes,
-            motivation=motivation,
-            discretion=model.regime.discretion,
-            package_weeks=scenario.support.package_weeks,
-            rng=model.rng,
-        )
-        if not closing.any():
-            return
-        rows, stakes, motivation = rows[closing], stakes[closing], motivation[closing]
-        resolved, measured = resolved[closing], measured[closing]
-        if not scenario.indicator.aligned:
-            reclassified = (measured >= threshold) & gaming.reclassifies(stakes, motivation)
-            self.reclassify(rows[reclassified])
-            measured = model.measure(rows)
-        else:
-            reclassified = np.zeros(len(rows), dtype=bool)
-        success = measured < threshold
-        misreported = ~success & gaming.misreports(
-            stakes, motivation, scenario.indicator.audit_rate, scenario.indicator.audit_penalty
-        )
-        true = model.true_indicator(rows) < threshold
-        self.log.add(success | misreported, true, misreported, reclassified & success)
-        model.record_closures(rows, measured, success | misreported, true, resolved)
-        np.subtract.at(model.workforce.caseload, people.worker[rows], 1)
-        casework.end_support(people, rows, resolved, model.week)
-
-    def reclassify(self, rows: np.ndarray) -> None:
-        """Record the case under its second presenting need, which is arguable as the primary one."""
-        people = self.model.people
-        people.recorded_domain[rows] = people.second_domain[rows]
+    def report_closures(
+        self, reported: np.ndarray, true: np.ndarray, misreported: np.ndarray, reclassified: np.ndarray
+    ) -> None:
+        """Log this week's closures for the quarter's report (the commissioner sees only ``reported``)."""
+        self.log.add(reported, true, misreported, reclassified)
 
     # --- learning ---------------------------------------------------------------------------
     def learn(self, practice_hours: np.ndarray) -> None:

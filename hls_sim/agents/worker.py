@@ -26,10 +26,17 @@ BASE_ADMIN_HOURS = 2.0
 class Worker(mesa.Agent):
     """One front-line worker employed by a provider."""
 
-    def __init__(self, model: mesa.Model, provider: Provider, motivation: float, skill: np.ndarray):
+    def __init__(
+        self,
+        model: mesa.Model,
+        provider: Provider,
+        motivation: float,
+        skill: np.ndarray,
+        relational_skill: float,
+    ):
         super().__init__(model)
         self.provider = provider
-        self.slot = model.workforce.new_slot(skill)
+        self.slot = model.workforce.new_slot(skill, relational_skill)
         self.hours = model.params.workforce.hours
         self.baseline_motivation = motivation
         self.motivation = motivation
@@ -45,6 +52,11 @@ class Worker(mesa.Agent):
     @property
     def skill(self) -> np.ndarray:
         return self.model.workforce.skill[self.slot]
+
+    @property
+    def relational_skill(self) -> float:
+        """Skill at bespoke, relational, strengths-based practice, learnt by doing it."""
+        return float(self.model.workforce.relational_skill[self.slot])
 
     @property
     def free_places(self) -> int:
@@ -99,14 +111,19 @@ class Workforce:
 
     def __init__(self, domains: int, capacity: int = 64):
         self.skill = np.zeros((capacity, domains))
+        self.relational_skill = np.zeros(capacity)
         self.caseload = np.zeros(capacity, dtype=np.int64)
         self.count = 0
 
-    def new_slot(self, skill: np.ndarray) -> int:
+    def new_slot(self, skill: np.ndarray, relational_skill: float) -> int:
         if self.count == len(self.caseload):
             self.skill = np.vstack([self.skill, np.zeros_like(self.skill)])
+            self.relational_skill = np.concatenate(
+                [self.relational_skill, np.zeros_like(self.relational_skill)]
+            )
             self.caseload = np.concatenate([self.caseload, np.zeros_like(self.caseload)])
         slot = self.count
         self.skill[slot] = skill
+        self.relational_skill[slot] = relational_skill
         self.count += 1
         return slot
