@@ -233,6 +233,14 @@ def profile_default(scenario_path: str | None, seed: int, core: int, top: int) -
     print(out.getvalue().rstrip())
 
 
+def load_average() -> float:
+    """The one-minute load average, or NaN where the OS has none."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return float("nan")
+
+
 def git_revision() -> str:
     """The commit of the code timed, with ``-dirty`` when the working tree differs from it."""
     try:
@@ -306,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"each run in a fresh process pinned to core {args.core} (where the OS allows)\n", flush=True)
 
+    load_before = load_average()
     cases: list[dict[str, Any]] = []
     if args.cases in ("both", "default"):
         cases.append(bench_case("default", {**common, "overrides": {}}, args.repeats))
@@ -327,6 +336,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\ndefault: {default['seconds_best']:.2f} s on one core, {verdict} the 3 s target")
         if len(cases) == 2:
             comparison = compare(cases[0], cases[1], factor)
+        print(
+            f"load average (1 min) before/after: {load_before:.2f}/{load_average():.2f} "
+            f"on {os.cpu_count()} cores; other work on core {args.core} inflates the times"
+        )
 
     if args.json is not None:
         payload = {
@@ -336,6 +349,9 @@ def main(argv: list[str] | None = None) -> int:
             "scale_providers": args.scale_providers,
             "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "versions": versions(),
+            "load_average_before": load_before,
+            "load_average_after": load_average(),
+            "cpu_count": os.cpu_count(),
             "cases": cases,
             "comparison": comparison,
         }

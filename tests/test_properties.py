@@ -32,20 +32,21 @@ TOLERANCE = 1e-6
 @st.composite
 def small_scenarios(draw) -> Scenario:
     """A random valid small scenario."""
-    return scenario_from_dict({
-        "weeks": draw(st.integers(10, 40)),
-        "burn_in": draw(st.integers(0, 10)),
-        "population": {"size": draw(st.integers(60, 300))},
-        "workforce": {"workers": draw(st.integers(3, 15)),
-                      "knave_share": draw(st.floats(0.0, 1.0))},
-        "providers": {"count": draw(st.integers(1, 4))},
-        "funding": {"mode": draw(st.sampled_from(FUNDING_MODES)),
-                    "pbr_share": draw(st.floats(0.0, 1.0))},
-        "market": {"mode": draw(st.sampled_from(MARKET_MODES))},
-        "indicator": {"aligned": draw(st.booleans()), "audit_rate": draw(st.floats(0.0, 1.0))},
-        "eligibility": {"threshold": draw(st.floats(0.0, 1.0))},
-        "context": {"drift": draw(st.floats(0.0, 0.05))},
-    }, source="hypothesis")
+    return scenario_from_dict(
+        {
+            "weeks": draw(st.integers(10, 40)),
+            "burn_in": draw(st.integers(0, 10)),
+            "population": {"size": draw(st.integers(60, 300))},
+            "workforce": {"workers": draw(st.integers(3, 15)), "knave_share": draw(st.floats(0.0, 1.0))},
+            "providers": {"count": draw(st.integers(1, 4))},
+            "funding": {"mode": draw(st.sampled_from(FUNDING_MODES)), "pbr_share": draw(st.floats(0.0, 1.0))},
+            "market": {"mode": draw(st.sampled_from(MARKET_MODES))},
+            "indicator": {"aligned": draw(st.booleans()), "audit_rate": draw(st.floats(0.0, 1.0))},
+            "eligibility": {"threshold": draw(st.floats(0.0, 1.0))},
+            "context": {"drift": draw(st.floats(0.0, 0.05))},
+        },
+        source="hypothesis",
+    )
 
 
 seeds = st.integers(0, 2**32 - 1)
@@ -85,7 +86,8 @@ def check_money(model: SupportSystemModel) -> None:
         floor = -params.providers.overdraft * params.workforce.wage * max(1, len(provider.workers))
         assert provider.cash >= floor - TOLERANCE, (
             f"provider {provider.index} cash {provider.cash:.2f} below its floor {floor:.2f} "
-            f"in week {model.week} ({len(provider.workers)} workers)")
+            f"in week {model.week} ({len(provider.workers)} workers)"
+        )
     active = model.active_providers()
     assert active, "the place always has a provider"
     assert sum(p.share for p in active) == pytest.approx(1.0)
@@ -98,8 +100,8 @@ def check_bounds(model: SupportSystemModel) -> None:
         values = getattr(people, name)[present]
         assert np.isfinite(values).all(), name
         assert values.min(initial=0.0) >= 0.0 and values.max(initial=0.0) <= 1.0, (
-            f"{name} outside [0, 1] in week {model.week}: "
-            f"{values.min():.4f} to {values.max():.4f}")
+            f"{name} outside [0, 1] in week {model.week}: {values.min():.4f} to {values.max():.4f}"
+        )
     for worker in model.agents_by_type.get(Worker, []):
         assert 0.0 <= worker.morale <= 1.0 and 0.0 <= worker.motivation <= 1.0
 
@@ -153,11 +155,12 @@ class Queue:
         waiting = len(model.people.in_status(WAITING))
         assert waiting == self.waiting + entries - exits, (
             f"week {model.week}: {self.waiting} waiting + {entries} joined - {exits} left "
-            f"!= {waiting} waiting")
+            f"!= {waiting} waiting"
+        )
         self.read(model)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(scenario=small_scenarios(), seed=seeds)
 def test_every_week_conserves_people_money_and_queues_and_keeps_state_bounded(scenario, seed):
     model = SupportSystemModel(scenario, rng=seed)
@@ -174,9 +177,39 @@ def test_every_week_conserves_people_money_and_queues_and_keeps_state_bounded(sc
     assert len(model.weekly_table()) == scenario.weeks
 
 
+def test_a_provider_never_spends_money_it_lacks():
+    """With no overdraft allowed, a provider short of cash lays staff off rather than go into debt.
+
+    The state is one the model reaches by itself (a provider paid only on results, its cash run
+    down before the quarter's payment); it is set by hand here so the test does not depend on
+    how quickly a particular run gets there.
+    """
+    model = SupportSystemModel(
+        None,
+        rng=3,
+        weeks=20,
+        burn_in=0,
+        population_size=300,
+        workforce_workers=6,
+        providers_count=1,
+        funding_mode="trust",
+        funding_pbr_share=1.0,
+    )
+    for _ in range(8):
+        model.step()
+    provider = model.provider_list[0]
+    assert model.params.providers.overdraft == 0.0
+    assert len(model.people.in_status(SUPPORTED)) > 0 and model.regime.discretion > 0
+    provider.cash = 1.0
+    model.step()  # week 8: no results payment falls due, so no money comes in
+    assert provider.cash >= 0.0, (
+        f"cash {provider.cash:.2f} after paying {model.weekly_spend[0]:.2f} of discretionary "
+        f"spend with {len(provider.workers)} workers left"
+    )
+
+
 def same(a: float, b: float) -> bool:
-    return (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)) \
-        or a == b
+    return (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)) or a == b
 
 
 def run(scenario: Scenario, seed: int) -> tuple[dict[str, float], pd.DataFrame]:
@@ -185,14 +218,15 @@ def run(scenario: Scenario, seed: int) -> tuple[dict[str, float], pd.DataFrame]:
     return model.summary(), model.weekly_table()
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(scenario=small_scenarios(), seed=seeds)
 def test_one_seed_fixes_a_run_bit_for_bit(scenario, seed):
     summary, table = run(scenario, seed)
     again, again_table = run(scenario, seed)
     assert list(summary) == list(again)
-    differing = {key: (summary[key], again[key]) for key in summary
-                 if not same(float(summary[key]), float(again[key]))}
+    differing = {
+        key: (summary[key], again[key]) for key in summary if not same(float(summary[key]), float(again[key]))
+    }
     assert not differing
     pd.testing.assert_frame_equal(table, again_table, check_exact=True)
     other, other_table = run(scenario, seed + 1)
@@ -202,24 +236,27 @@ def test_one_seed_fixes_a_run_bit_for_bit(scenario, seed):
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_littles_law_ties_waiting_count_entries_and_waits(seed):
-    """Mean number waiting = entries per week x mean wait (L = lambda W), within 5%.
+    """Mean number waiting = entries per week x mean wait (L = lambda W), up to edge effects.
 
     Each spell on a waiting list is counted once in ``queue_entries`` (accepted at
     intake, or put back on the list by a hand-off), appears in the weekly
     ``waiting`` count once for each week it lasts, and records its length in
     ``waits`` when it ends (taken on, gave up, or moved away), so inside the
     recorded weeks the identity is exact (the property test checks the weekly
-    flow balance behind it). A tolerance is needed only for the edges: spells
-    that began in the burn-in are in ``waits`` but not in the entries, and
-    spells still open at the end are censored (in the entries and the count, not
-    in ``waits``). Over five years these edges are worth about 1 to 2% (seeds
-    1 to 5 gave -1.2% to +1.7%), so 5% leaves room without hiding a real
-    miscount.
+    flow balance behind it). A tolerance is needed only for the two edges of the
+    T recorded weeks: spells that began in the burn-in are in ``waits`` (whole)
+    and in the count (only from week 0) but not in the entries, and spells still
+    open at the end are censored (in the entries and the count, not in
+    ``waits``). Each edge holds about L people with about W weeks of wait to
+    account for, so together they can shift the balance by up to about 2W/T
+    (about 5% for a six-week mean wait over five years); 2% more allows for the
+    noise of a single run. Seeds 1 to 5 gave -2.5% to +2.1% when this was written.
     """
     model = SupportSystemModel(None, rng=seed, funding_mode="target", weeks=260)
     model.run_to_end()
     summary = model.summary()
-    waiting = summary["waiting_mean"]
+    waiting, wait = summary["waiting_mean"], summary["wait_weeks_mean"]
     assert waiting > 20, "a real waiting list is needed for the law to say anything"
-    predicted = summary["queue_entries_per_week"] * summary["wait_weeks_mean"]
-    assert predicted == pytest.approx(waiting, rel=0.05)
+    predicted = summary["queue_entries_per_week"] * wait
+    edges = 2 * wait / model.params.weeks
+    assert predicted == pytest.approx(waiting, rel=edges + 0.02)

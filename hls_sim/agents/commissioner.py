@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from hls_sim.agents.provider import Provider
 
 QUARTER = 13
-# Share below which a provider loses its contract and leaves the market.
-EXIT_SHARE = 0.04
+# A provider whose contract share falls below this fraction of an equal share loses it and leaves.
+EXIT_SHARE = 0.25
 # How strongly a re-tender moves contract shares toward the best scores.
 SELECTION_STRENGTH = 0.6
 # Cases a commissioner sees through one hour of dialogue.
@@ -136,7 +136,8 @@ class Commissioner(mesa.Agent):
             provider.contract_reported.clear()
             provider.contract_seen.clear()
         winner = providers[int(scores.argmax())]
-        losers = [p for p in providers if p.share < EXIT_SHARE]
+        exit_below = EXIT_SHARE / len(providers)
+        losers = [p for p in providers if p.share < exit_below and p is not winner]
         for provider in losers:
             model.close_provider(provider, successor=winner)
         if model.params.providers.entry and (

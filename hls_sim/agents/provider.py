@@ -109,22 +109,21 @@ class Provider(mesa.Agent):
     # --- waiting list -----------------------------------------------------------------------
     def allocate(self) -> None:
         """Give free places to people in the order they joined the waiting list."""
-        people = self.model.people
-        taken_rows, taken_slots = [], []
-        for worker in sorted(self.workers, key=lambda w: w.caseload):
-            places = worker.free_places
-            while places > 0 and self.waiting:
-                row = self.waiting.popleft()
-                taken_rows.append(row)
-                taken_slots.append(worker.slot)
-                self.model.workforce.caseload[worker.slot] += 1
-                places -= 1
-        if not taken_rows:
+        if not self.waiting or not self.workers:
             return
-        rows = np.array(taken_rows)
+        people, caseload = self.model.people, self.model.workforce.caseload
+        slots = np.array([worker.slot for worker in self.workers])
+        slots = slots[np.argsort(caseload[slots], kind="stable")]
+        free = self.model.params.workforce.max_caseload - caseload[slots]
+        places = np.repeat(slots, np.maximum(free, 0))[: len(self.waiting)]
+        if len(places) == 0:
+            return
+        rows = np.array([self.waiting.popleft() for _ in range(len(places))])
+        np.add.at(caseload, places, 1)
+        taken_slots = places
         approaches = self.choose_approaches(len(rows))
         self.model.record_waits(self.model.week - people.wait_start[rows])
-        casework.start_support(people, rows, np.array(taken_slots), approaches, self.model.week)
+        casework.start_support(people, rows, taken_slots, approaches, self.model.week)
 
     def choose_approaches(self, count: int) -> np.ndarray:
         """The approach believed best for each domain; a share of cases try something else."""
