@@ -58,9 +58,45 @@ EXTRA_KEYS = (
     "waiting_mean",
     "queue_entries_per_week",
     "trust_in_services",
+    "trust_between_actors",
     "providers_active",
 )
 SUMMARY_KEYS = CONTRACT_KEYS + EXTRA_KEYS
+# Columns of the weekly table, in order (see ``weekly_metrics``).
+WEEKLY_COLUMNS = (
+    "week",
+    "regime",
+    "wellbeing_mean",
+    "goals_met_share",
+    "wellbeing_hardest_fifth",
+    "unmet_need",
+    "indicator_reported",
+    "indicator_true",
+    "gaming_gap",
+    "gaming_hours_share",
+    "admin_share",
+    "contacts",
+    "turnaways",
+    "failure_demand_share",
+    "assessment_hours",
+    "waiting",
+    "supported",
+    "crises",
+    "entrenchment_cost",
+    "commissioner_outlay",
+    "total_cost",
+    "morale_mean",
+    "motivation_mean",
+    "workers",
+    "leavers",
+    "handoffs",
+    "knowledge_error",
+    "regret",
+    "trust_in_services",
+    "trust_between_actors",
+    "providers_active",
+    "population",
+)
 
 # Vulnerability is standard normal for everyone who arrives: its top fifth starts here
 # (scipy.stats.norm.ppf(0.8)), so "the hardest-to-help fifth" is a fixed group of people.
@@ -192,6 +228,7 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
         "knowledge_error": knowledge_error(model.provider_list, model.context),
         "regret": float(np.mean([p.knowledge.regret(model.context) for p in model.active_providers()])),
         "trust_in_services": float(people.trust[present].mean()),
+        "trust_between_actors": model.commissioner.mean_trust(model.active_providers()),
         "providers_active": float(model.active_provider_count()),
         "population": float(len(present)),
     }
@@ -202,40 +239,7 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
 
 def weekly_reporters() -> dict[str, Any]:
     """DataCollector reporters: each reads this week's already computed metric."""
-    names = (
-        "week",
-        "regime",
-        "wellbeing_mean",
-        "goals_met_share",
-        "wellbeing_hardest_fifth",
-        "unmet_need",
-        "indicator_reported",
-        "indicator_true",
-        "gaming_gap",
-        "gaming_hours_share",
-        "admin_share",
-        "contacts",
-        "turnaways",
-        "failure_demand_share",
-        "assessment_hours",
-        "waiting",
-        "supported",
-        "crises",
-        "entrenchment_cost",
-        "commissioner_outlay",
-        "total_cost",
-        "morale_mean",
-        "motivation_mean",
-        "workers",
-        "leavers",
-        "handoffs",
-        "knowledge_error",
-        "regret",
-        "trust_in_services",
-        "providers_active",
-        "population",
-    )
-    return {name: _reporter(name) for name in names}
+    return {name: _reporter(name) for name in WEEKLY_COLUMNS}
 
 
 def _reporter(name: str):
@@ -368,6 +372,7 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
         "waiting_mean": float(table["waiting"].mean()),
         "queue_entries_per_week": counters.get("queue_entries", 0.0) / weeks,
         "trust_in_services": float(table["trust_in_services"].mean()),
+        "trust_between_actors": float(table["trust_between_actors"].mean()),
         "providers_active": float(model.active_provider_count()),
     }
     return {key: values[key] for key in SUMMARY_KEYS}

@@ -1,8 +1,9 @@
 """Properties every valid run must have, whatever the scenario: checked on random small scenarios.
 
 Hypothesis draws small valid scenarios (a few hundred people, a few workers,
-one to four providers, 10 to 40 weeks, either regime on each axis and any
-mix of the parameters that most change behaviour). Each run is checked every
+one to four providers, 10 to 40 weeks, either regime on each axis, contracts
+re-let every quarter or as preset, and any mix of the parameters that most
+change behaviour). Each run is checked every
 week for conservation (people, money, the waiting list), bounded state and
 consistent caseloads; and one seed must fix a run bit for bit.
 
@@ -40,7 +41,11 @@ def small_scenarios(draw) -> Scenario:
             "workforce": {"workers": draw(st.integers(3, 15)), "knave_share": draw(st.floats(0.0, 1.0))},
             "providers": {"count": draw(st.integers(1, 4))},
             "funding": {"mode": draw(st.sampled_from(FUNDING_MODES)), "pbr_share": draw(st.floats(0.0, 1.0))},
-            "market": {"mode": draw(st.sampled_from(MARKET_MODES))},
+            # Short contracts as well as the preset, so re-tenders, exits and entries happen too.
+            "market": {
+                "mode": draw(st.sampled_from(MARKET_MODES)),
+                "contract_weeks": draw(st.sampled_from([None, 13])),
+            },
             "indicator": {"aligned": draw(st.booleans()), "audit_rate": draw(st.floats(0.0, 1.0))},
             "eligibility": {"threshold": draw(st.floats(0.0, 1.0))},
             "context": {"drift": draw(st.floats(0.0, 0.05))},

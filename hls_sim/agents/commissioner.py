@@ -110,6 +110,10 @@ class Commissioner(mesa.Agent):
         seen = self.model.rng.choice(true, size=min(sample, len(true)), replace=False)
         return float(seen.mean())
 
+    def mean_trust(self, providers: list[Provider]) -> float:
+        """How far the commissioner trusts the providers it funds (0.5 before any experience)."""
+        return float(np.mean([self.trust_in.get(p.index, 0.5) for p in providers])) if providers else 0.5
+
     def hold_dialogue(self) -> None:
         """Time spent with providers; builds mutual trust, costs the commissioner's hours."""
         hours = self.model.regime.dialogue_hours
