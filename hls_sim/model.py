@@ -269,7 +269,7 @@ class SupportSystemModel(mesa.Model):
             return
         params = self.params
         before = self.people.wellbeing(rows)
-        cash = np.array([p.cash for p in self.provider_list])
+        budgets = np.array([p.discretionary_budget() if p.active else 0.0 for p in self.provider_list])
         result = deliver_support(
             self.people,
             rows,
@@ -280,7 +280,7 @@ class SupportSystemModel(mesa.Model):
             threshold=params.indicator.threshold,
             discretion=self.regime.discretion,
             spend_limit=params.support.discretionary_spend,
-            provider_cash=cash,
+            spend_budgets=budgets,
             providers=len(self.provider_list),
             strengths_gain=params.support.strengths_gain,
             dependency_loss=params.support.dependency_loss,

@@ -103,7 +103,7 @@ class Providers(Section):
     )
     overdraft: NonNegative = Field(
         0.0,
-        description="Weeks of wages a provider may borrow; 0 means it never spends money it lacks.",
+        description="Weeks of contract income a provider may borrow; 0 means it never spends money it lacks.",
     )
     entry: bool = Field(
         True, description="Under competition, whether new providers enter and copy the winners."

@@ -69,7 +69,7 @@ def deliver_support(
     threshold: float,
     discretion: float,
     spend_limit: float,
-    provider_cash: np.ndarray,
+    spend_budgets: np.ndarray,
     providers: int,
     strengths_gain: float,
     dependency_loss: float,
@@ -128,12 +128,14 @@ def deliver_support(
             MAX_RECORDING_BIAS, people.recording_bias[rows] + APPEARANCE_BIAS_PER_HOUR * flattering
         )
 
-    # Discretionary spend, only where devolved and only from money the provider has.
+    # Discretionary spend, only where devolved and only from money the provider has to spare.
     provider = people.provider[rows]
     spend = np.zeros(providers)
     if discretion > 0 and spend_limit > 0:
-        allowed = provider_cash[provider] > 0
-        amount = np.where(allowed, spend_limit * discretion * (hours > 0), 0.0)
+        wanted = spend_limit * discretion * (hours > 0)
+        asked = np.bincount(provider, weights=wanted, minlength=providers)
+        affordable = np.minimum(1.0, spend_budgets / np.maximum(asked, 1e-9))
+        amount = wanted * affordable[provider]
         spend = np.bincount(provider, weights=amount, minlength=providers)
         worst = needs.argmax(axis=1)
         needs[np.arange(n), worst] -= 0.01 * amount / max(spend_limit, 1e-9)

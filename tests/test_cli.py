@@ -215,9 +215,7 @@ def test_console_script_runs_as_a_real_process(tmp_path):
         *FAST,
         "--json",
     ]
-    finished = subprocess.run(
-        command, capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path
-    )
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path)
     assert finished.returncode == 0, finished.stderr
     assert list(json.loads(finished.stdout)) == ["trust-alliance"]
 
@@ -232,9 +230,7 @@ def test_a_named_regime_says_which_of_the_files_values_its_preset_replaces(tmp_p
         "funding.pbr_share = 0.8",
         "funding.discretion = 0.1",
     ]
-    assert preset_replaced(scenario, "all", {"funding.pbr_share": 0.8}) == [
-        "funding.discretion = 0.1"
-    ]
+    assert preset_replaced(scenario, "all", {"funding.pbr_share": 0.8}) == ["funding.discretion = 0.1"]
     assert preset_replaced(scenario, "scenario", {}) == []
     assert preset_replaced(Scenario(), "all", {}) == []
 

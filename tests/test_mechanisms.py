@@ -437,7 +437,7 @@ def support_once(model: SupportSystemModel, people: People, discretion: float):
         threshold=params.indicator.threshold,
         discretion=discretion,
         spend_limit=0.0,
-        provider_cash=np.zeros(len(model.provider_list)),
+        spend_budgets=np.zeros(len(model.provider_list)),
         providers=len(model.provider_list),
         strengths_gain=params.support.strengths_gain,
         dependency_loss=params.support.dependency_loss,
@@ -512,8 +512,11 @@ def test_regime_change_switches_the_rules_at_the_week_named():
     while model.running:
         model.step()
         seen[model.week] = (model.regime.pbr_share, model.regime.sharing)
-    assert seen[4] == (0.5, 0.0)
-    assert seen[5] == (0.0, 0.8) and seen[7] == (0.0, 0.8)
+    before = (PRESETS["funding"]["target"]["pbr_share"], PRESETS["market"]["competition"]["sharing"])
+    after = (PRESETS["funding"]["trust"]["pbr_share"], PRESETS["market"]["alliance"]["sharing"])
+    assert before != after
+    assert seen[-2] == seen[4] == before
+    assert seen[5] == seen[7] == after
     regimes = model.weekly_table().set_index("week")["regime"]
     assert (regimes.loc[:4] == "target-competition").all()
     assert (regimes.loc[5:] == "trust-alliance").all()
@@ -544,6 +547,7 @@ def test_competition_retenders_and_moves_contract_shares():
 
 
 def test_alliance_never_retenders():
+    """The alliance preset lets one contract run for the whole run (``contract_weeks = 0``)."""
     shares = shares_by_week("alliance")
     assert np.allclose(shares, 1 / 3)
 

@@ -2,10 +2,10 @@
 
 Hypothesis draws small valid scenarios (a few hundred people, a few workers,
 one to four providers, 10 to 40 weeks, either regime on each axis, contracts
-re-let every quarter or as preset, and any mix of the parameters that most
-change behaviour). Each run is checked every
-week for conservation (people, money, the waiting list), bounded state and
-consistent caseloads; and one seed must fix a run bit for bit.
+re-let every quarter or as preset, a short or long wait before people give up,
+and any mix of the parameters that most change behaviour). Each run is checked
+every week for conservation (people, money, the waiting list), bounded state
+and consistent caseloads; and one seed must fix a run bit for bit.
 
 Little's law, which ties the waiting-list metrics together, is checked on a
 long default run.
@@ -47,7 +47,11 @@ def small_scenarios(draw) -> Scenario:
                 "contract_weeks": draw(st.sampled_from([None, 13])),
             },
             "indicator": {"aligned": draw(st.booleans()), "audit_rate": draw(st.floats(0.0, 1.0))},
-            "eligibility": {"threshold": draw(st.floats(0.0, 1.0))},
+            # A short wait limit as well, so people give up waiting within a short run.
+            "eligibility": {
+                "threshold": draw(st.floats(0.0, 1.0)),
+                "max_wait_weeks": draw(st.sampled_from([4, 26])),
+            },
             "context": {"drift": draw(st.floats(0.0, 0.05))},
         },
         source="hypothesis",
@@ -88,7 +92,7 @@ def check_money(model: SupportSystemModel) -> None:
     assert model.commissioner.outlay == pytest.approx(received, rel=1e-9, abs=TOLERANCE)
     assert model.commissioner.outlay <= params.funding.budget / 52 * model.steps + TOLERANCE
     for provider in model.provider_list:
-        floor = -params.providers.overdraft * params.workforce.wage * max(1, len(provider.workers))
+        floor = -provider.borrowing_limit()
         assert provider.cash >= floor - TOLERANCE, (
             f"provider {provider.index} cash {provider.cash:.2f} below its floor {floor:.2f} "
             f"in week {model.week} ({len(provider.workers)} workers)"

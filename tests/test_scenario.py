@@ -120,9 +120,7 @@ def test_evolving_contract_moves_its_dials_in_year_two_and_three():
 @pytest.mark.parametrize("mode", FUNDING_MODES)
 def test_funding_mode_alone_gives_its_preset(mode: str):
     funding = scenario_from_dict({"funding": {"mode": mode}}).funding
-    assert {key: getattr(funding, key) for key in PRESETS["funding"][mode]} == PRESETS["funding"][
-        mode
-    ]
+    assert {key: getattr(funding, key) for key in PRESETS["funding"][mode]} == PRESETS["funding"][mode]
 
 
 @pytest.mark.parametrize("mode", MARKET_MODES)
@@ -253,9 +251,7 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize(("text", "key", "value"), BAD_FILES.values(), ids=BAD_FILES.keys())
-def test_a_bad_file_names_the_file_the_key_and_the_value(
-    tmp_path: Path, text: str, key: str, value: str
-):
+def test_a_bad_file_names_the_file_the_key_and_the_value(tmp_path: Path, text: str, key: str, value: str):
     path = write(tmp_path, text)
     message = load_error(path)
     assert str(path) in message
@@ -265,8 +261,7 @@ def test_a_bad_file_names_the_file_the_key_and_the_value(
 def test_a_bad_regime_change_is_numbered_as_written_in_the_file(tmp_path: Path):
     path = write(
         tmp_path,
-        "[[regime_change]]\nweek = 200\nset = { 'funding.discretion' = 7 }\n"
-        "[[regime_change]]\nweek = 10\n",
+        "[[regime_change]]\nweek = 200\nset = { 'funding.discretion' = 7 }\n[[regime_change]]\nweek = 10\n",
     )
     assert "regime_change.0.set.funding.discretion = 7" in load_error(path)
 
@@ -326,9 +321,7 @@ def test_regime_change_set_accepts_quoted_and_dotted_keys_alike(tmp_path: Path):
     quoted = write(
         tmp_path, "[[regime_change]]\nweek = 5\nset = { 'learning.exploration' = 0.3 }\n", "a.toml"
     )
-    dotted = write(
-        tmp_path, "[[regime_change]]\nweek = 5\n[regime_change.set]\nlearning.exploration = 0.3\n"
-    )
+    dotted = write(tmp_path, "[[regime_change]]\nweek = 5\n[regime_change.set]\nlearning.exploration = 0.3\n")
     assert load_scenario(quoted).regime_change == load_scenario(dotted).regime_change
     assert load_scenario(dotted).regime_change[0].set == {"learning.exploration": 0.3}
 

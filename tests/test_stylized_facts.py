@@ -66,8 +66,10 @@ class TestCreaming:
         assert (target > trust + 0.05).all(), (target, trust)
 
     def test_no_creaming_when_nothing_rides_on_the_indicator(self):
-        no_stakes = metric("creaming_index", **dotted(funding__mode="target", funding__pbr_share=0.0,
-                                                      market__mode="alliance"))
+        no_stakes = metric(
+            "creaming_index",
+            **dotted(funding__mode="target", funding__pbr_share=0.0, market__mode="alliance"),
+        )
         trust = metric("creaming_index", **dotted(funding__mode="trust", market__mode="alliance"))
         assert no_stakes.mean() <= trust.mean() + 0.02, (no_stakes, trust)
 
@@ -75,7 +77,8 @@ class TestCreaming:
 @pytest.mark.parametrize("regime", hls_sim.REGIME_NAMES)
 def test_every_regime_runs_and_reports_the_contract(regime):
     funding, market = regime.split("-")
-    summary = hls_sim.run(seed=1, overrides={**SMALL_PLACE, "weeks": 26, "funding.mode": funding,
-                                             "market.mode": market})
+    summary = hls_sim.run(
+        seed=1, overrides={**SMALL_PLACE, "weeks": 26, "funding.mode": funding, "market.mode": market}
+    )
     assert set(hls_sim.metrics.CONTRACT_KEYS) <= set(summary)
     assert 0.0 <= summary["wellbeing_mean"] <= 1.0

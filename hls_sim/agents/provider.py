@@ -161,12 +161,25 @@ class Provider(mesa.Agent):
         pbr = self.model.regime.pbr_share
         return self.weekly_core_value() * ((1 - pbr) + pbr * self.expected_results_ratio)
 
+    def borrowing_limit(self) -> float:
+        """How far below zero the provider's cash may go: some weeks of its contract income."""
+        return self.model.params.providers.overdraft * self.weekly_core_value()
+
+    def wage_bill(self) -> float:
+        return len(self.workers) * self.model.params.workforce.wage
+
+    def discretionary_budget(self) -> float:
+        """What is left for discretionary spend this week once wages are covered."""
+        return max(0.0, self.cash + self.borrowing_limit() - self.wage_bill())
+
     def pay_wages(self, spend: float) -> None:
-        """Pay staff and discretionary spend; lay staff off rather than spend money it lacks."""
-        wage = self.model.params.workforce.wage
-        limit = -self.model.params.providers.overdraft * wage * max(1, len(self.workers))
-        while self.workers and self.cash - len(self.workers) * wage - spend < limit:
+        """Pay staff and discretionary spend; lay staff off rather than spend money it lacks.
+
+        Discretionary spend was already held within ``discretionary_budget``.
+        """
+        while self.workers and self.cash - self.wage_bill() < -self.borrowing_limit():
             self.model.lay_off(self.workers[-1])
+        wage = self.model.params.workforce.wage
         self.cash -= len(self.workers) * wage + spend
         self.model.counters["provider_spend"] += len(self.workers) * wage + spend
 
