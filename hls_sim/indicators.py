@@ -18,7 +18,8 @@ import numpy as np
 
 # Measured need cannot be talked down more than this below the true need.
 MAX_RECORDING_BIAS = 0.08
-# How much an hour of indicator work lowers a case's measured need.
+# How much an hour of indicator work lowers a case's measured need, per unit of
+# ``indicator.gaming_leverage``.
 BIAS_PER_GAMING_HOUR = 0.003
 # Share of reclassifications an audit spots (a judgement call is hard to disprove).
 RECLASSIFICATION_DETECTION = 0.5
@@ -77,8 +78,10 @@ class AuditResult:
     reported_successes: int
     true_successes: int
     closures: int
+    checked: int
     caught: int
-    uncaught: int
+    misreports_caught: int
+    misreports_uncaught: int
 
 
 def audit(log: ClosureLog, audit_rate: float, rng: np.random.Generator) -> AuditResult:
@@ -96,6 +99,8 @@ def audit(log: ClosureLog, audit_rate: float, rng: np.random.Generator) -> Audit
         reported_successes=int((reported & ~caught).sum()),
         true_successes=int(np.asarray(log.true, dtype=bool).sum()),
         closures=len(reported),
+        checked=int(checked.sum()),
         caught=int(caught.sum()),
-        uncaught=int((reported & false_claim & ~caught).sum()),
+        misreports_caught=int((caught & false_claim).sum()),
+        misreports_uncaught=int((reported & false_claim & ~caught).sum()),
     )

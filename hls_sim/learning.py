@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+EVIDENCE_RETENTION = 0.987
+
 
 class Context:
     """True effectiveness of each approach for each domain, and how the indicator sees it.
@@ -80,7 +82,8 @@ class Knowledge:
         """
         weight = rate * (1.0 - np.exp(-hours / 10.0))
         self.beliefs += weight * (signal - self.beliefs)
-        self.evidence += hours
+        # Old evidence counts for less as the world drifts (a half-life of about a year).
+        self.evidence = EVIDENCE_RETENTION * self.evidence + hours
 
     def error(self, context: Context) -> float:
         """Mean absolute gap between belief and true effectiveness."""

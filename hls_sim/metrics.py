@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from hls_sim.agents.person import GOAL_MET, HIGH_NEED, SUPPORTED
-from hls_sim.agents.provider import knowledge_error
+from hls_sim.agents.person import GOAL_MET, HIGH_NEED, SUPPORTED, WAITING
+from hls_sim.agents.provider import share_weighted
 
 if TYPE_CHECKING:
     from hls_sim.model import SupportSystemModel
@@ -47,12 +47,14 @@ EXTRA_KEYS = (
     "unmet_need",
     "misreports_caught",
     "misreports_uncaught",
+    "reclassifications_caught",
     "bunching",
     "admin_share",
     "regret",
     "recovery_weeks",
     "knowledge_shared",
     "commissioner_outlay",
+    "commissioning_cost",
     "crises",
     "wait_weeks_mean",
     "waiting_mean",
@@ -103,6 +105,8 @@ WEEKLY_COLUMNS = (
 HARDEST_FIFTH_VULNERABILITY = 0.8416212335729143
 # Weeks over which the reported and true indicator are read each week (one quarter).
 INDICATOR_WINDOW = 13
+# What the public purse pays: the contracts, the commissioner's own time, and crises elsewhere.
+COST_PARTS = ("outlay", "commissioning_cost", "entrenchment_cost")
 # Width of the band either side of the threshold used to measure bunching.
 BUNCHING_BAND = 0.05
 
@@ -204,7 +208,7 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
         "wellbeing_mean": float(wellbeing.mean()),
         "goals_met_share": float(goals_met.mean()),
         "wellbeing_hardest_fifth": float(wellbeing[hardest].mean()),
-        "unmet_need": float((high & ~supported).sum() / max(1, high.sum())),
+        "unmet_need": float((high & ~supported).mean()),
         "indicator_reported": indicator_reported,
         "indicator_true": indicator_true,
         "gaming_gap": indicator_reported - indicator_true,
@@ -214,19 +218,19 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
         "turnaways": _delta(model, "turnaways"),
         "failure_demand_share": _delta(model, "failure_demand") / contacts if contacts else 0.0,
         "assessment_hours": _delta(model, "assessment_hours"),
-        "waiting": float((people.status[present] == 1).sum()),
+        "waiting": float((people.status[present] == WAITING).sum()),
         "supported": float(supported.sum()),
         "crises": _delta(model, "crises"),
         "entrenchment_cost": _delta(model, "entrenchment_cost"),
         "commissioner_outlay": _delta(model, "outlay"),
-        "total_cost": _delta(model, "outlay") + _delta(model, "entrenchment_cost"),
+        "total_cost": sum(_delta(model, part) for part in COST_PARTS),
         "morale_mean": float(np.mean([w.morale for w in workers])) if workers else float("nan"),
         "motivation_mean": float(np.mean([w.motivation for w in workers])) if workers else float("nan"),
         "workers": float(len(workers)),
         "leavers": _delta(model, "leavers"),
         "handoffs": _delta(model, "handoffs"),
-        "knowledge_error": knowledge_error(model.provider_list, model.context),
-        "regret": float(np.mean([p.knowledge.regret(model.context) for p in model.active_providers()])),
+        "knowledge_error": share_weighted(model.provider_list, lambda p: p.knowledge.error(model.context)),
+        "regret": share_weighted(model.provider_list, lambda p: p.knowledge.regret(model.context)),
         "trust_in_services": float(people.trust[present].mean()),
         "trust_between_actors": model.commissioner.mean_trust(model.active_providers()),
         "providers_active": float(model.active_provider_count()),
@@ -319,12 +323,10 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
     hour_parts = ("support", "admin", "assessment", "forum", "gaming", "slack")
     paid = sum(counters.get(f"hours_{part}", 0.0) for part in hour_parts)
     wage_per_hour = params.workforce.wage / params.workforce.hours
-    refused_hours = counters.get("turnaway_assessment_hours", 0.0) + counters.get(
-        "repeat_assessment_hours", 0.0
-    )
+    refused_hours = counters.get("wasted_assessment_hours", 0.0)
     outlay = counters.get("outlay", 0.0)
     entrenchment_cost = counters.get("entrenchment_cost", 0.0)
-    total_cost = outlay + entrenchment_cost
+    total_cost = sum(counters.get(part, 0.0) for part in COST_PARTS)
     errors = table["knowledge_error"].to_numpy(dtype=float) if weeks else np.array([])
     hard_rate = records.hard_hours / max(1, records.hard_weeks)
     other_rate = records.other_hours / max(1, records.other_weeks)
@@ -345,7 +347,9 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
         "assessment_hours": counters.get("assessment_hours", 0.0),
         "failure_demand_share": counters.get("failure_demand", 0.0) / contacts if contacts else 0.0,
         "entrenchment_cost": entrenchment_cost,
-        "turnaway_cost": refused_hours * wage_per_hour + counters.get("crisis_cost_after_turnaway", 0.0),
+        "turnaway_cost": float(
+            refused_hours * wage_per_hour + counters.get("crisis_cost_after_turnaway", 0.0)
+        ),
         "knowledge_error": float(np.mean(errors)),
         "learning_rate": learning_rate(errors, [0, *records.shocks]),
         "total_cost": total_cost,
@@ -359,14 +363,16 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
         "handoffs_per_person": counters.get("handoffs", 0.0) / max(1, len(records.ever_supported)),
         "indicator_true": indicator_true,
         "unmet_need": float(table["unmet_need"].mean()),
-        "misreports_caught": float(sum(q.caught for q in records.quarters)),
-        "misreports_uncaught": float(sum(q.uncaught for q in records.quarters)),
+        "misreports_caught": float(sum(q.misreports_caught for q in records.quarters)),
+        "misreports_uncaught": float(sum(q.misreports_uncaught for q in records.quarters)),
+        "reclassifications_caught": float(sum(q.caught - q.misreports_caught for q in records.quarters)),
         "bunching": bunching(np.asarray(records.closure_measured), params.indicator.threshold),
         "admin_share": counters.get("hours_admin", 0.0) / paid if paid else 0.0,
         "regret": float(table["regret"].mean()),
         "recovery_weeks": recovery_weeks(errors, records.shocks),
         "knowledge_shared": counters.get("knowledge_shared", 0.0),
         "commissioner_outlay": outlay,
+        "commissioning_cost": counters.get("commissioning_cost", 0.0),
         "crises": counters.get("crises", 0.0),
         "wait_weeks_mean": float(np.mean(records.waits)) if records.waits else float("nan"),
         "waiting_mean": float(table["waiting"].mean()),

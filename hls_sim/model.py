@@ -81,10 +81,7 @@ class SupportSystemModel(mesa.Model):
         self.records = metrics.RunRecords()
         self.typical_success_chance = 0.5
         self.context = Context(
-            self.rng,
-            self.domains,
-            scenario.context.approaches,
-            validity=1.0 if scenario.indicator.aligned else scenario.indicator.validity,
+            self.rng, self.domains, scenario.context.approaches, validity=self.indicator_validity()
         )
         self.people = People(self.domains, capacity=int(scenario.population.size * 1.5) + 16)
         self.person_agents: list[Person | None] = []
@@ -161,6 +158,8 @@ class SupportSystemModel(mesa.Model):
     def start_recording(self) -> None:
         """Metrics count from week 0: burn-in only settles the system."""
         self.counters.clear()
+        # People already waiting enter the recorded window now (for Little's law).
+        self.counters["queue_entries"] = len(self.people.in_status(WAITING))
         self.records = metrics.RunRecords()
         self.records.start(self)
 
@@ -170,6 +169,7 @@ class SupportSystemModel(mesa.Model):
             if change.week != self.week:
                 continue
             self.params = apply_regime_change(self.params, change)
+            self.context.validity = self.indicator_validity()
             self.regime = Regime.from_scenario(self.params)
             self.commissioner.weeks_since_letting = 0
 
@@ -190,7 +190,12 @@ class SupportSystemModel(mesa.Model):
         self.counters["crises"] += len(in_crisis)
         crisis_cost = cost.crisis * (1 + cost.entrenchment_multiplier * people.entrenchment[in_crisis])
         self.counters["entrenchment_cost"] += float(crisis_cost.sum())
-        after_refusal = people.last_turnaway[in_crisis] > people.episode_start[in_crisis]
+        # Crises of people turned away (or who gave up waiting) and not helped since, within the
+        # same window that makes a contact failure demand.
+        refused_at = people.last_turnaway[in_crisis]
+        after_refusal = (refused_at > people.episode_start[in_crisis]) & (
+            self.week - refused_at <= casework.FAILURE_DEMAND_WEEKS
+        )
         self.counters["crisis_cost_after_turnaway"] += float(crisis_cost[after_refusal].sum())
         community = present[people.status[present] == COMMUNITY]
         return seeks_help(people, community, in_crisis, rng)
@@ -204,15 +209,17 @@ class SupportSystemModel(mesa.Model):
         failure = casework.is_failure_demand(people, contacts, self.week)
         self.counters["contacts"] += len(contacts)
         self.counters["failure_demand"] += int(failure.sum())
-        self.counters["repeat_assessment_hours"] += failure.sum() * self.params.eligibility.assessment_hours
         providers = self.active_providers()
         choice = self.route(contacts, providers)
+        refused = np.zeros(len(contacts), dtype=bool)
         for index, provider in enumerate(providers):
-            _, refused = provider.intake(contacts[choice == index])
-            self.counters["turnaways"] += len(refused)
-            self.counters["turnaway_assessment_hours"] += (
-                len(refused) * self.params.eligibility.assessment_hours
-            )
+            mine = np.flatnonzero(choice == index)
+            _, turned_away = provider.intake(contacts[mine])
+            refused[mine] = np.isin(contacts[mine], turned_away)
+        self.counters["turnaways"] += int(refused.sum())
+        # Assessments wasted on refusals or caused by an earlier failure, each counted once.
+        wasted = int((refused | failure).sum())
+        self.counters["wasted_assessment_hours"] += wasted * self.params.eligibility.assessment_hours
 
     def route(self, contacts: np.ndarray, providers: list[Provider]) -> np.ndarray:
         """Which provider each contact reaches: by contract share, or by best fit where referrals work."""
@@ -233,7 +240,7 @@ class SupportSystemModel(mesa.Model):
         gave_up = waiting[self.week - people.wait_start[waiting] > self.params.eligibility.max_wait_weeks]
         if len(gave_up) == 0:
             return
-        self.record_waits(self.week - people.wait_start[gave_up])
+        self.record_waits(gave_up)
         gone = set(gave_up.tolist())
         for provider in self.active_providers():
             provider.drop_from_waiting(gone)
@@ -286,6 +293,7 @@ class SupportSystemModel(mesa.Model):
             dependency_loss=params.support.dependency_loss,
             skill_rate=params.learning.skill_rate,
             practice_rate=params.learning.practice_rate,
+            gaming_leverage=self.gaming_leverage,
             aligned=params.indicator.aligned,
         )
         self.weekly_spend = result.spend
@@ -390,7 +398,7 @@ class SupportSystemModel(mesa.Model):
     def person_leaves(self, row: int) -> None:
         people = self.people
         if people.status[row] == WAITING:
-            self.record_waits(np.array([self.week - people.wait_start[row]]))
+            self.record_waits(np.array([row]))
             provider = self.provider_list[people.provider[row]]
             provider.drop_from_waiting({row})
         elif people.status[row] == SUPPORTED:
@@ -483,6 +491,11 @@ class SupportSystemModel(mesa.Model):
     def active_provider_count(self) -> int:
         return sum(p.active for p in self.provider_list)
 
+    def indicator_validity(self) -> float:
+        """How far the indicator tracks what really helps: fully, when it measures the outcome itself."""
+        indicator = self.params.indicator
+        return 1.0 if indicator.aligned else indicator.validity
+
     @property
     def gaming_leverage(self) -> float:
         """A valid (aligned) indicator cannot be moved by indicator work."""
@@ -504,12 +517,14 @@ class SupportSystemModel(mesa.Model):
     def record_assessments(
         self, rows: np.ndarray, eligible: np.ndarray, accepted: np.ndarray, chance: np.ndarray
     ) -> None:
-        self.typical_success_chance = 0.9 * self.typical_success_chance + 0.1 * float(chance.mean())
         self.records.note_assessments(self, rows[eligible], accepted[eligible])
         self.counters["queue_entries"] += int(accepted.sum())
 
-    def record_waits(self, waits: np.ndarray) -> None:
-        self.records.waits.extend(np.asarray(waits).tolist())
+    def record_waits(self, rows: np.ndarray) -> None:
+        """Waits of people leaving the list, counted from the start of recording at the earliest."""
+        if self.week >= 0:
+            started = np.maximum(self.people.wait_start[rows], 0)
+            self.records.waits.extend((self.week - started).tolist())
 
     def record_closures(
         self,

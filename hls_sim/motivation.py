@@ -45,7 +45,7 @@ def crowd_motivation(
     motivation: float, baseline: float, control: float, autonomy: float, rate: float
 ) -> float:
     """Crowding: control pushes motivation down, autonomy lets it return toward baseline and above."""
-    target = _unit(baseline * (1.0 - 0.8 * control) + 0.15 * autonomy * baseline)
+    target = _unit(baseline * (1.0 - 0.5 * control) + 0.15 * autonomy * baseline)
     return motivation + rate * (target - motivation)
 
 

@@ -59,7 +59,7 @@ class Population(Section):
     domains: int = Field(
         5, ge=2, le=len(DOMAIN_NAMES), description="Life domains in which a person can have needs."
     )
-    need_mean: Share = Field(0.3, description="Average starting severity of a need.")
+    need_mean: Share = Field(0.3, description="Typical (median) starting severity of a need.")
     need_correlation: Share = Field(0.4, description="How strongly needs in different domains go together.")
     goals_per_person: int = Field(2, ge=1, le=8, description="Domains that matter most to each person.")
     assets_mean: Share = Field(0.5, description="Average strengths and networks at the start.")
@@ -87,7 +87,8 @@ class Workforce(Section):
         0.12, description="Share of workers who leave in a year when morale is high."
     )
     morale_turnover: NonNegative = Field(
-        4.0, description="How many times more likely a fully demoralised worker is to leave."
+        4.0,
+        description="Extra leaving chance of a fully demoralised worker (it leaves 1 + this times as often).",
     )
     crowding_rate: Share = Field(
         0.02,
@@ -185,7 +186,9 @@ class Indicator(Section):
             "How many times more an hour of indicator work moves the indicator than an hour of real support."
         ),
     )
-    reference_rate: Share = Field(0.6, description="Success rate that earns the full results payment.")
+    reference_rate: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.6, description="Success rate that earns the full results payment."
+    )
     audit_rate: Share = Field(0.05, description="Share of reported successes the commissioner checks.")
     audit_penalty: NonNegative = Field(
         3.0,
@@ -250,6 +253,9 @@ class Costs(Section):
     )
     entrenchment_multiplier: NonNegative = Field(
         2.0, description="How much more a crisis costs when needs are fully entrenched."
+    )
+    commissioner_hour: NonNegative = Field(
+        45.0, description="Cost of an hour of commissioner time (dialogue, audit), in pounds."
     )
 
 
@@ -364,8 +370,23 @@ SECTION_NAMES = tuple(
     if isinstance(info.annotation, type) and issubclass(info.annotation, Section)
 )
 # A regime change may set any section key except the modes, which have their own
-# fields (``funding = "trust"``); top-level keys such as ``weeks`` cannot change mid-run.
-REGIME_CHANGE_KEYS = frozenset(key for key in settable_keys() if "." in key and key not in MODE_KEYS)
+# fields (``funding = "trust"``), and except what fixes the shape of the place at the
+# start; top-level keys such as ``weeks`` cannot change mid-run either.
+STRUCTURAL_KEYS = frozenset(
+    {
+        "population.size",
+        "population.domains",
+        "population.goals_per_person",
+        "workforce.workers",
+        "providers.count",
+        "providers.pressure_spread",
+        "context.approaches",
+        "funding.budget",
+    }
+)
+REGIME_CHANGE_KEYS = frozenset(
+    key for key in settable_keys() if "." in key and key not in STRUCTURAL_KEYS.union(MODE_KEYS)
+)
 
 
 def _suggest(key: str) -> str:
@@ -378,7 +399,7 @@ def _describe_set_key(location: str, key: str, value: Any) -> str:
         section = key.partition(".")[0]
         reason = f"set the mode with {section} = {value!r} in the regime_change entry instead"
     elif key in settable_keys():
-        reason = "cannot change during a run (only section keys such as 'funding.discretion' can)"
+        reason = "cannot change during a run: it fixes the shape of the place or the run"
     else:
         reason = f"unknown key{_suggest(key)}"
     return f"{location} = {value!r}: {reason}"

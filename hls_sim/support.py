@@ -21,13 +21,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from hls_sim import gaming
-from hls_sim.agents.person import People
+from hls_sim.agents.person import People, adjust_trust
 from hls_sim.agents.worker import Workforce
 from hls_sim.indicators import BIAS_PER_GAMING_HOUR, MAX_RECORDING_BIAS
 from hls_sim.learning import Context
 
 # Need reduced by one hour of fully effective, skilled, trusted support.
 NEED_REDUCTION_PER_HOUR = 0.05
+# Weekly rise in trust in services from a full relationship with a worker.
+TRUST_FROM_RELATIONSHIP = 0.005
 # Recording bias from an hour of an approach that looks better than it is.
 APPEARANCE_BIAS_PER_HOUR = 0.01
 
@@ -75,6 +77,7 @@ def deliver_support(
     dependency_loss: float,
     skill_rate: float,
     practice_rate: float,
+    gaming_leverage: float,
     aligned: bool,
 ) -> SupportResult:
     """One week of support for every supported person."""
@@ -95,9 +98,8 @@ def deliver_support(
     # Indicator work lands on the cases closest to the threshold.
     gaming_hours = week.gaming_hours[slots] * by_indicator
     if not aligned:
-        people.recording_bias[rows] = np.minimum(
-            MAX_RECORDING_BIAS, people.recording_bias[rows] + BIAS_PER_GAMING_HOUR * gaming_hours
-        )
+        bias = people.recording_bias[rows] + BIAS_PER_GAMING_HOUR * gaming_leverage * gaming_hours
+        people.recording_bias[rows] = np.minimum(MAX_RECORDING_BIAS, bias)
 
     # Where the hours go: the assessed need, or what the worker has come to see.
     assessed = np.zeros((n, d))
@@ -156,6 +158,8 @@ def deliver_support(
         1.0,
     )
     people.hours_received[rows] += hours
+    # A good relationship with a worker rebuilds trust in services.
+    adjust_trust(people, rows, TRUST_FROM_RELATIONSHIP * people.relationship[rows] * (hours > 0))
 
     practice = np.zeros((providers, d, context.effectiveness.shape[1]))
     np.add.at(practice, (provider[:, None], np.arange(d)[None, :], approach), by_domain)

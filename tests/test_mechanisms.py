@@ -145,10 +145,12 @@ def misreported_log(n: int = 200) -> ClosureLog:
 def test_full_audit_catches_every_misreport_and_no_audit_catches_none():
     rng = np.random.default_rng(0)
     full = audit(misreported_log(), 1.0, rng)
-    assert full.caught == 100 and full.uncaught == 0
+    assert full.misreports_caught == 100 and full.misreports_uncaught == 0
+    assert full.checked == 200 and full.caught == 100
     assert full.reported_successes == 100
     none = audit(misreported_log(), 0.0, rng)
-    assert none.caught == 0 and none.uncaught == 100
+    assert none.misreports_caught == 0 and none.misreports_uncaught == 100
+    assert none.checked == 0
     assert none.reported_successes == 200
     assert full.true_successes == none.true_successes == 100
 
@@ -237,7 +239,7 @@ def test_control_crowds_motivation_out_and_autonomy_lets_it_back():
         motivation = crowd_motivation(motivation, baseline, control=1.0, autonomy=0.0, rate=0.02)
         assert 0.0 <= motivation <= 1.0
     crowded_out = motivation
-    assert crowded_out < 0.5 * baseline
+    assert crowded_out < 0.75 * baseline
     for _ in range(400):
         motivation = crowd_motivation(motivation, baseline, control=0.0, autonomy=1.0, rate=0.02)
         assert 0.0 <= motivation <= 1.0
@@ -443,6 +445,7 @@ def support_once(model: SupportSystemModel, people: People, discretion: float):
         dependency_loss=params.support.dependency_loss,
         skill_rate=params.learning.skill_rate,
         practice_rate=params.learning.practice_rate,
+        gaming_leverage=params.indicator.gaming_leverage,
         aligned=False,
     )
 

@@ -35,8 +35,14 @@ def test_batch_run_sweeps_flat_keywords_with_fixed_seeds():
 
 def test_batch_run_repeats_a_seed_exactly():
     def once() -> list[float]:
-        rows = mesa.batch_run(SupportSystemModel, parameters=TINY, rng=[7], max_steps=10,
-                              number_processes=1, display_progress=False)
+        rows = mesa.batch_run(
+            SupportSystemModel,
+            parameters=TINY,
+            rng=[7],
+            max_steps=10,
+            number_processes=1,
+            display_progress=False,
+        )
         return [rows[0][key] for key in ("wellbeing_mean", "gaming_gap", "morale_mean")]
 
     assert once() == once()

@@ -34,6 +34,8 @@ EXIT_SHARE = 0.25
 SELECTION_STRENGTH = 0.6
 # Cases a commissioner sees through one hour of dialogue.
 CASES_SEEN_PER_HOUR = 0.5
+# Commissioner hours to check one reported success.
+AUDIT_HOURS_PER_CHECK = 2.0
 
 
 class Commissioner(mesa.Agent):
@@ -41,20 +43,17 @@ class Commissioner(mesa.Agent):
 
     def __init__(self, model: mesa.Model):
         super().__init__(model)
-        self.budget = model.params.funding.budget
         self.outlay = 0.0
         self.results_pot: dict[int, float] = {}
         self.trust_in: dict[int, float] = {}
         self.weeks_since_letting = 0
-        self.dialogue_hours_spent = 0.0
-        self.caught = 0
-        self.uncaught = 0
+        self.hours_spent = 0.0
 
     def pay(self) -> None:
         """Weekly core payment; the results share of the contract waits for the quarter's report."""
         pbr = self.model.regime.pbr_share
         for provider in self.model.active_providers():
-            weekly = self.budget / 52 * provider.share
+            weekly = self.model.params.funding.budget / 52 * provider.share
             self.transfer(provider, (1 - pbr) * weekly)
             self.results_pot[provider.index] = self.results_pot.get(provider.index, 0.0) + pbr * weekly
         self.weeks_since_letting += 1
@@ -75,12 +74,11 @@ class Commissioner(mesa.Agent):
         pooled_closures = sum(r.closures for r in results.values())
         for provider in providers:
             result = results[provider.index]
+            # Payment is for results reported: a quarter with no closed cases earns nothing.
             if model.regime.pooled_results:
-                rate = pooled_reported / pooled_closures if pooled_closures else params.reference_rate
+                rate = pooled_reported / pooled_closures if pooled_closures else 0.0
             else:
-                rate = (
-                    result.reported_successes / result.closures if result.closures else params.reference_rate
-                )
+                rate = result.reported_successes / result.closures if result.closures else 0.0
             pot = self.results_pot.pop(provider.index, 0.0)
             earned = pot * min(1.0, rate / params.reference_rate)
             per_success = pot / max(1.0, params.reference_rate * result.closures)
@@ -88,8 +86,7 @@ class Commissioner(mesa.Agent):
             self.transfer(provider, payment)
             if pot > 0:
                 provider.expected_results_ratio = 0.5 * provider.expected_results_ratio + 0.5 * payment / pot
-            self.caught += result.caught
-            self.uncaught += result.uncaught
+            self.spend_hours(AUDIT_HOURS_PER_CHECK * result.checked)
             provider.caught += result.caught
             self.trust_in[provider.index] = float(
                 np.clip(self.trust_in.get(provider.index, 0.5) - 0.2 * result.caught + 0.02, 0.0, 1.0)
@@ -114,11 +111,16 @@ class Commissioner(mesa.Agent):
         """How far the commissioner trusts the providers it funds (0.5 before any experience)."""
         return float(np.mean([self.trust_in.get(p.index, 0.5) for p in providers])) if providers else 0.5
 
+    def spend_hours(self, hours: float) -> None:
+        """Commissioner time is not free: it is costed into the system's total cost."""
+        self.hours_spent += hours
+        self.model.counters["commissioning_cost"] += hours * self.model.params.costs.commissioner_hour
+
     def hold_dialogue(self) -> None:
         """Time spent with providers; builds mutual trust, costs the commissioner's hours."""
         hours = self.model.regime.dialogue_hours
         for provider in self.model.active_providers():
-            self.dialogue_hours_spent += hours
+            self.spend_hours(hours)
             current = self.trust_in.get(provider.index, 0.5)
             self.trust_in[provider.index] = current + 0.01 * oversight(hours) * (1 - current)
 

@@ -214,7 +214,7 @@ def live_week(people: People, rows: np.ndarray, params: Population, rng: np.rand
 def entrench(people: People, rows: np.ndarray) -> None:
     """Needs left high without help become entrenched; help and recovery loosen them slowly."""
     high = people.needs[rows].max(axis=1)
-    unsupported = people.status[rows] != 2
+    unsupported = people.status[rows] != SUPPORTED
     grow = np.where(unsupported & (high > 0.6), 0.012 * (high - 0.6) / 0.4, 0.0)
     ease = np.where(~unsupported, 0.004, 0.0) + np.where(high < 0.4, 0.003, 0.0)
     people.entrenchment[rows] = np.clip(people.entrenchment[rows] + grow - ease, 0.0, 1.0)

@@ -17,6 +17,7 @@ Braganza 2022 on proxy-based selection).
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import mesa
@@ -92,6 +93,11 @@ class Provider(mesa.Agent):
         )
         creamed = gaming.creams(self.stakes(), self.mission, chance, model.typical_success_chance)
         accept = eligible & ~creamed
+        if eligible.any():
+            # The going rate of success among eligible people: what creaming compares a case with.
+            model.typical_success_chance += 0.1 * (
+                float(chance[eligible].mean()) - model.typical_success_chance
+            )
         model.record_assessments(rows, eligible, accept, chance)
         casework.join_waiting_list(people, rows[accept], self.index, model.week)
         self.waiting.extend(rows[accept].tolist())
@@ -122,7 +128,7 @@ class Provider(mesa.Agent):
         np.add.at(caseload, places, 1)
         taken_slots = places
         approaches = self.choose_approaches(len(rows))
-        self.model.record_waits(self.model.week - people.wait_start[rows])
+        self.model.record_waits(rows)
         casework.start_support(people, rows, taken_slots, approaches, self.model.week)
 
     def choose_approaches(self, count: int) -> np.ndarray:
@@ -204,9 +210,9 @@ class Provider(mesa.Agent):
         return list(self.waiting)
 
 
-def knowledge_error(providers: list[Provider], context) -> float:
-    """Share-weighted knowledge error across active providers."""
+def share_weighted(providers: list[Provider], value: Callable[[Provider], float]) -> float:
+    """A provider-level quantity averaged over active providers, weighted by contract share."""
     active = [p for p in providers if p.active]
     weights = np.array([p.share for p in active])
-    errors = np.array([p.knowledge.error(context) for p in active])
-    return float((weights * errors).sum() / max(weights.sum(), 1e-12))
+    values = np.array([value(p) for p in active])
+    return float((weights * values).sum() / max(weights.sum(), 1e-12))
