@@ -105,6 +105,8 @@ WEEKLY_COLUMNS = (
 HARDEST_FIFTH_VULNERABILITY = 0.8416212335729143
 # Weeks over which the reported and true indicator are read each week (one quarter).
 INDICATOR_WINDOW = 13
+# How worker hours are spent (see ``Worker.plan_week``); spare hours are support nobody could use.
+HOUR_PARTS = ("support", "admin", "assessment", "forum", "gaming", "slack", "spare")
 # What the public purse pays: the contracts, the commissioner's own time, and crises elsewhere.
 COST_PARTS = ("outlay", "commissioning_cost", "entrenchment_cost")
 # Width of the band either side of the threshold used to measure bunching.
@@ -195,10 +197,7 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
     indicator_reported = reported / closed if closed else float("nan")
     indicator_true = true / closed if closed else float("nan")
 
-    hours = {
-        part: _delta(model, f"hours_{part}")
-        for part in ("support", "admin", "assessment", "forum", "gaming", "slack")
-    }
+    hours = {part: _delta(model, f"hours_{part}") for part in HOUR_PARTS}
     paid = sum(hours.values())
     contacts = _delta(model, "contacts")
     workers = [w for p in model.active_providers() for w in p.workers]
@@ -320,8 +319,7 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
     true = np.asarray(records.closure_true, dtype=bool)
     indicator_reported = float(reported.mean()) if len(reported) else float("nan")
     indicator_true = float(true.mean()) if len(true) else float("nan")
-    hour_parts = ("support", "admin", "assessment", "forum", "gaming", "slack")
-    paid = sum(counters.get(f"hours_{part}", 0.0) for part in hour_parts)
+    paid = sum(counters.get(f"hours_{part}", 0.0) for part in HOUR_PARTS)
     wage_per_hour = params.workforce.wage / params.workforce.hours
     refused_hours = counters.get("wasted_assessment_hours", 0.0)
     outlay = counters.get("outlay", 0.0)

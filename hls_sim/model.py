@@ -263,7 +263,8 @@ class SupportSystemModel(mesa.Model):
             columns["motivation"][worker.slot] = worker.motivation
             columns["morale"][worker.slot] = worker.morale
             for part, hours in worker.split.items():
-                self.counters[f"hours_{part}"] += hours
+                if part != "support":  # counted once delivered, in support_and_learn
+                    self.counters[f"hours_{part}"] += hours
         return WorkerWeek(**columns)
 
     def support_and_learn(self) -> None:
@@ -272,7 +273,9 @@ class SupportSystemModel(mesa.Model):
         self.weekly_spend = np.zeros(len(self.provider_list))
         self.success_seen: dict[int, float] = {}
         rows = self.people.in_status(SUPPORTED)
+        offered = float(self.this_week.support_hours.sum())
         if len(rows) == 0:
+            self.counters["hours_spare"] += offered
             return
         params = self.params
         before = self.people.wellbeing(rows)
@@ -293,10 +296,15 @@ class SupportSystemModel(mesa.Model):
             dependency_loss=params.support.dependency_loss,
             skill_rate=params.learning.skill_rate,
             practice_rate=params.learning.practice_rate,
+            max_hours_per_person=params.support.max_hours_per_person,
             gaming_leverage=self.gaming_leverage,
             aligned=params.indicator.aligned,
         )
         self.weekly_spend = result.spend
+        # Support hours nobody could use (light caseloads) are spare, not support.
+        delivered = float(result.hours.sum())
+        self.counters["hours_support"] += delivered
+        self.counters["hours_spare"] += offered - delivered
         self.success_seen = self.improving_share_by_slot(rows, self.people.wellbeing(rows) - before)
         self.records.note_support(self, rows, result.hours)
         for provider in self.active_providers():

@@ -208,6 +208,10 @@ class Eligibility(Section):
 
 class Support(Section):
     package_weeks: int = Field(26, ge=1, le=520, description="Length of a standard package of support.")
+    max_hours_per_person: Positive = Field(
+        4.0,
+        description="Most hours of support one person can use in a week; a worker's spare hours go unused.",
+    )
     discretionary_spend: NonNegative = Field(
         15.0,
         description=(

@@ -77,6 +77,7 @@ def deliver_support(
     dependency_loss: float,
     skill_rate: float,
     practice_rate: float,
+    max_hours_per_person: float,
     gaming_leverage: float,
     aligned: bool,
 ) -> SupportResult:
@@ -94,6 +95,8 @@ def deliver_support(
     by_need = share_within(slots, needs.mean(axis=1) + 0.05, size)
     by_indicator = share_within(slots, near, size)
     hours = week.support_hours[slots] * ((1 - tilt) * by_need + tilt * by_indicator)
+    # Nobody can use more than so many hours a week: a light caseload leaves hours spare.
+    hours = np.minimum(hours, max_hours_per_person)
 
     # Indicator work lands on the cases closest to the threshold.
     gaming_hours = week.gaming_hours[slots] * by_indicator

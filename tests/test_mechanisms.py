@@ -446,6 +446,7 @@ def support_once(model: SupportSystemModel, people: People, discretion: float):
         skill_rate=params.learning.skill_rate,
         practice_rate=params.learning.practice_rate,
         gaming_leverage=params.indicator.gaming_leverage,
+        max_hours_per_person=params.support.max_hours_per_person,
         aligned=False,
     )
 
