@@ -52,6 +52,9 @@ from hls_sim.scenario import (
 )
 from hls_sim.support import WorkerWeek, deliver_support
 
+# Typical skill at bespoke, relational work of a new recruit (see ``support.practise``).
+RECRUIT_RELATIONAL_SKILL = 0.4
+
 
 class SupportSystemModel(mesa.Model):
     """A support system under a funding and market regime.
@@ -118,8 +121,8 @@ class SupportSystemModel(mesa.Model):
         params = self.params.workforce
         motivation = float(draw_motivation(self.rng, 1, params.knave_share)[0])
         skill = np.clip(self.rng.normal(params.skill_mean, 0.1, self.domains), 0.05, 1.0)
-        # Recruits bring the practice the local sector has been allowed to use.
-        relational = float(np.clip(self.rng.normal(0.3 + 0.5 * self.regime.discretion, 0.1), 0.05, 1.0))
+        # Recruits arrive with some relational skill; the rest comes from practising it here.
+        relational = float(np.clip(self.rng.normal(RECRUIT_RELATIONAL_SKILL, 0.1), 0.05, 1.0))
         worker = Worker(self, provider, motivation, skill, relational)
         provider.workers.append(worker)
         return worker
