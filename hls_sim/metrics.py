@@ -161,7 +161,6 @@ class RunRecords:
         measured: np.ndarray,
         reported: np.ndarray,
         true: np.ndarray,
-        resolved: np.ndarray,
     ) -> None:
         if model.week < 0:
             return

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -51,6 +51,9 @@ from hls_sim.scenario import (
     load_scenario,
 )
 from hls_sim.support import WorkerWeek, deliver_support
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Typical skill at bespoke, relational work of a new recruit (see ``support.practise``).
 RECRUIT_RELATIONAL_SKILL = 0.4
@@ -368,7 +371,7 @@ class SupportSystemModel(mesa.Model):
                 provider.report_closures(
                     reported[mine], true[mine], misreported[mine], (reclassified & success)[mine]
                 )
-        self.record_closures(rows, measured, reported, true, resolved)
+        self.records.note_closures(self, rows, measured, reported, true)
         np.subtract.at(self.workforce.caseload, people.worker[rows], 1)
         casework.end_support(people, rows, resolved, self.week)
 
@@ -537,19 +540,6 @@ class SupportSystemModel(mesa.Model):
             started = np.maximum(self.people.wait_start[rows], 0)
             self.records.waits.extend((self.week - started).tolist())
 
-    def record_closures(
-        self,
-        rows: np.ndarray,
-        measured: np.ndarray,
-        reported: np.ndarray,
-        true: np.ndarray,
-        resolved: np.ndarray,
-    ) -> None:
-        self.records.note_closures(self, rows, measured, reported, true, resolved)
-
-    def record_quarter(self, result) -> None:
-        self.records.quarters.append(result)
-
     # --- running ------------------------------------------------------------------------------
     def run_to_end(self) -> None:
         while self.running:
@@ -559,6 +549,6 @@ class SupportSystemModel(mesa.Model):
         """The run's summary metrics (the public contract; see docs/ODD.md)."""
         return metrics.summary(self)
 
-    def weekly_table(self):
+    def weekly_table(self) -> pd.DataFrame:
         """One row per recorded week: the per-week metrics."""
         return metrics.weekly_table(self)

@@ -94,7 +94,7 @@ class Commissioner(mesa.Agent):
             if result.closures:
                 provider.contract_reported.append(result.reported_successes / result.closures)
                 provider.contract_seen.append(self.seen_true_rate(provider))
-            model.record_quarter(result)
+            model.records.quarters.append(result)
             provider.log = indicators.ClosureLog()
 
     def seen_true_rate(self, provider: Provider) -> float:
