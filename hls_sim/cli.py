@@ -85,9 +85,12 @@ def _add_run(commands: Any) -> None:
     run.add_argument(
         "--regime",
         choices=REGIME_CHOICES,
-        default="all",
+        default=None,
         metavar="REGIME",
-        help=f"one of {', '.join(REGIME_CHOICES)}; 'scenario' keeps the scenario's own (default: all)",
+        help=(
+            f"one of {', '.join(REGIME_CHOICES)}; 'scenario' keeps the scenario's own "
+            "(default: all four for the built-in scenario, the file's own regime for a SCENARIO)"
+        ),
     )
     run.add_argument(
         "--set",
@@ -123,6 +126,8 @@ def _add_validate(commands: Any) -> None:
 def run_command(args: argparse.Namespace) -> int:
     """Check everything, run every regime, then print and write; nothing is written on error."""
     scenario = load_scenario(args.scenario)
+    if args.regime is None:
+        args.regime = "all" if args.scenario is None else "scenario"
     settings = dict(args.settings)
     scenarios = resolve_regimes(scenario, args.regime, settings, args.weeks)
     if args.out is not None:

@@ -89,6 +89,17 @@ def test_regime_scenario_keeps_the_files_own_regime(tmp_path):
     assert resolved["trust-competition"].funding.pbr_share == 0.25
 
 
+def test_a_scenario_file_runs_as_written_unless_a_regime_is_named(capsys, tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text('[funding]\nmode = "trust"\npbr_share = 0.25\n', encoding="utf-8")
+    code, out, err = run_cli(capsys, "run", str(path), *FAST)
+    assert code == 0, err
+    assert table_header(out) == ["trust-competition"]
+    code, out, err = run_cli(capsys, "run", str(path), "--regime", "all", *FAST)
+    assert code == 0, err
+    assert table_header(out) == list(REGIME_NAMES)
+
+
 def test_out_writes_tables_summaries_and_chart(capsys, tmp_path):
     out_dir = tmp_path / "results"
     code, out, err = run_cli(capsys, "run", *FAST, "--json", "--out", str(out_dir))
