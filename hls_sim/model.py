@@ -174,10 +174,12 @@ class SupportSystemModel(mesa.Model):
         for change in self.params.regime_change:
             if change.week != self.week:
                 continue
+            market_before = self.regime.market_mode
             self.params = apply_regime_change(self.params, change)
             self.context.validity = self.indicator_validity()
             self.regime = Regime.from_scenario(self.params)
-            self.commissioner.weeks_since_letting = 0
+            if self.regime.market_mode != market_before:
+                self.commissioner.relet_contracts()
 
     def change_context(self) -> None:
         self.context.drift(self.params.context.drift)

@@ -124,6 +124,20 @@ class Commissioner(mesa.Agent):
             current = self.trust_in.get(provider.index, 0.5)
             self.trust_in[provider.index] = current + 0.01 * oversight(hours) * (1 - current)
 
+    def relet_contracts(self) -> None:
+        """A new market means new contracts: pooled equal shares for an alliance, a tender otherwise.
+
+        Restructuring is not free: providers whose share shrinks lay staff off
+        (hand-offs), and those whose share grows must recruit (vacancies).
+        """
+        providers = self.model.active_providers()
+        if self.model.regime.pooled_results:
+            for provider in providers:
+                provider.share = 1.0 / len(providers)
+            self.weeks_since_letting = 0
+        else:
+            self.retender()
+
     def retender(self) -> None:
         """Re-let contracts: shares move toward the best scores; the weakest leave; entrants copy the best."""
         model = self.model
