@@ -82,7 +82,7 @@ class Knowledge:
         """
         weight = rate * (1.0 - np.exp(-hours / 10.0))
         self.beliefs += weight * (signal - self.beliefs)
-        # Old evidence counts for less as the world drifts (a half-life of about a year).
+        # Old evidence counts for less with each week of new practice (a half-life of about a year).
         self.evidence = EVIDENCE_RETENTION * self.evidence + hours
 
     def error(self, context: Context) -> float:

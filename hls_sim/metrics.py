@@ -105,7 +105,8 @@ WEEKLY_COLUMNS = (
 HARDEST_FIFTH_VULNERABILITY = 0.8416212335729143
 # Weeks over which the reported and true indicator are read each week (one quarter).
 INDICATOR_WINDOW = 13
-# How worker hours are spent (see ``Worker.plan_week``); spare hours are support nobody could use.
+# How worker hours are spent: the parts of ``Worker.split``, with support hours nobody could
+# use (light caseloads) moved to "spare" (see ``SupportSystemModel.support_and_learn``).
 HOUR_PARTS = ("support", "admin", "assessment", "forum", "gaming", "slack", "spare")
 # What the public purse pays: the contracts, the commissioner's own time, and crises elsewhere.
 COST_PARTS = ("outlay", "commissioning_cost", "entrenchment_cost")
@@ -320,7 +321,7 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
     indicator_true = float(true.mean()) if len(true) else float("nan")
     paid = sum(counters.get(f"hours_{part}", 0.0) for part in HOUR_PARTS)
     wage_per_hour = params.workforce.wage / params.workforce.hours
-    refused_hours = counters.get("wasted_assessment_hours", 0.0)
+    wasted_hours = counters.get("wasted_assessment_hours", 0.0)
     outlay = counters.get("outlay", 0.0)
     entrenchment_cost = counters.get("entrenchment_cost", 0.0)
     total_cost = sum(counters.get(part, 0.0) for part in COST_PARTS)
@@ -345,7 +346,7 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
         "failure_demand_share": counters.get("failure_demand", 0.0) / contacts if contacts else 0.0,
         "entrenchment_cost": entrenchment_cost,
         "turnaway_cost": float(
-            refused_hours * wage_per_hour + counters.get("crisis_cost_after_turnaway", 0.0)
+            wasted_hours * wage_per_hour + counters.get("crisis_cost_after_turnaway", 0.0)
         ),
         "knowledge_error": float(np.mean(errors)),
         "learning_rate": learning_rate(errors, [0, *records.shocks]),

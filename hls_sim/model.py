@@ -174,11 +174,10 @@ class SupportSystemModel(mesa.Model):
         for change in self.params.regime_change:
             if change.week != self.week:
                 continue
-            market_before = self.regime.market_mode
             self.params = apply_regime_change(self.params, change)
             self.context.validity = self.indicator_validity()
             self.regime = Regime.from_scenario(self.params)
-            if self.regime.market_mode != market_before:
+            if change.market is not None:
                 self.commissioner.relet_contracts()
 
     def change_context(self) -> None:
@@ -530,9 +529,7 @@ class SupportSystemModel(mesa.Model):
         return true_value(people.needs[rows], people.assessed_domain[rows], wellbeing, aligned)
 
     # --- records for metrics (observe only) -------------------------------------------------------
-    def record_assessments(
-        self, rows: np.ndarray, eligible: np.ndarray, accepted: np.ndarray, chance: np.ndarray
-    ) -> None:
+    def record_assessments(self, rows: np.ndarray, eligible: np.ndarray, accepted: np.ndarray) -> None:
         self.records.note_assessments(self, rows[eligible], accepted[eligible])
         self.counters["queue_entries"] += int(accepted.sum())
 

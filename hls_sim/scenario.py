@@ -183,7 +183,8 @@ class Indicator(Section):
     gaming_leverage: NonNegative = Field(
         1.0,
         description=(
-            "How many times more an hour of indicator work moves the indicator than an hour of real support."
+            "How far an hour of indicator work moves the measured indicator (1 = the standard effect, "
+            "0 = not at all); workers weigh it against helping when they split their time."
         ),
     )
     reference_rate: Annotated[float, Field(gt=0.0, le=1.0)] = Field(

@@ -98,7 +98,7 @@ class Provider(mesa.Agent):
             model.typical_success_chance += 0.1 * (
                 float(chance[eligible].mean()) - model.typical_success_chance
             )
-        model.record_assessments(rows, eligible, accept, chance)
+        model.record_assessments(rows, eligible, accept)
         casework.join_waiting_list(people, rows[accept], self.index, model.week)
         self.waiting.extend(rows[accept].tolist())
         casework.turn_away(people, rows[~accept], model.week)
