@@ -7,6 +7,8 @@ the full-size, many-seed versions with confidence intervals.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -24,10 +26,16 @@ SMALL_PLACE = {
 PERFECT_INDICATOR = {"indicator.aligned": True, "indicator.audit_rate": 1.0}
 
 
+@functools.cache
+def summary(seed: int, overrides: tuple[tuple[str, object], ...]) -> dict[str, float]:
+    """One run's summary; cached, since several facts read the same runs."""
+    return hls_sim.run(seed=seed, overrides={**SMALL_PLACE, **dict(overrides)})
+
+
 def metric(name: str, **overrides: object) -> np.ndarray:
     """The metric over the seeds, for the small place with these dotted overrides."""
-    changes = {**SMALL_PLACE, **overrides}
-    return np.array([hls_sim.run(seed=seed, overrides=changes)[name] for seed in SEEDS])
+    key = tuple(sorted(overrides.items()))
+    return np.array([summary(seed, key)[name] for seed in SEEDS])
 
 
 def dotted(**pairs: object) -> dict[str, object]:
@@ -55,6 +63,19 @@ class TestCampbellsLaw:
         high = metric("gaming_gap", **dotted(funding__pbr_share=0.8), **PERFECT_INDICATOR)
         assert np.abs(high - low).max() < 0.02, (low, high)
         assert np.abs(high).max() < 0.02
+
+
+class TestThresholdBunching:
+    """Closures pile up just past the target threshold when money rides on it."""
+
+    def test_bunching_appears_with_stakes(self):
+        high = metric("bunching", **dotted(funding__pbr_share=0.8))
+        assert (high > 1.0).all(), high
+
+    def test_no_bunching_when_nothing_rides_on_the_indicator(self):
+        none = metric("bunching", **dotted(funding__pbr_share=0.0))
+        high = metric("bunching", **dotted(funding__pbr_share=0.8))
+        assert (none < 1.0).all() and (none < high).all(), (none, high)
 
 
 class TestCreaming:
