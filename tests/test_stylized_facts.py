@@ -95,6 +95,32 @@ class TestCreaming:
         assert no_stakes.mean() <= trust.mean() + 0.02, (no_stakes, trust)
 
 
+class TestLearning:
+    """Under drift, an alliance with honest feedback knows better what works than competition on a proxy."""
+
+    DRIFT = {"context.drift": 0.02}
+    EQUAL_FOOTING = {"funding.honest_feedback": 0.5, "market.sharing": 0.0, "indicator.validity": 1.0}
+
+    def error(self, funding: str, market: str, **extra: object) -> np.ndarray:
+        return metric(
+            "knowledge_error", **dotted(funding__mode=funding, market__mode=market), **self.DRIFT, **extra
+        )
+
+    def test_honest_alliance_has_less_knowledge_error(self):
+        old_world = self.error("target", "competition")
+        hls = self.error("trust", "alliance")
+        assert (hls < old_world).all(), (hls, old_world)
+        assert (old_world - hls).mean() > 0.04
+
+    def test_advantage_mostly_goes_with_equal_feedback_no_sharing_and_a_valid_indicator(self):
+        gap = (self.error("target", "competition") - self.error("trust", "alliance")).mean()
+        level = (
+            self.error("target", "competition", **self.EQUAL_FOOTING)
+            - self.error("trust", "alliance", **self.EQUAL_FOOTING)
+        ).mean()
+        assert level < 0.3 * gap, (level, gap)
+
+
 @pytest.mark.parametrize("regime", hls_sim.REGIME_NAMES)
 def test_every_regime_runs_and_reports_the_contract(regime):
     funding, market = regime.split("-")
