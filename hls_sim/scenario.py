@@ -394,6 +394,14 @@ REGIME_CHANGE_KEYS = frozenset(
 )
 
 
+def _not_a_key(key: str) -> str:
+    """Why ``key`` cannot be set: a section named without a key, or no key at all."""
+    if key in SECTION_NAMES:
+        example = next(k for k in settable_keys() if k.startswith(f"{key}."))
+        return f"is a section, not a key; name a key in it, such as {example!r}"
+    return f"names no scenario key{_suggest(key)}"
+
+
 def _suggest(key: str) -> str:
     close = difflib.get_close_matches(key, [*SECTION_NAMES, *settable_keys()], n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
@@ -524,7 +532,7 @@ def _overridden(scenario: Scenario, overrides: dict[str, Any], source: str) -> d
     keys = settable_keys()
     for key, value in ordered:
         if key not in keys:
-            raise ScenarioError(f"{source}: {key} = {value!r}: names no scenario key{_suggest(key)}")
+            raise ScenarioError(f"{source}: {key} = {value!r}: {_not_a_key(key)}")
         section, _, field = key.partition(".")
         if not field:
             data[section] = value

@@ -188,6 +188,13 @@ def test_an_unknown_override_names_the_key_and_the_value():
     assert "funding.pbr_share" in message, "suggests the near miss"
 
 
+def test_a_section_named_as_a_key_says_so_and_gives_an_example():
+    with pytest.raises(ScenarioError) as caught:
+        apply_overrides(Scenario(), {"population": 3}, source="--set")
+    message = str(caught.value)
+    assert "is a section" in message and "'population.size'" in message
+
+
 @pytest.mark.parametrize(
     ("key", "value"),
     [("funding.pbr_share", 1.5), ("funding.mode", "market"), ("population.size", "many")],
