@@ -50,7 +50,7 @@ from hls_sim.scenario import (
     flat_to_dotted,
     load_scenario,
 )
-from hls_sim.support import WorkerWeek, deliver_support
+from hls_sim.support import SupportRules, WorkerWeek, deliver_support
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -287,18 +287,10 @@ class SupportSystemModel(mesa.Model):
         params = self.params
         before = self.people.wellbeing(rows)
         budgets = np.array([p.discretionary_budget() if p.active else 0.0 for p in self.provider_list])
-        result = deliver_support(
-            self.people,
-            rows,
-            self.this_week,
-            self.context,
-            self.workforce,
-            self.measure(rows),
+        rules = SupportRules(
             threshold=params.indicator.threshold,
             discretion=self.regime.discretion,
             spend_limit=params.support.discretionary_spend,
-            spend_budgets=budgets,
-            providers=len(self.provider_list),
             strengths_gain=params.support.strengths_gain,
             dependency_loss=params.support.dependency_loss,
             skill_rate=params.learning.skill_rate,
@@ -306,6 +298,16 @@ class SupportSystemModel(mesa.Model):
             max_hours_per_person=params.support.max_hours_per_person,
             gaming_leverage=self.gaming_leverage,
             aligned=params.indicator.aligned,
+        )
+        result = deliver_support(
+            self.people,
+            rows,
+            self.this_week,
+            self.context,
+            self.workforce,
+            self.measure(rows),
+            rules,
+            budgets,
         )
         self.weekly_spend = result.spend
         # Support hours nobody could use (light caseloads) are spare, not support.

@@ -33,7 +33,7 @@ from hls_sim.model import SupportSystemModel
 from hls_sim.motivation import crowd_motivation, effort, leaving_chance, oversight
 from hls_sim.regimes import PRESETS
 from hls_sim.scenario import Population, scenario_from_dict
-from hls_sim.support import deliver_support
+from hls_sim.support import SupportRules, deliver_support
 
 PACKAGE = Path(__file__).resolve().parent.parent / "hls_sim"
 MOTIVATIONS = np.linspace(0.0, 1.0, 11)
@@ -436,18 +436,19 @@ def support_once(model: SupportSystemModel, people: People, discretion: float):
         model.context,
         copy.deepcopy(model.workforce),
         measured,
-        threshold=params.indicator.threshold,
-        discretion=discretion,
-        spend_limit=0.0,
-        spend_budgets=np.zeros(len(model.provider_list)),
-        providers=len(model.provider_list),
-        strengths_gain=params.support.strengths_gain,
-        dependency_loss=params.support.dependency_loss,
-        skill_rate=params.learning.skill_rate,
-        practice_rate=params.learning.practice_rate,
-        gaming_leverage=params.indicator.gaming_leverage,
-        max_hours_per_person=params.support.max_hours_per_person,
-        aligned=False,
+        SupportRules(
+            threshold=params.indicator.threshold,
+            discretion=discretion,
+            spend_limit=0.0,
+            strengths_gain=params.support.strengths_gain,
+            dependency_loss=params.support.dependency_loss,
+            skill_rate=params.learning.skill_rate,
+            practice_rate=params.learning.practice_rate,
+            max_hours_per_person=params.support.max_hours_per_person,
+            gaming_leverage=params.indicator.gaming_leverage,
+            aligned=False,
+        ),
+        np.zeros(len(model.provider_list)),
     )
 
 
