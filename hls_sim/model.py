@@ -284,21 +284,9 @@ class SupportSystemModel(mesa.Model):
         if len(rows) == 0:
             self.counters["hours_spare"] += offered
             return
-        params = self.params
         before = self.people.wellbeing(rows)
         budgets = np.array([p.discretionary_budget() if p.active else 0.0 for p in self.provider_list])
-        rules = SupportRules(
-            threshold=params.indicator.threshold,
-            discretion=self.regime.discretion,
-            spend_limit=params.support.discretionary_spend,
-            strengths_gain=params.support.strengths_gain,
-            dependency_loss=params.support.dependency_loss,
-            skill_rate=params.learning.skill_rate,
-            practice_rate=params.learning.practice_rate,
-            max_hours_per_person=params.support.max_hours_per_person,
-            gaming_leverage=self.gaming_leverage,
-            aligned=params.indicator.aligned,
-        )
+        rules = self.support_rules()
         result = deliver_support(
             self.people,
             rows,
@@ -318,6 +306,22 @@ class SupportSystemModel(mesa.Model):
         self.records.note_support(self, rows, result.hours)
         for provider in self.active_providers():
             provider.learn(result.practice_hours[provider.index])
+
+    def support_rules(self) -> SupportRules:
+        """The rules this week's support follows: the regime's discretion, the scenario's rates."""
+        params = self.params
+        return SupportRules(
+            threshold=params.indicator.threshold,
+            discretion=self.regime.discretion,
+            spend_limit=params.support.discretionary_spend,
+            strengths_gain=params.support.strengths_gain,
+            dependency_loss=params.support.dependency_loss,
+            skill_rate=params.learning.skill_rate,
+            practice_rate=params.learning.practice_rate,
+            max_hours_per_person=params.support.max_hours_per_person,
+            gaming_leverage=self.gaming_leverage,
+            aligned=params.indicator.aligned,
+        )
 
     def improving_share_by_slot(self, rows: np.ndarray, gain: np.ndarray) -> dict[int, float]:
         """What each worker sees of their work: the share of their caseload doing better this week."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 import re
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from hls_sim.model import SupportSystemModel
 from hls_sim.motivation import crowd_motivation, effort, leaving_chance, oversight
 from hls_sim.regimes import PRESETS
 from hls_sim.scenario import Population, scenario_from_dict
-from hls_sim.support import SupportRules, deliver_support
+from hls_sim.support import deliver_support
 
 PACKAGE = Path(__file__).resolve().parent.parent / "hls_sim"
 MOTIVATIONS = np.linspace(0.0, 1.0, 11)
@@ -428,7 +429,6 @@ def support_once(model: SupportSystemModel, people: People, discretion: float):
     measured = measured_value(
         people.needs[rows], people.recorded_domain[rows], people.recording_bias[rows], None, aligned=False
     )
-    params = model.params
     return rows, deliver_support(
         people,
         rows,
@@ -436,18 +436,7 @@ def support_once(model: SupportSystemModel, people: People, discretion: float):
         model.context,
         copy.deepcopy(model.workforce),
         measured,
-        SupportRules(
-            threshold=params.indicator.threshold,
-            discretion=discretion,
-            spend_limit=0.0,
-            strengths_gain=params.support.strengths_gain,
-            dependency_loss=params.support.dependency_loss,
-            skill_rate=params.learning.skill_rate,
-            practice_rate=params.learning.practice_rate,
-            max_hours_per_person=params.support.max_hours_per_person,
-            gaming_leverage=params.indicator.gaming_leverage,
-            aligned=False,
-        ),
+        dataclasses.replace(model.support_rules(), discretion=discretion, spend_limit=0.0, aligned=False),
         np.zeros(len(model.provider_list)),
     )
 
