@@ -121,6 +121,34 @@ class TestLearning:
         assert level < 0.3 * gap, (level, gap)
 
 
+class TestTrustCanFail:
+    """With knaves everywhere and nobody looking, trust does worse than money on results.
+
+    Discretion, honest feedback and reporting are held equal, so the comparison is
+    of funding on trust without dialogue against funding on an indicator.
+    """
+
+    EQUAL_FOOTING = {
+        "funding.discretion": 0.8,
+        "funding.honest_feedback": 0.8,
+        "funding.reporting_hours_per_case": 0.15,
+    }
+
+    def wellbeing(self, knave_share: float) -> tuple[np.ndarray, np.ndarray]:
+        shared = {**self.EQUAL_FOOTING, "workforce.knave_share": knave_share}
+        trust = metric("wellbeing_mean", **{"funding.mode": "trust", "funding.dialogue_hours": 0.0}, **shared)
+        target = metric("wellbeing_mean", **{"funding.mode": "target"}, **shared)
+        return trust, target
+
+    def test_unwatched_trust_in_knaves_does_worse_than_targets(self):
+        trust, target = self.wellbeing(knave_share=1.0)
+        assert (trust < target).all(), (trust, target)
+
+    def test_with_mostly_knights_trust_does_better(self):
+        trust, target = self.wellbeing(knave_share=0.2)
+        assert (trust > target).all(), (trust, target)
+
+
 @pytest.mark.parametrize("regime", hls_sim.REGIME_NAMES)
 def test_every_regime_runs_and_reports_the_contract(regime):
     funding, market = regime.split("-")
