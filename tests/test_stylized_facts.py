@@ -121,6 +121,26 @@ class TestLearning:
         assert level < 0.3 * gap, (level, gap)
 
 
+class TestCrowdingOut:
+    """Target pressure lowers morale and drives workers out, breaking relationships."""
+
+    NO_MORALE_CHANNEL = {"workforce.morale_turnover": 0.0, "workforce.crowding_rate": 0.0}
+
+    def turnover_gap(self, **extra: object) -> float:
+        high = metric("turnover_rate", **dotted(funding__pbr_share=0.8), **extra)
+        low = metric("turnover_rate", **dotted(funding__pbr_share=0.0), **extra)
+        return float((high - low).mean())
+
+    def test_pressure_lowers_morale_and_raises_turnover(self):
+        high = metric("morale_mean", **dotted(funding__pbr_share=0.8))
+        low = metric("morale_mean", **dotted(funding__pbr_share=0.0))
+        assert (high < low).all(), (high, low)
+        assert self.turnover_gap() > 0.05
+
+    def test_turnover_gap_goes_when_morale_does_not_drive_leaving(self):
+        assert abs(self.turnover_gap(**self.NO_MORALE_CHANNEL)) < self.turnover_gap() / 3
+
+
 class TestTrustCanFail:
     """With knaves everywhere and nobody looking, trust does worse than money on results.
 
