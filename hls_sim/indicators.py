@@ -69,9 +69,6 @@ class ClosureLog:
         self.misreported.extend(misreported.tolist())
         self.reclassified.extend(reclassified.tolist())
 
-    def __len__(self) -> int:
-        return len(self.reported)
-
 
 @dataclass
 class AuditResult:

@@ -134,6 +134,7 @@ class RunRecords:
     ever_supported: set[int] = field(default_factory=set)
     weekly_closures: deque = field(default_factory=lambda: deque(maxlen=INDICATOR_WINDOW))
     last_counters: dict[str, float] = field(default_factory=dict)
+    closures_at_last_week: int = 0
 
     def start(self, model: SupportSystemModel) -> None:
         self.last_counters = dict(model.counters)
@@ -188,7 +189,7 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
     high = needs.max(axis=1) > HIGH_NEED
     supported = people.status[present] == SUPPORTED
 
-    closures_now = len(records.closure_reported) - records.last_counters.get("_closures", 0)
+    closures_now = len(records.closure_reported) - records.closures_at_last_week
     start = len(records.closure_reported) - closures_now
     records.weekly_closures.append(
         (sum(records.closure_reported[start:]), sum(records.closure_true[start:]), closures_now)
@@ -236,7 +237,7 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
         "population": float(len(present)),
     }
     records.last_counters = dict(model.counters)
-    records.last_counters["_closures"] = len(records.closure_reported)
+    records.closures_at_last_week = len(records.closure_reported)
     return row
 
 

@@ -255,7 +255,6 @@ class SupportSystemModel(mesa.Model):
         people.provider[gave_up] = -1
         people.last_turnaway[gave_up] = self.week
         adjust_trust(people, gave_up, -0.1)
-        self.counters["gave_up_waiting"] += len(gave_up)
 
     def worker_week(self) -> WorkerWeek:
         size = self.workforce.count
@@ -478,7 +477,6 @@ class SupportSystemModel(mesa.Model):
     def close_provider(self, provider: Provider, successor: Provider) -> None:
         """A provider that lost its contract leaves; staff and people transfer to the successor."""
         provider.active = False
-        self.counters["provider_exits"] += 1
         people = self.people
         for worker in list(provider.workers):
             worker.provider = successor
@@ -503,7 +501,6 @@ class SupportSystemModel(mesa.Model):
         pressure = copying.pressure + self.rng.normal(0.0, 0.05)
         mission = float(draw_motivation(self.rng, 1, self.params.workforce.knave_share)[0])
         Provider(self, share=share, pressure=pressure, mission=mission, knowledge=copying.knowledge.copy())
-        self.counters["provider_entries"] += 1
 
     # --- helpers read by agents -----------------------------------------------------------------
     def active_providers(self) -> list[Provider]:

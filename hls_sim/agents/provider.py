@@ -185,9 +185,7 @@ class Provider(mesa.Agent):
         """
         while self.workers and self.cash - self.wage_bill() < -self.borrowing_limit():
             self.model.lay_off(self.workers[-1])
-        wage = self.model.params.workforce.wage
-        self.cash -= len(self.workers) * wage + spend
-        self.model.counters["provider_spend"] += len(self.workers) * wage + spend
+        self.cash -= self.wage_bill() + spend
 
     def plan_workforce(self) -> None:
         """Hire toward what expected income pays for, or shed staff beyond it."""
@@ -205,9 +203,6 @@ class Provider(mesa.Agent):
             self.vacancies.extend([model.week + model.params.workforce.vacancy_weeks] * (target - planned))
         while len(self.workers) > target:
             model.lay_off(self.workers[-1])
-
-    def waiting_rows(self) -> list[int]:
-        return list(self.waiting)
 
 
 def share_weighted(providers: list[Provider], value: Callable[[Provider], float]) -> float:
