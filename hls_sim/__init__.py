@@ -14,7 +14,21 @@ from hls_sim.model import SupportSystemModel
 from hls_sim.regimes import REGIME_NAMES
 from hls_sim.scenario import Scenario, ScenarioError, apply_overrides, load_scenario
 
+# The experiment runner is loaded on first use: a single run, and every worker
+# process, should not pay for Dask, SALib and the report's charts.
+_EXPERIMENT_NAMES = ("load_experiment", "load_runs", "load_steps", "sensitivity", "sweep", "write_report")
+
+
+def __getattr__(name: str) -> object:
+    if name in _EXPERIMENT_NAMES:
+        from hls_sim import experiment
+
+        return getattr(experiment, name)
+    raise AttributeError(f"module 'hls_sim' has no attribute {name!r}")
+
+
 __all__ = [
+    *_EXPERIMENT_NAMES,
     "REGIME_NAMES",
     "SUMMARY_KEYS",
     "Scenario",

@@ -1,4 +1,4 @@
-"""The ``hls-sim`` command: run regimes side by side, or validate scenario files.
+"""The ``hls-sim`` command: run regimes side by side, sweep experiments, report, or validate files.
 
 Every input is checked before any simulation starts, and every problem is a
 message on stderr naming the file, key or value and what is allowed, with exit
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from hls_sim.api import simulate
+from hls_sim.experiment.executors import EXECUTORS
 from hls_sim.metrics import SUMMARY_KEYS
 from hls_sim.outputs import (
     RegimeResult,
@@ -34,6 +35,7 @@ from hls_sim.scenario import (
 )
 
 USAGE_ERROR = 2
+INTERRUPTED = 130
 REGIME_CHOICES = (*REGIME_NAMES, "all", "scenario")
 
 
@@ -70,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="name", required=True, metavar="COMMAND")
     _add_run(commands)
+    _add_sweep(commands)
+    _add_report(commands)
+    _add_sensitivity(commands)
     _add_validate(commands)
     return parser
 
@@ -115,6 +120,86 @@ def _add_run(commands: Any) -> None:
         help="also write weekly tables, summaries and a chart to this new folder",
     )
     run.set_defaults(command=run_command)
+
+
+def _add_executor_options(command: Any) -> None:
+    command.add_argument("--out", type=Path, required=True, metavar="DIR", help="results folder")
+    command.add_argument(
+        "--workers", type=_whole_number(minimum=1), metavar="N", help="parallel runs (default: one per core)"
+    )
+    command.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="local",
+        help="local process pool (default) or a Dask cluster",
+    )
+    command.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local Dask cluster)",
+    )
+    command.add_argument(
+        "--seeds", type=_whole_number(minimum=1), metavar="N", help="seeds per point (default: the spec's)"
+    )
+    command.add_argument("--no-report", action="store_true", help="do not write report.md at the end")
+
+
+def _add_sweep(commands: Any) -> None:
+    sweep = commands.add_parser("sweep", help="run an experiment spec into a resumable results folder")
+    sweep.add_argument(
+        "experiment", metavar="EXPERIMENT", help="a spec file or the name of one in experiments/"
+    )
+    _add_executor_options(sweep)
+    sweep.set_defaults(command=sweep_command)
+
+
+def _add_report(commands: Any) -> None:
+    report = commands.add_parser("report", help="write report.md, charts and CSV tables for a results folder")
+    report.add_argument("folder", type=Path, metavar="DIR")
+    report.set_defaults(command=report_command)
+
+
+def _add_sensitivity(commands: Any) -> None:
+    sensitivity = commands.add_parser("sensitivity", help="Morris or Sobol sensitivity analysis with SALib")
+    sensitivity.add_argument("experiment", metavar="EXPERIMENT", help="a spec with a [sensitivity] section")
+    sensitivity.add_argument("--method", choices=("morris", "sobol"), default="morris")
+    _add_executor_options(sensitivity)
+    sensitivity.set_defaults(command=sweep_command)
+
+
+def sweep_command(args: argparse.Namespace) -> int:
+    """Run (or resume) a sweep, then report; exit 1 if any run failed, 130 if interrupted."""
+    from hls_sim.experiment import sensitivity, sweep, write_report
+
+    options = {
+        "executor": args.executor,
+        "workers": args.workers,
+        "scheduler": args.scheduler,
+        "seeds": args.seeds,
+    }
+    try:
+        if getattr(args, "method", None):
+            outcome = sensitivity(args.experiment, args.out, method=args.method, **options)
+        else:
+            outcome = sweep(args.experiment, args.out, **options)
+    except KeyboardInterrupt:
+        print(
+            f"hls-sim: interrupted; finished runs are stored in {args.out}; "
+            "run the same command again to resume",
+            file=sys.stderr,
+        )
+        return INTERRUPTED
+    if not args.no_report:
+        print(f"hls-sim: wrote {write_report(outcome.folder)}", file=sys.stderr)
+    print(f"hls-sim: {outcome.last_line()}")
+    return 1 if outcome.failed else 0
+
+
+def report_command(args: argparse.Namespace) -> int:
+    from hls_sim.experiment import write_report
+
+    print(f"hls-sim: wrote {write_report(args.folder)}", file=sys.stderr)
+    return 0
 
 
 def _add_validate(commands: Any) -> None:

@@ -1,0 +1,387 @@
+"""Experiment specs: which scenarios, settings, parameter points and seeds to run, and why.
+
+A spec is a TOML file under ``experiments/``. It names the scenarios, the
+*arms* (named settings compared with each other, such as the four regimes or
+a counter-setting), the parameters to vary (a grid of values, or a Latin
+hypercube or Sobol sample of ``n`` points drawn with ``scipy.stats.qmc``),
+the number of seeds, the metrics to compare, the hypothesis in words and the
+*claims* that make it checkable. Every run is one (scenario, arm, parameter
+point, seed); every arm and point uses the same seeds, so comparisons are
+paired (common random numbers).
+
+A spec is checked as a whole before anything runs, with the same kind of
+message as a bad scenario: the file, the key, the value and what is allowed.
+Every grid point is validated against every scenario and arm it will run
+with; a sampled parameter is validated at both ends of its range.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from scipy.stats import qmc
+
+from hls_sim.metrics import SUMMARY_KEYS
+from hls_sim.regimes import REGIME_NAMES, regime_overrides
+from hls_sim.scenario import (
+    Scenario,
+    ScenarioError,
+    apply_overrides,
+    describe_validation_error,
+    load_scenario,
+    scenario_from_dict,
+    settable_keys,
+)
+
+EXPERIMENT_DIR = Path(__file__).resolve().parent.parent.parent / "experiments"
+
+
+class ExperimentError(ScenarioError):
+    """An experiment spec or results folder that cannot be used, with a message fit for a user."""
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Arm(_Part):
+    """A named setting every parameter point and seed runs under, e.g. a regime or a counter-setting."""
+
+    name: str = Field(min_length=1, description="Label of the arm in tables and charts.")
+    regime: Literal[REGIME_NAMES] | None = Field(  # type: ignore[valid-type]
+        None, description="One of the four regime presets, applied before `set`."
+    )
+    set: dict[str, Any] = Field(default_factory=dict, description="Dotted scenario keys and their values.")
+    regime_changes: bool = Field(
+        True, description="Keep the scenario's [[regime_change]] entries; false means staying put."
+    )
+
+
+class Parameter(_Part):
+    """One key of the grid: a list of values, or a range split into evenly spaced steps."""
+
+    key: str = Field(description="A dotted scenario key, e.g. funding.pbr_share.")
+    values: list[Any] | None = Field(None, min_length=1, description="The values to run.")
+    range: tuple[float, float] | None = Field(None, description="Lowest and highest value.")
+    steps: int | None = Field(None, ge=2, le=1000, description="Evenly spaced values across `range`.")
+
+    @model_validator(mode="after")
+    def _values_or_range(self) -> Parameter:
+        if (self.values is None) == (self.range is None):
+            raise ValueError("give either values = [...] or range = [low, high] with steps = N")
+        if self.range is not None and self.steps is None:
+            raise ValueError("range = [low, high] needs steps = N (how many values to run)")
+        if self.values is not None and self.steps is not None:
+            raise ValueError("steps only goes with range, not with values")
+        return self
+
+    def points(self) -> list[Any]:
+        """The values this parameter takes, in order."""
+        if self.values is not None:
+            return list(self.values)
+        low, high = self.range
+        return [as_key_type(self.key, value) for value in np.linspace(low, high, self.steps)]
+
+
+class Sample(_Part):
+    """A space-filling sample of parameter points (instead of, or crossed with, a grid)."""
+
+    method: Literal["latin", "sobol"] = Field(description="Latin hypercube or scrambled Sobol sequence.")
+    n: int = Field(ge=1, le=1_000_000, description="Points to draw (a power of two suits Sobol).")
+    ranges: dict[str, tuple[float, float]] = Field(
+        min_length=1, description="Each sampled dotted key and its [low, high]."
+    )
+
+    @field_validator("ranges")
+    @classmethod
+    def _ordered(cls, ranges: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for key, (low, high) in ranges.items():
+            if not low < high:
+                raise ValueError(f"{key} = [{low}, {high}]: the low end must be below the high end")
+        return ranges
+
+
+class Claim(_Part):
+    """One checkable part of the hypothesis, decided from a confidence interval.
+
+    Either a paired difference between two arms (``compare = [a, b]``: is a - b
+    greater than, less than or equal to zero?) or a trend along a swept
+    parameter within one arm (``along = key``: is the slope above, below or
+    within ``tolerance`` of zero?).
+    """
+
+    metric: str = Field(description="A summary metric.")
+    expect: Literal["greater", "less", "equal"] = Field(
+        description="greater or less than zero, or equal to zero within tolerance."
+    )
+    compare: tuple[str, str] | None = Field(None, description="Two arms: the claim is about first - second.")
+    along: str | None = Field(None, description="A swept parameter: the claim is about the slope along it.")
+    arm: str | None = Field(None, description="The arm the trend is measured in (default: the first).")
+    tolerance: float = Field(0.0, ge=0, description="Half-width of the band that counts as equal.")
+    where: dict[str, Any] = Field(
+        default_factory=dict, description="Only the parameter points with these values (swept keys)."
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Claim:
+        if (self.compare is None) == (self.along is None):
+            raise ValueError("give either compare = [arm, arm] or along = parameter key")
+        if self.expect == "equal" and self.tolerance == 0:
+            raise ValueError("expect = 'equal' needs a tolerance above 0 (what difference counts as none)")
+        return self
+
+
+class Sensitivity(_Part):
+    """Inputs for ``hls-sim sensitivity``: the factors, their ranges and the sample size."""
+
+    ranges: dict[str, tuple[float, float]] = Field(
+        min_length=2, description="Each factor and its [low, high]."
+    )
+    n: int = Field(
+        8, ge=2, le=100_000, description="Morris trajectories, or Sobol base samples (a power of 2)."
+    )
+    levels: int = Field(4, ge=2, le=20, description="Grid levels of the Morris method.")
+    seeds: int = Field(3, ge=1, le=1000, description="Seeds run at each sampled point (outcomes averaged).")
+
+
+class ExperimentSpec(_Part):
+    """The whole spec as written in the TOML file."""
+
+    name: str = Field(min_length=1, description="Short name of the experiment.")
+    description: str = Field("", description="What the experiment is for.")
+    hypothesis: str = Field(min_length=1, description="The hypothesis tested, in words.")
+    scenarios: list[str] = Field(["default"], min_length=1, description="Scenario names or TOML paths.")
+    seeds: int = Field(10, ge=1, le=100_000, description="Seeds run at every point of every arm.")
+    root_seed: int | None = Field(
+        None, ge=0, description="Entropy of the SeedSequence the run seeds are spawned from."
+    )
+    weeks: int | None = Field(None, ge=1, le=5200, description="Weeks recorded, if not the scenario's.")
+    metrics: list[str] = Field(min_length=1, description="Summary metrics compared in the report.")
+    steps: bool = Field(True, description="Keep each run's per-week table under steps/.")
+    set: dict[str, Any] = Field(default_factory=dict, description="Dotted keys fixed for every run.")
+    arms: list[Arm] = Field(default_factory=list, description="Named settings compared with each other.")
+    parameters: list[Parameter] = Field(default_factory=list, description="The grid: every combination runs.")
+    sample: Sample | None = Field(None, description="A space-filling sample of parameter points.")
+    claims: list[Claim] = Field(default_factory=list, description="Checkable parts of the hypothesis.")
+    sensitivity: Sensitivity | None = Field(None, description="Factors for hls-sim sensitivity.")
+
+    @field_validator("metrics")
+    @classmethod
+    def _known_metrics(cls, metrics: list[str]) -> list[str]:
+        unknown = [name for name in metrics if name not in SUMMARY_KEYS]
+        if unknown:
+            raise ValueError(f"unknown metric {unknown[0]!r}; allowed: {', '.join(SUMMARY_KEYS)}")
+        return metrics
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ExperimentSpec:
+        names = [arm.name for arm in self.arm_list()]
+        if len(set(names)) != len(names):
+            raise ValueError(f"arm names must differ; got {names}")
+        swept = self.swept_keys()
+        if len(set(swept)) != len(swept):
+            raise ValueError(f"a key is varied twice: {swept}")
+        for claim in self.claims:
+            _check_claim(claim, names, swept)
+        return self
+
+    def arm_list(self) -> list[Arm]:
+        """The arms, or one arm named 'as-written' when the spec lists none."""
+        return self.arms or [Arm(name="as-written")]
+
+    def swept_keys(self) -> list[str]:
+        """Every varied key: the grid's, then the sample's."""
+        sampled = list(self.sample.ranges) if self.sample else []
+        return [parameter.key for parameter in self.parameters] + sampled
+
+    def points(self) -> list[dict[str, Any]]:
+        """Every parameter point: the grid crossed with the sample (one empty point if neither)."""
+        grid = [
+            dict(zip([p.key for p in self.parameters], values, strict=True))
+            for values in itertools.product(*(p.points() for p in self.parameters))
+        ]
+        if self.sample is None:
+            return grid
+        return [{**cell, **drawn} for cell in grid for drawn in sample_points(self.sample, self.root_seed)]
+
+    def comparable_hash(self) -> str:
+        """Identity of the spec for resuming: everything but the number of seeds."""
+        text = json.dumps(self.model_dump(exclude={"seeds"}), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _check_claim(claim: Claim, arms: list[str], swept: list[str]) -> None:
+    for arm in [*(claim.compare or ()), *([claim.arm] if claim.arm else [])]:
+        if arm not in arms:
+            raise ValueError(f"claim on {claim.metric}: no arm named {arm!r}; arms: {', '.join(arms)}")
+    if claim.along is not None and claim.along not in swept:
+        allowed = ", ".join(swept) or "none (the spec varies no parameter)"
+        raise ValueError(f"claim on {claim.metric}: along = {claim.along!r} is not varied; varied: {allowed}")
+    for key in claim.where:
+        if key not in swept:
+            raise ValueError(f"claim on {claim.metric}: where {key!r} is not a varied key")
+    if claim.metric not in SUMMARY_KEYS:
+        raise ValueError(f"claim: unknown metric {claim.metric!r}; allowed: {', '.join(SUMMARY_KEYS)}")
+
+
+def sample_points(sample: Sample, root_seed: int | None) -> list[dict[str, float]]:
+    """The sampled points, scaled to their ranges; scrambling is seeded from the root seed."""
+    keys = list(sample.ranges)
+    seed = np.random.SeedSequence(root_seed if root_seed is not None else 0).spawn(1)[0]
+    rng = np.random.default_rng(seed)
+    if sample.method == "latin":
+        unit = qmc.LatinHypercube(d=len(keys), rng=rng).random(sample.n)
+    else:
+        unit = qmc.Sobol(d=len(keys), scramble=True, rng=rng).random(sample.n)
+    lows = [sample.ranges[key][0] for key in keys]
+    highs = [sample.ranges[key][1] for key in keys]
+    scaled = qmc.scale(unit, lows, highs)
+    return [{key: as_key_type(key, value) for key, value in zip(keys, row, strict=True)} for row in scaled]
+
+
+def as_key_type(key: str, value: float) -> float | int:
+    """A drawn or spaced number in the key's own type: whole-number keys are rounded."""
+    info = settable_keys().get(key)
+    if info is not None and info.annotation is int:
+        return int(round(float(value)))
+    return float(value)
+
+
+class Experiment:
+    """A checked spec with its scenarios loaded: what the runner needs, nothing more.
+
+    ``sensitivity_method`` (morris or sobol) marks an experiment whose points
+    are a SALib sample rather than the spec's grid.
+    """
+
+    def __init__(
+        self,
+        spec: ExperimentSpec,
+        source: str,
+        scenarios: dict[str, Scenario],
+        sensitivity_method: str | None = None,
+    ) -> None:
+        self.spec = spec
+        self.source = source
+        self.scenarios = scenarios
+        self.sensitivity_method = sensitivity_method
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def _with(self, **changes: Any) -> Experiment:
+        return Experiment(
+            self.spec.model_copy(update=changes), self.source, self.scenarios, self.sensitivity_method
+        )
+
+    def with_seeds(self, seeds: int | None) -> Experiment:
+        """The same experiment with another number of seeds (the seed list only grows or shrinks)."""
+        return self if seeds is None else self._with(seeds=seeds)
+
+    def with_root_seed(self, root_seed: int) -> Experiment:
+        return self._with(root_seed=root_seed)
+
+    def scenario_for(self, scenario: str, arm: Arm, point: dict[str, Any]) -> Scenario:
+        """The validated scenario of one run: scenario file, then fixed keys, arm, point, weeks."""
+        base = self.scenarios[scenario]
+        if not arm.regime_changes:
+            base = scenario_from_dict({**base.model_dump(), "regime_change": []}, source=scenario)
+        changes = {
+            **self.spec.set,
+            **(regime_overrides(arm.regime) if arm.regime else {}),
+            **arm.set,
+            **point,
+        }
+        if self.spec.weeks is not None:
+            changes["weeks"] = self.spec.weeks
+        return apply_overrides(base, changes, source=f"{self.source}: arm {arm.name}")
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Load and check an experiment spec; a bare name is looked up in ``experiments/``."""
+    path = _locate(Path(path))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ExperimentError(f"{path}: not valid TOML: {error}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ExperimentError(f"{path}: cannot be read: {error}") from None
+    return experiment_from_dict(data, source=str(path))
+
+
+def experiment_from_dict(data: dict[str, Any], source: str = "experiment") -> Experiment:
+    """Check a spec given as a dict (as parsed from TOML) and load its scenarios."""
+    try:
+        spec = ExperimentSpec.model_validate(data)
+    except ValidationError as error:
+        raise ExperimentError(describe_validation_error(error, source)) from None
+    _check_keys(spec, source)
+    scenarios = {}
+    for name in spec.scenarios:
+        try:
+            scenarios[name] = load_scenario(name)
+        except ScenarioError as error:
+            raise ExperimentError(f"{source}: scenarios: {error}") from None
+    experiment = Experiment(spec, source, scenarios)
+    _check_runs(experiment)
+    return experiment
+
+
+def _locate(path: Path) -> Path:
+    if not path.exists() and path.suffix == "" and (EXPERIMENT_DIR / f"{path}.toml").exists():
+        return EXPERIMENT_DIR / f"{path}.toml"
+    if not path.exists():
+        shipped = ", ".join(sorted(file.stem for file in EXPERIMENT_DIR.glob("*.toml")))
+        raise ExperimentError(f"{path}: no such experiment file (shipped experiments: {shipped})")
+    if path.is_dir():
+        raise ExperimentError(f"{path}: is a folder, not an experiment file")
+    return path
+
+
+def _check_keys(spec: ExperimentSpec, source: str) -> None:
+    """Every key named anywhere in the spec must be a scenario key."""
+    keys = settable_keys()
+    named = [("set", key) for key in spec.set]
+    named += [(f"arms.{i}.set", key) for i, arm in enumerate(spec.arms) for key in arm.set]
+    named += [(f"parameters.{i}.key", p.key) for i, p in enumerate(spec.parameters)]
+    if spec.sample:
+        named += [("sample.ranges", key) for key in spec.sample.ranges]
+    if spec.sensitivity:
+        named += [("sensitivity.ranges", key) for key in spec.sensitivity.ranges]
+    for where, key in named:
+        if key not in keys:
+            raise ExperimentError(
+                f"{source}: {where}: {key!r} is not a scenario key (see docs/ODD.md, inputs)"
+            )
+
+
+def _check_runs(experiment: Experiment) -> None:
+    """Validate every run's scenario up front: grid points in full, sampled ranges at both ends."""
+    spec = experiment.spec
+    grid = [
+        dict(zip([p.key for p in spec.parameters], values, strict=True))
+        for values in itertools.product(*(p.points() for p in spec.parameters))
+    ]
+    ends = [{}]
+    for ranges in (
+        spec.sample.ranges if spec.sample else {},
+        spec.sensitivity.ranges if spec.sensitivity else {},
+    ):
+        if ranges:
+            ends += [
+                {key: low for key, (low, _) in ranges.items()},
+                {key: high for key, (_, high) in ranges.items()},
+            ]
+    for scenario, arm, cell, end in itertools.product(spec.scenarios, spec.arm_list(), grid, ends):
+        try:
+            experiment.scenario_for(scenario, arm, {**cell, **end})
+        except ScenarioError as error:
+            raise ExperimentError(f"{error} (scenario {scenario}, point {cell or end})") from None
