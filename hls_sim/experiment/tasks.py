@@ -51,7 +51,6 @@ class Task:
         return {
             "experiment": self.experiment,
             "run_id": self.run_id,
-            "order": self.order,
             "scenario": self.scenario_name,
             "arm": self.arm,
             "point": self.point,
@@ -86,7 +85,7 @@ def plan_tasks(experiment: Experiment) -> list[Task]:
             for point_index, point in enumerate(points):
                 scenario = experiment.scenario_for(scenario_name, arm, point)
                 for seed_index, seed in enumerate(seeds):
-                    identity = [spec.name, scenario_name, arm.name, point, seed]
+                    identity = [spec.name, scenario_name, arm.name, point_index, point, seed]
                     tasks.append(
                         Task(
                             order=len(tasks),

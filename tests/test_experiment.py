@@ -1,0 +1,473 @@
+"""The experiment runner: specs, seeds, executors, the resumable store, failures, report, sensitivity.
+
+Runs are tiny (300 people, 20 weeks) because these tests check the plumbing;
+the shipped experiments are full size.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hls_sim
+from hls_sim.cli import main
+from hls_sim.experiment import ExperimentError, load_experiment, load_runs, load_steps, sweep, write_report
+from hls_sim.experiment.spec import EXPERIMENT_DIR, experiment_from_dict
+from hls_sim.experiment.tasks import FAILED, OK, Task, plan_tasks, run_seeds, run_task
+from hls_sim.metrics import SUMMARY_KEYS
+
+TINY_PLACE = {
+    "population.size": 300,
+    "workforce.workers": 9,
+    "providers.count": 3,
+    "funding.budget": 340_000.0,
+    "burn_in": 5,
+}
+TINY = {
+    "name": "tiny",
+    "hypothesis": "Target funding games more than trust funding; the gaming gap rises with the stakes.",
+    "seeds": 3,
+    "root_seed": 7,
+    "weeks": 20,
+    "metrics": ["wellbeing_mean", "gaming_gap"],
+    "set": TINY_PLACE,
+    "arms": [
+        {"name": "target", "set": {"funding.mode": "target"}},
+        {"name": "trust", "set": {"funding.mode": "trust"}},
+    ],
+    "parameters": [{"key": "funding.pbr_share", "values": [0.0, 0.8]}],
+    "claims": [
+        {"metric": "gaming_gap", "compare": ["target", "trust"], "expect": "greater"},
+        {"metric": "gaming_gap", "along": "funding.pbr_share", "arm": "target", "expect": "greater"},
+    ],
+}
+
+
+def tiny(**changes: object) -> dict:
+    spec = copy.deepcopy(TINY)
+    spec.update(changes)
+    return spec
+
+
+def metric_values(folder: Path) -> pd.DataFrame:
+    """The stored results without what legitimately differs between sessions (timings)."""
+    return load_runs(folder).drop(columns=["run_seconds"])
+
+
+# ---------------------------------------------------------------- specs
+
+
+def test_every_shipped_experiment_loads_and_plans():
+    names = sorted(path.stem for path in EXPERIMENT_DIR.glob("*.toml"))
+    assert {"regimes-2x2", "campbell", "turn-away", "learning", "trust-failure", "transition"} <= set(names)
+    for name in names:
+        experiment = load_experiment(name)
+        tasks = plan_tasks(experiment)
+        assert len(tasks) == len({task.run_id for task in tasks}) > 0
+        assert experiment.spec.claims, f"{name} states no checkable claim"
+
+
+def test_regimes_2x2_runs_the_four_presets():
+    experiment = load_experiment("regimes-2x2")
+    tasks = plan_tasks(experiment)
+    modes = {(t.arm, t.scenario.funding.mode, t.scenario.market.mode) for t in tasks}
+    assert modes == {(f"{f}-{m}", f, m) for f in ("target", "trust") for m in ("competition", "alliance")}
+
+
+def test_campbell_counter_setting_is_a_perfect_audited_indicator():
+    tasks = plan_tasks(load_experiment("campbell"))
+    counter = [t for t in tasks if t.arm == "counter-setting"]
+    assert all(t.scenario.indicator.aligned and t.scenario.indicator.audit_rate == 1.0 for t in counter)
+    stakes = sorted({t.scenario.funding.pbr_share for t in tasks})
+    assert stakes[0] == 0.0 and stakes[-1] == 1.0
+
+
+def test_transition_counterfactual_stays_put():
+    tasks = plan_tasks(load_experiment("transition"))
+    assert {t.arm: len(t.scenario.regime_change) for t in tasks} == {"switch": 1, "stay-put": 0}
+
+
+def write_spec(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "spec.toml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+BASE = """
+    name = "bad"
+    hypothesis = "h"
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("seeds = 0", "seeds = 0: input should be greater than or equal to 1"),
+        ('metrics = ["happiness"]', "unknown metric 'happiness'"),
+        ('colour = "blue"', "colour = 'blue': unknown key"),
+        (
+            '[[parameters]]\nkey = "funding.pbr_sharee"\nvalues = [0.1]',
+            "'funding.pbr_sharee' is not a scenario key",
+        ),
+        ('[[parameters]]\nkey = "funding.pbr_share"\nrange = [0, 1]', "needs steps = N"),
+        ('[[parameters]]\nkey = "funding.pbr_share"\nvalues = [0.2, 1.5]', "funding.pbr_share = 1.5"),
+        ('[sample]\nmethod = "halton"\nn = 4\nranges = {"funding.pbr_share" = [0, 1]}', "sample.method"),
+        (
+            '[sample]\nmethod = "latin"\nn = 4\nranges = {"funding.pbr_share" = [1, 0]}',
+            "low end must be below",
+        ),
+        ('[[arms]]\nname = "a"\nregime = "trust-everything"', "arms.0.regime"),
+        (
+            '[[claims]]\nmetric = "wellbeing_mean"\ncompare = ["a", "b"]\nexpect = "greater"',
+            "no arm named 'a'",
+        ),
+        (
+            '[[claims]]\nmetric = "wellbeing_mean"\nalong = "funding.pbr_share"\nexpect = "greater"',
+            "is not varied",
+        ),
+        (
+            '[[arms]]\nname = "a"\n[[arms]]\nname = "b"\n'
+            '[[claims]]\nmetric = "wellbeing_mean"\ncompare = ["a", "b"]\nexpect = "equal"',
+            "needs a tolerance",
+        ),
+        ('scenarios = ["atlantis"]', "atlantis: no such scenario file"),
+    ],
+)
+def test_bad_spec_is_refused_with_file_key_and_value_and_nothing_written(tmp_path, capsys, extra, expected):
+    metrics = "" if extra.startswith("metrics") else 'metrics = ["wellbeing_mean"]\n'
+    path = write_spec(tmp_path, BASE + metrics + extra + "\n")
+    out = tmp_path / "results"
+    code = main(["sweep", str(path), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert str(path) in err and expected in err, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert not out.exists()
+
+
+def test_unreadable_and_missing_specs(tmp_path, capsys):
+    broken = write_spec(tmp_path, "name = \n")
+    assert main(["sweep", str(broken), "--out", str(tmp_path / "r")]) == 2
+    assert "not valid TOML" in capsys.readouterr().err
+    assert main(["sweep", "no-such-experiment", "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "no such experiment file" in err and "campbell" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_out_folder_that_is_not_a_store_is_refused_untouched(tmp_path):
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(ExperimentError, match="not an hls-sim results folder"):
+        sweep(experiment_from_dict(tiny()), out, workers=1, progress=False)
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+def test_a_store_refuses_a_different_spec(tmp_path):
+    out = tmp_path / "results"
+    sweep(experiment_from_dict(tiny(seeds=1)), out, workers=1, progress=False)
+    before = metric_values(out)
+    with pytest.raises(ExperimentError, match="different spec"):
+        sweep(experiment_from_dict(tiny(seeds=1, weeks=21)), out, workers=1, progress=False)
+    pd.testing.assert_frame_equal(metric_values(out), before)
+
+
+# ---------------------------------------------------------------- seeds
+
+
+def test_seeds_come_from_the_root_seed_sequence_and_grow_by_prefix():
+    assert run_seeds(7, 5) == run_seeds(7, 10)[:5]
+    assert run_seeds(7, 3) != run_seeds(8, 3)
+    expected = [int(child.generate_state(1)[0]) for child in np.random.SeedSequence(7).spawn(3)]
+    assert run_seeds(7, 3) == expected
+
+
+def test_every_arm_and_point_uses_the_same_seed_list():
+    tasks = plan_tasks(experiment_from_dict(tiny()))
+    by_group: dict[tuple, list[int]] = {}
+    for task in tasks:
+        by_group.setdefault((task.arm, task.point), []).append(task.seed)
+    assert len(by_group) == 4
+    assert all(seeds == run_seeds(7, 3) for seeds in by_group.values())
+
+
+def test_a_stored_run_is_reproduced_by_its_seed(tmp_path):
+    sweep(experiment_from_dict(tiny(seeds=1)), tmp_path / "r", workers=1, progress=False)
+    row = load_runs(tmp_path / "r").iloc[-1]
+    again = hls_sim.run(
+        seed=int(row["seed"]),
+        weeks=20,
+        overrides={**TINY_PLACE, "funding.mode": row["arm"], "funding.pbr_share": row["funding.pbr_share"]},
+    )
+    assert all(
+        row[key] == again[key] or (np.isnan(row[key]) and np.isnan(again[key])) for key in SUMMARY_KEYS
+    )
+
+
+def test_without_a_root_seed_one_is_drawn_recorded_and_reused(tmp_path):
+    spec = tiny(seeds=1)
+    del spec["root_seed"]
+    out = tmp_path / "r"
+    sweep(experiment_from_dict(spec), out, workers=1, progress=False)
+    manifest = load_manifest(out)
+    assert isinstance(manifest["root_seed"], int)
+    outcome = sweep(experiment_from_dict(spec), out, workers=1, progress=False)
+    assert outcome.ran == 0 and outcome.skipped == 4
+
+
+def load_manifest(folder: Path) -> dict:
+    from hls_sim.experiment.store import read_manifest
+
+    return read_manifest(folder)
+
+
+# ---------------------------------------------------------------- executors and the store
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> Path:
+    """The tiny sweep run once, start to finish, on one worker."""
+    out = tmp_path_factory.mktemp("sweeps") / "one-worker"
+    outcome = sweep(experiment_from_dict(tiny()), out, workers=1, progress=False)
+    assert outcome.ran == 12 and outcome.failed == 0
+    return out
+
+
+def test_store_layout_and_provenance(uninterrupted):
+    runs = load_runs(uninterrupted)
+    assert len(runs) == 12 and (runs["status"] == OK).all()
+    assert set(SUMMARY_KEYS) <= set(runs.columns)
+    assert {"experiment", "scenario", "arm", "funding.pbr_share", "seed", "run_seconds"} <= set(runs.columns)
+    on_disk = pd.read_parquet(uninterrupted / "runs.parquet")
+    pd.testing.assert_frame_equal(on_disk, runs)
+    steps = load_steps(uninterrupted)
+    assert set(steps["run_id"]) == set(runs["run_id"])
+    assert (steps.groupby("run_id").size() == 20).all()
+    manifest = load_manifest(uninterrupted)
+    assert manifest["root_seed"] == 7 and manifest["spec"]["name"] == "tiny"
+    assert manifest["packages"]["mesa"] == "3.5.1"
+    assert {"git_commit", "git_dirty", "host", "created"} <= set(manifest)
+    assert manifest["sessions"][0]["status"] == "finished"
+
+
+def test_two_workers_give_the_same_results_as_one(tmp_path, uninterrupted):
+    sweep(experiment_from_dict(tiny()), tmp_path / "two", workers=2, progress=False)
+    pd.testing.assert_frame_equal(metric_values(tmp_path / "two"), metric_values(uninterrupted))
+
+
+def test_a_dask_cluster_gives_the_same_results_as_local_processes(tmp_path, uninterrupted):
+    sweep(experiment_from_dict(tiny()), tmp_path / "dask", executor="dask", workers=2, progress=False)
+    pd.testing.assert_frame_equal(metric_values(tmp_path / "dask"), metric_values(uninterrupted))
+    assert load_manifest(tmp_path / "dask")["sessions"][0]["executor"] == "dask"
+
+
+def test_running_again_skips_stored_runs_and_more_seeds_extend(tmp_path, uninterrupted):
+    out = tmp_path / "grow"
+    sweep(experiment_from_dict(tiny(seeds=2)), out, workers=1, progress=False)
+    again = sweep(experiment_from_dict(tiny(seeds=2)), out, workers=1, progress=False)
+    assert (again.ran, again.skipped) == (0, 8)
+    grown = sweep(experiment_from_dict(tiny()), out, workers=1, progress=False)
+    assert (grown.ran, grown.skipped) == (4, 8)
+    pd.testing.assert_frame_equal(metric_values(out), metric_values(uninterrupted))
+
+
+KILLABLE = """
+import sys
+import hls_sim.experiment.runner as runner
+from hls_sim.experiment.spec import experiment_from_dict
+runner.BATCH_RUNS = 2  # commit often, so the kill lands between committed batches
+if __name__ == "__main__":
+    runner.sweep(experiment_from_dict({spec!r}), sys.argv[1], workers=2, progress=False)
+"""
+
+
+def test_a_sweep_killed_with_sigkill_resumes_to_the_same_results(tmp_path):
+    spec = tiny(seeds=6)
+    out = tmp_path / "killed"
+    script = tmp_path / "killable.py"
+    script.write_text(KILLABLE.format(spec=spec))
+    process = subprocess.Popen([sys.executable, str(script), str(out)], start_new_session=True)
+    journal = out / "journal"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(journal.glob("runs-*.parquet"))) < 2:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    stored = len(load_runs(out))
+    assert 0 < stored < 24, f"the kill should land part way through ({stored} of 24 stored)"
+
+    resumed = sweep(experiment_from_dict(spec), out, workers=2, progress=False)
+    assert resumed.skipped == stored and resumed.ran == 24 - stored
+    straight = tmp_path / "straight"
+    sweep(experiment_from_dict(spec), straight, workers=2, progress=False)
+    pd.testing.assert_frame_equal(metric_values(out), metric_values(straight))
+    assert not list(out.rglob("*.tmp"))
+    assert set(load_steps(out)["run_id"]) == set(load_runs(out)["run_id"])
+
+
+# ---------------------------------------------------------------- failures
+
+
+def fail_on_second_seed(task: Task):
+    """A task function that breaks on purpose for one seed of every point."""
+    if task.seed_index == 1:
+        raise RuntimeError(f"deliberate failure at point {task.point}")
+    return run_task(task)
+
+
+def test_a_failing_run_is_stored_as_failed_and_the_sweep_goes_on(tmp_path, uninterrupted):
+    out = tmp_path / "failures"
+    outcome = sweep(
+        experiment_from_dict(tiny()), out, workers=2, progress=False, task_function=fail_on_second_seed
+    )
+    assert (outcome.ran, outcome.failed) == (12, 4)
+    assert outcome.last_line().endswith("4 failed")
+    runs = load_runs(out)
+    failed = runs[runs["status"] == FAILED]
+    assert sorted(failed["seed_index"]) == [1, 1, 1, 1]
+    assert failed["error"].str.startswith("RuntimeError: deliberate failure").all()
+    assert failed["traceback"].str.contains("fail_on_second_seed").all()
+    assert failed["wellbeing_mean"].isna().all()
+    report = write_report(out).read_text()
+    assert "4 failed" in report and "deliberate failure" in report
+
+    retried = sweep(experiment_from_dict(tiny()), out, workers=2, progress=False)
+    assert (retried.ran, retried.failed, retried.skipped) == (4, 0, 8)
+    pd.testing.assert_frame_equal(metric_values(out), metric_values(uninterrupted))
+
+
+def test_cli_exit_code_and_last_line_count_failures(tmp_path, capsys, monkeypatch):
+    import hls_sim.experiment as experiment
+
+    original = experiment.sweep
+
+    def failing_sweep(*args, **kwargs):
+        return original(*args, **kwargs, task_function=fail_on_second_seed)
+
+    monkeypatch.setattr(experiment, "sweep", failing_sweep)
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(toml_text(tiny()))
+    code = main(["sweep", str(spec), "--out", str(tmp_path / "r"), "--workers", "1", "--no-report"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert out.strip().splitlines()[-1].endswith("4 failed")
+    assert not (tmp_path / "r" / "report.md").exists()
+
+
+def toml_text(spec: dict) -> str:
+    """A minimal TOML writer for the tiny spec (tomllib only reads)."""
+
+    def value(v: object) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, str):
+            return f'"{v}"'
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f'"{k}" = {value(x)}' for k, x in v.items()) + " }"
+        if isinstance(v, list | tuple):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return repr(v)
+
+    lines = [
+        f"{k} = {value(v)}"
+        for k, v in spec.items()
+        if not isinstance(v, list) or not v or not isinstance(v[0], dict)
+    ]
+    for table in ("arms", "parameters", "claims"):
+        for entry in spec.get(table, []):
+            lines.append(f"[[{table}]]")
+            lines += [f"{k} = {value(v)}" for k, v in entry.items()]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- report, loaders, sensitivity
+
+
+def test_report_states_the_hypothesis_the_verdicts_and_the_runs(uninterrupted):
+    path = write_report(uninterrupted)
+    text = path.read_text()
+    assert TINY["hypothesis"] in text
+    assert "12 runs stored (12 OK, 0 failed)" in text
+    assert "## Do the data support the hypothesis?" in text
+    # With 0.8 of payment on the indicator, trust's discretion lets workers game as hard as
+    # under targets, so the model contradicts the first claim: a report must be able to say so.
+    claims = pd.read_csv(uninterrupted / "tables" / "claims.csv")
+    assert list(claims["verdict"]) == ["contradicted", "supported"], claims
+    assert "contradict the hypothesis in 1 of 2 claims" in text
+    means = pd.read_csv(uninterrupted / "tables" / "means.csv")
+    runs = load_runs(uninterrupted)
+    target = runs[(runs["arm"] == "target") & (runs["point"] == 1)]["gaming_gap"]
+    row = means[(means["arm"] == "target") & (means["point"] == 1) & (means["metric"] == "gaming_gap")].iloc[
+        0
+    ]
+    assert row["mean"] == pytest.approx(target.mean())
+    assert row["low"] <= row["mean"] <= row["high"]
+    differences = pd.read_csv(uninterrupted / "tables" / "differences.csv")
+    assert {"effect_size", "effect_low", "effect_high", "p_value"} <= set(differences.columns)
+    assert (uninterrupted / "tables" / "trends.csv").exists()
+    for figure in ("wellbeing_mean", "gaming_gap"):
+        assert (uninterrupted / "figures" / f"{figure}.png").stat().st_size > 1000
+        assert f"figures/{figure}.png" in text
+
+
+def test_report_command_and_duckdb_query_over_the_store(uninterrupted, capsys):
+    assert main(["report", str(uninterrupted)]) == 0
+    duckdb = pytest.importorskip("duckdb")
+    query = f"""
+        SELECT arm, count(*) AS runs, avg(gaming_gap) AS gap
+        FROM '{uninterrupted / "runs.parquet"}' WHERE status = 'OK' GROUP BY arm ORDER BY arm
+    """
+    rows = duckdb.sql(query).fetchall()
+    assert [(arm, runs) for arm, runs, _ in rows] == [("target", 6), ("trust", 6)]
+
+
+def test_report_of_a_folder_that_is_not_a_store(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 2
+    assert "not an hls-sim results folder" in capsys.readouterr().err
+
+
+def test_python_api_is_reachable_from_the_package(uninterrupted):
+    assert hls_sim.load_runs is load_runs
+    assert callable(hls_sim.sweep) and callable(hls_sim.sensitivity)
+
+
+def test_morris_sensitivity_runs_the_salib_sample_and_reports_indices(tmp_path):
+    spec = tiny(
+        seeds=1,
+        arms=[{"name": "target", "set": {"funding.mode": "target"}}],
+        parameters=[],
+        claims=[],
+        sensitivity={
+            "ranges": {"funding.pbr_share": [0.0, 1.0], "indicator.audit_rate": [0.0, 1.0]},
+            "n": 3,
+            "seeds": 1,
+        },
+    )
+    out = tmp_path / "morris"
+    outcome = hls_sim.sensitivity(experiment_from_dict(spec), out, method="morris", workers=2, progress=False)
+    assert outcome.ran == 3 * (2 + 1) and outcome.failed == 0
+    text = write_report(out).read_text()
+    assert "## Sensitivity" in text and "mu*" in text
+    table = pd.read_csv(out / "tables" / "sensitivity.csv")
+    assert set(table["input"]) == {"funding.pbr_share", "indicator.audit_rate"}
+    assert (table["mu_star"] >= 0).all()
+    assert set(table["metric"]) == {"wellbeing_mean", "gaming_gap"}
+
+
+def test_sensitivity_needs_a_sensitivity_section(tmp_path, capsys):
+    path = tmp_path / "spec.toml"
+    path.write_text(toml_text(tiny()))
+    assert main(["sensitivity", str(path), "--out", str(tmp_path / "s")]) == 2
+    assert "no [sensitivity] section" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()
