@@ -181,6 +181,10 @@ def test_a_store_refuses_a_different_spec(tmp_path):
     with pytest.raises(ExperimentError, match="different spec"):
         sweep(experiment_from_dict(tiny(seeds=1, weeks=21)), out, workers=1, progress=False)
     pd.testing.assert_frame_equal(metric_values(out), before)
+    # What is said about the runs may change: the runs stay, the report follows the new claims.
+    restated = tiny(seeds=1, hypothesis="Restated.", metrics=["gaming_gap"], claims=[])
+    assert sweep(experiment_from_dict(restated), out, workers=1, progress=False).ran == 0
+    assert "Restated." in write_report(out).read_text()
 
 
 # ---------------------------------------------------------------- seeds

@@ -212,8 +212,14 @@ class ExperimentSpec(_Part):
         return [{**cell, **drawn} for cell in grid for drawn in sample_points(self.sample, self.root_seed)]
 
     def comparable_hash(self) -> str:
-        """Identity of the spec for resuming: everything but the number of seeds."""
-        text = json.dumps(self.model_dump(exclude={"seeds"}), sort_keys=True, default=str)
+        """Identity of the runs the spec asks for, for resuming.
+
+        The number of seeds may change (the seed list grows by prefix), and so
+        may what is said about the runs (description, hypothesis, metrics,
+        claims), which only changes the report.
+        """
+        said = {"seeds", "description", "hypothesis", "metrics", "claims"}
+        text = json.dumps(self.model_dump(exclude=said), sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

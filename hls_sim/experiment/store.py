@@ -104,6 +104,7 @@ class ResultsStore:
                 experiment = experiment.with_root_seed(manifest["root_seed"])
             if manifest["spec_hash"] != experiment.spec.comparable_hash():
                 raise ExperimentError(_different_spec(folder, manifest))
+            manifest["spec"] = experiment.spec.model_dump(mode="json")
         elif folder.exists() and any(folder.iterdir()):
             raise ExperimentError(
                 f"{folder}: exists and is not an hls-sim results folder (no {MANIFEST}); "
@@ -275,7 +276,7 @@ def git_state() -> tuple[str | None, bool | None]:
 def _different_spec(folder: Path, manifest: dict[str, Any]) -> str:
     return (
         f"{folder}: holds results of experiment {manifest['experiment']!r} run with a different spec "
-        f"(only the number of seeds may change between sessions); choose a new --out folder"
+        "(between sessions only the seeds, metrics, claims and words may change); choose a new --out folder"
     )
 
 
