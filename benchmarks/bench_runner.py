@@ -130,14 +130,15 @@ def main() -> None:
     cases = [("mesa", 1), ("mesa", 2), ("runner", 1), ("runner", 2)]
     results = [measure(case, args.runs, workers) for case, workers in cases]
     print(f"load average after: {os.getloadavg()[0]:.2f}\n")
-    print(
-        f"{'tool':<16}{'workers':>8}{'runs':>6}{'seconds':>10}{'runs/s':>8}{'driver MiB':>12}{'worker MiB':>12}"
-    )
+    columns = [("workers", 8), ("runs", 6), ("seconds", 10), ("runs/s", 8)]
+    columns += [("driver MiB", 12), ("worker MiB", 12)]
+    print(f"{'tool':<16}" + "".join(f"{name:>{width}}" for name, width in columns))
     for result in results:
         name = "mesa.batch_run" if result["case"] == "mesa" else "hls-sim sweep"
+        rate = result["runs"] / result["seconds"]
         print(
-            f"{name:<16}{result['workers']:>8}{result['runs']:>6}{result['seconds']:>10.1f}"
-            f"{result['runs'] / result['seconds']:>8.2f}{result['driver_mib']:>12.0f}{result['worker_mib']:>12.0f}"
+            f"{name:<16}{result['workers']:>8}{result['runs']:>6}{result['seconds']:>10.1f}{rate:>8.2f}"
+            f"{result['driver_mib']:>12.0f}{result['worker_mib']:>12.0f}"
         )
     timing = {(r["case"], r["workers"]): r["seconds"] for r in results}
     efficiency = timing[("runner", 1)] / (2 * timing[("runner", 2)])
