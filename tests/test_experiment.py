@@ -23,7 +23,7 @@ import hls_sim
 from hls_sim.cli import main
 from hls_sim.experiment import ExperimentError, load_experiment, load_runs, load_steps, sweep, write_report
 from hls_sim.experiment.spec import EXPERIMENT_DIR, experiment_from_dict
-from hls_sim.experiment.tasks import FAILED, OK, Task, plan_tasks, run_seeds, run_task
+from hls_sim.experiment.tasks import FAILED, OK, Task, plan_tasks, resolved, run_seeds, run_task
 from hls_sim.metrics import SUMMARY_KEYS
 
 TINY_PLACE = {
@@ -77,15 +77,19 @@ def test_every_shipped_experiment_loads_and_plans():
         assert experiment.spec.claims, f"{name} states no checkable claim"
 
 
+def resolved_tasks(name: str) -> list[Task]:
+    experiment = load_experiment(name)
+    return [resolved(task, experiment) for task in plan_tasks(experiment)]
+
+
 def test_regimes_2x2_runs_the_four_presets():
-    experiment = load_experiment("regimes-2x2")
-    tasks = plan_tasks(experiment)
+    tasks = resolved_tasks("regimes-2x2")
     modes = {(t.arm, t.scenario.funding.mode, t.scenario.market.mode) for t in tasks}
     assert modes == {(f"{f}-{m}", f, m) for f in ("target", "trust") for m in ("competition", "alliance")}
 
 
 def test_campbell_counter_setting_is_a_perfect_audited_indicator():
-    tasks = plan_tasks(load_experiment("campbell"))
+    tasks = resolved_tasks("campbell")
     counter = [t for t in tasks if t.arm == "counter-setting"]
     assert all(t.scenario.indicator.aligned and t.scenario.indicator.audit_rate == 1.0 for t in counter)
     stakes = sorted({t.scenario.funding.pbr_share for t in tasks})
@@ -93,7 +97,7 @@ def test_campbell_counter_setting_is_a_perfect_audited_indicator():
 
 
 def test_transition_counterfactual_stays_put():
-    tasks = plan_tasks(load_experiment("transition"))
+    tasks = resolved_tasks("transition")
     assert {t.arm: len(t.scenario.regime_change) for t in tasks} == {"switch": 1, "stay-put": 0}
 
 
@@ -286,6 +290,14 @@ def test_running_again_skips_stored_runs_and_more_seeds_extend(tmp_path, uninter
     pd.testing.assert_frame_equal(metric_values(out), metric_values(uninterrupted))
 
 
+def wait_for_batches(journal: Path, count: int, timeout: float = 600) -> None:
+    """Wait until a sweep in another process has committed ``count`` batches (slow on a busy machine)."""
+    deadline = time.monotonic() + timeout
+    while len(list(journal.glob("runs-*.parquet"))) < count:
+        assert time.monotonic() < deadline, f"no {count} committed batches in {journal} after {timeout} s"
+        time.sleep(0.05)
+
+
 KILLABLE = """
 import sys
 import hls_sim.experiment.runner as runner
@@ -303,9 +315,7 @@ def test_a_sweep_killed_with_sigkill_resumes_to_the_same_results(tmp_path):
     script.write_text(KILLABLE.format(spec=spec))
     process = subprocess.Popen([sys.executable, str(script), str(out)], start_new_session=True)
     journal = out / "journal"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(journal.glob("runs-*.parquet"))) < 2:
-        time.sleep(0.05)
+    wait_for_batches(journal, 2)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     stored = len(load_runs(out))
@@ -318,6 +328,38 @@ def test_a_sweep_killed_with_sigkill_resumes_to_the_same_results(tmp_path):
     pd.testing.assert_frame_equal(metric_values(out), metric_values(straight))
     assert not list(out.rglob("*.tmp"))
     assert set(load_steps(out)["run_id"]) == set(load_runs(out)["run_id"])
+
+
+INTERRUPTIBLE = """
+import sys
+import hls_sim.experiment.runner as runner
+from hls_sim.cli import main
+runner.BATCH_RUNS = 2
+if __name__ == "__main__":
+    raise SystemExit(main(["sweep", sys.argv[1], "--out", sys.argv[2], "--workers", "2", "--no-report"]))
+"""
+
+
+def test_ctrl_c_commits_finished_runs_says_how_to_resume_and_exits_130(tmp_path):
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(toml_text(tiny(seeds=6)))
+    script = tmp_path / "interruptible.py"
+    script.write_text(INTERRUPTIBLE)
+    out = tmp_path / "interrupted"
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(spec), str(out)], stderr=subprocess.PIPE, text=True
+    )
+    wait_for_batches(out / "journal", 1)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "run the same command again to resume" in err and "Traceback" not in err, err
+    stored = len(load_runs(out))
+    assert 0 < stored <= 24
+    manifest = load_manifest(out)
+    assert manifest["sessions"][-1]["status"] == "interrupted"
+    resumed = sweep(experiment_from_dict(tiny(seeds=6)), out, workers=2, progress=False)
+    assert resumed.skipped == stored and resumed.skipped + resumed.ran == 24
 
 
 # ---------------------------------------------------------------- failures

@@ -10,6 +10,7 @@ milliseconds rather than paying for a fresh interpreter.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
@@ -79,4 +80,15 @@ class Workers:
 def _local_pool(workers: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["hls_sim.experiment.tasks"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_leave_interrupts_to_the_driver
+    )
+
+
+def _leave_interrupts_to_the_driver() -> None:
+    """Ctrl-C reaches every process of the terminal; only the driver should act on it.
+
+    The driver then commits the finished runs and stops the pool, instead of
+    each worker printing a traceback.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -24,7 +24,7 @@ from hls_sim.experiment.executors import Workers
 from hls_sim.experiment.sensitivity import sensitivity_experiment
 from hls_sim.experiment.spec import Experiment, load_experiment
 from hls_sim.experiment.store import ResultsStore, now
-from hls_sim.experiment.tasks import FAILED, Task, TaskResult, failed_result, plan_tasks, run_task
+from hls_sim.experiment.tasks import FAILED, Task, TaskResult, failed_result, plan_tasks, resolved, run_task
 
 BATCH_RUNS = 64
 BATCH_SECONDS = 15.0
@@ -97,7 +97,7 @@ def _sweep_into(
     counts = {"ran": 0, "failed": 0}
     status = "interrupted"
     try:
-        for result in _results(todo, pool, task_function, store):
+        for result in _results(todo, experiment, pool, task_function, store):
             counts["ran"] += 1
             counts["failed"] += result.row["status"] == FAILED
             bar.update()
@@ -118,14 +118,14 @@ def _sweep_into(
 
 
 def _results(
-    todo: list[Task], pool: Workers, task_function: TaskFunction, store: ResultsStore
+    todo: list[Task], experiment: Experiment, pool: Workers, task_function: TaskFunction, store: ResultsStore
 ) -> Iterator[TaskResult]:
     """Yield each finished run, committing them in batches; a broken local pool is replaced."""
     remaining = list(todo)
     for _ in range(POOL_RESTARTS + 1):
         batch = _Batch(store)
         try:
-            yield from _run_on(pool, remaining, task_function, batch)
+            yield from _run_on(pool, remaining, experiment, task_function, batch)
         finally:
             batch.commit()
         remaining = [task for task in remaining if task.run_id not in batch.finished]
@@ -158,7 +158,7 @@ class _Batch:
 
 
 def _run_on(
-    pool: Workers, tasks: list[Task], task_function: TaskFunction, batch: _Batch
+    pool: Workers, tasks: list[Task], experiment: Experiment, task_function: TaskFunction, batch: _Batch
 ) -> Iterator[TaskResult]:
     """Keep a bounded number of runs in flight and yield each result as it arrives.
 
@@ -176,7 +176,7 @@ def _run_on(
             if task is None:
                 break
             try:
-                in_flight[pool.executor.submit(task_function, task)] = task
+                in_flight[pool.executor.submit(task_function, resolved(task, experiment))] = task
             except BrokenProcessPool:
                 broken = True
         if not in_flight:

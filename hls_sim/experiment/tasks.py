@@ -5,9 +5,11 @@ seed), so the seed list is fixed by the spec and grows by prefix: ten seeds are
 the first ten of twenty. Every arm and parameter point gets the same list
 (common random numbers), so differences between them are paired.
 
-A task carries a fully resolved, validated scenario, so a worker needs nothing
-but this module and the model: the same task runs the same on a local process
-or on a Dask worker on another machine.
+A planned task is light (names, parameter values, seed), so planning a sweep of
+any size costs little memory. Just before it is submitted it is *resolved*: it
+gets its full, validated scenario, so a worker needs nothing but this module
+and the model, and the same task runs the same on a local process or on a
+Dask worker on another machine.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import hashlib
 import json
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -43,8 +45,8 @@ class Task:
     parameters: dict[str, Any]
     seed_index: int
     seed: int
-    scenario: Scenario = field(repr=False)
     keep_steps: bool = True
+    scenario: Scenario | None = field(default=None, repr=False)
 
     def labels(self) -> dict[str, Any]:
         """The columns that say which run this is, as stored beside its results."""
@@ -83,7 +85,6 @@ def plan_tasks(experiment: Experiment) -> list[Task]:
     for scenario_name in spec.scenarios:
         for arm in spec.arm_list():
             for point_index, point in enumerate(points):
-                scenario = experiment.scenario_for(scenario_name, arm, point)
                 for seed_index, seed in enumerate(seeds):
                     identity = [spec.name, scenario_name, arm.name, point_index, point, seed]
                     tasks.append(
@@ -97,11 +98,17 @@ def plan_tasks(experiment: Experiment) -> list[Task]:
                             parameters=point,
                             seed_index=seed_index,
                             seed=seed,
-                            scenario=scenario,
                             keep_steps=spec.steps,
                         )
                     )
     return tasks
+
+
+def resolved(task: Task, experiment: Experiment) -> Task:
+    """The task with its validated scenario, ready to send to a worker."""
+    arm = next(arm for arm in experiment.spec.arm_list() if arm.name == task.arm)
+    scenario = experiment.scenario_for(task.scenario_name, arm, task.parameters)
+    return replace(task, scenario=scenario)
 
 
 def _digest(identity: list[Any]) -> str:
