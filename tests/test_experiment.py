@@ -275,9 +275,27 @@ def test_two_workers_give_the_same_results_as_one(tmp_path, uninterrupted):
 
 
 def test_a_dask_cluster_gives_the_same_results_as_local_processes(tmp_path, uninterrupted):
-    sweep(experiment_from_dict(tiny()), tmp_path / "dask", executor="dask", workers=2, progress=False)
-    pd.testing.assert_frame_equal(metric_values(tmp_path / "dask"), metric_values(uninterrupted))
-    assert load_manifest(tmp_path / "dask")["sessions"][0]["executor"] == "dask"
+    """A cluster reached at its scheduler's address, as on a real cluster."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        out = tmp_path / "dask"
+        sweep(experiment_from_dict(tiny()), out, executor="dask", scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(metric_values(out), metric_values(uninterrupted))
+    session = load_manifest(out)["sessions"][0]
+    assert (session["executor"], session["workers"]) == ("dask", 2)
+
+
+def test_an_unreachable_scheduler_or_a_stray_one_is_a_usage_error_and_writes_nothing(tmp_path, capsys):
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(toml_text(tiny()))
+    out = tmp_path / "r"
+    dask = ["--executor", "dask", "--scheduler", "tcp://127.0.0.1:9"]
+    assert main(["sweep", str(spec), "--out", str(out), *dask]) == 2
+    assert "cannot reach a Dask scheduler" in capsys.readouterr().err
+    assert main(["sweep", str(spec), "--out", str(out), "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    assert "--scheduler goes with --executor dask" in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_running_again_skips_stored_runs_and_more_seeds_extend(tmp_path, uninterrupted):

@@ -62,7 +62,7 @@ class Workers:
 
         if self.scheduler is not None:
             try:
-                client = Client(self.scheduler, timeout="20s")
+                client = Client(self.scheduler, timeout="10s")
             except OSError as error:
                 raise ExperimentError(
                     f"--scheduler {self.scheduler}: cannot reach a Dask scheduler: {error}"
