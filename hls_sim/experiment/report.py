@@ -23,6 +23,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from hls_sim.experiment.sensitivity import indices  # noqa: E402
@@ -161,7 +162,7 @@ def claims_table(runs: pd.DataFrame, claims: list[dict[str, Any]], swept: list[s
     for claim in claims:
         chosen = runs
         for key, value in claim.get("where", {}).items():
-            chosen = chosen[chosen[key] == value]
+            chosen = chosen[_matches(chosen[key], value)]
         if claim.get("compare"):
             first, second = claim["compare"]
             result = _paired(chosen[chosen["arm"] == first], chosen[chosen["arm"] == second], claim["metric"])
@@ -190,6 +191,14 @@ def claims_table(runs: pd.DataFrame, claims: list[dict[str, Any]], swept: list[s
             }
         )
     return pd.DataFrame(rows, columns=["claim", "expect", "estimate", "low", "high", "seeds", "verdict"])
+
+
+def _matches(column: pd.Series, value: Any) -> pd.Series:
+    """Rows at a parameter value; numbers match within rounding, so 0.3 finds 0.30000000000000004."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number and pd.api.types.is_numeric_dtype(column):
+        return pd.Series(np.isclose(column.to_numpy(float), value), index=column.index)
+    return column == value
 
 
 def _expectation(claim: dict[str, Any]) -> str:
