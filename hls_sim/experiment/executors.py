@@ -2,15 +2,16 @@
 
 The sweep only ever calls ``Workers.executor.submit(function, task)`` and waits
 on the futures, so swapping the executor changes nothing else (the EMA Workbench's
-split between model, evaluator and analysis). Local workers are forked from a
-server process that has already imported the model, so each run starts in
-milliseconds rather than paying for a fresh interpreter.
+split between model, evaluator and analysis). Local workers are forked from
+the driver, which has already imported the model, so a sweep starts in
+milliseconds rather than paying for a fresh interpreter per worker.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import signal
+import sys
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
@@ -78,11 +79,20 @@ class Workers:
 
 
 def _local_pool(workers: int) -> ProcessPoolExecutor:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["hls_sim.experiment.tasks"])
-    return ProcessPoolExecutor(
+    """A pool whose workers are all started now, forked from the driver where the OS allows it.
+
+    Forking copies the already imported model into each worker at once, where a
+    fresh interpreter would spend seconds importing it again. All workers are
+    forked before the sweep (or the pool's own manager thread) starts any
+    thread, which is what makes forking safe; elsewhere workers are spawned.
+    """
+    method = "fork" if sys.platform == "linux" else "spawn"
+    context = multiprocessing.get_context(method)
+    pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_leave_interrupts_to_the_driver
     )
+    pool.submit(int).result()
+    return pool
 
 
 def _leave_interrupts_to_the_driver() -> None:
