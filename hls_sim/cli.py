@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="name", required=True, metavar="COMMAND")
     _add_run(commands)
     _add_validate(commands)
+    _add_dashboard(commands)
     return parser
 
 
@@ -121,6 +122,25 @@ def _add_validate(commands: Any) -> None:
     validate = commands.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.set_defaults(command=validate_command)
+
+
+def _add_dashboard(commands: Any) -> None:
+    dashboard = commands.add_parser("dashboard", help="open the dashboard in a browser (works offline)")
+    dashboard.add_argument("--port", type=_whole_number(minimum=0), default=8765, help="port (default: 8765)")
+    dashboard.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    dashboard.add_argument(
+        "--scenario", metavar="SCENARIO", help="the scenario the page starts from (default: built-in)"
+    )
+    dashboard.set_defaults(command=dashboard_command)
+
+
+def dashboard_command(args: argparse.Namespace) -> int:
+    """Serve the dashboard until interrupted; a bad --scenario is refused before the server starts."""
+    from hls_sim.dashboard.server import serve
+
+    if args.scenario is not None:
+        load_scenario(args.scenario)
+    return serve(args.host, args.port, args.scenario)
 
 
 def run_command(args: argparse.Namespace) -> int:
