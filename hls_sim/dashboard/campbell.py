@@ -70,6 +70,7 @@ class RunResult:
 
     pbr_share: float
     seed: int
+    settings: tuple[tuple[str, Any], ...]
     summary: dict[str, float]
     weekly: pd.DataFrame
     correlation: float
@@ -111,6 +112,7 @@ def _cached_run(pbr_share: float, seed: int, key: tuple[tuple[str, Any], ...]) -
     return RunResult(
         pbr_share=pbr_share,
         seed=seed,
+        settings=key,
         summary=model.summary(),
         weekly=model.weekly_table().loc[:, list(WEEKLY)].copy(),
         correlation=closure_correlation(records.closure_reported, records.closure_true),

@@ -79,17 +79,22 @@ CHART_STYLE = {
 }
 CSS = """
 .trainer { font-size: 26px; line-height: 1.45; color: #000; background: #fff;
-           max-width: 1500px; margin: 0 auto; padding: 24px 32px; }
-.trainer h2.trainer-title { font-size: 52px; line-height: 1.15; font-weight: 700; margin: 8px 0 20px; }
-.trainer p { font-size: 28px; margin: 0 0 18px; max-width: 60em; }
-.trainer .trainer-figure { margin: 8px 0 16px; }
-.trainer .trainer-figure img { width: 100%; max-width: 1300px; height: auto; }
-.trainer .trainer-figure figcaption { font-size: 24px; margin-top: 8px; }
-.trainer table.trainer-table { border-collapse: collapse; font-size: 26px; margin: 8px 0 20px; }
+           max-width: 1800px; margin: 0 auto; padding: 20px 32px; }
+.trainer p, .trainer figcaption, .trainer td, .trainer th, .trainer caption { color: #000; }
+.trainer h2.trainer-title { font-size: 52px; line-height: 1.15; font-weight: 700; margin: 4px 0 20px; }
+.trainer p { font-size: 28px; margin: 0 0 18px; }
+.trainer .trainer-body { display: grid; grid-template-columns: minmax(380px, 2fr) 3fr; gap: 12px 40px;
+                         align-items: start; }
+@media (max-width: 1100px) { .trainer .trainer-body { grid-template-columns: 1fr; } }
+.trainer .trainer-figure { margin: 0 0 16px; }
+.trainer .trainer-figure img { width: 100%; height: auto; }
+.trainer .trainer-figure figcaption { font-size: 22px; margin-top: 6px; }
+.trainer table.trainer-table { border-collapse: collapse; font-size: 26px; margin: 8px 0 24px; }
 .trainer .trainer-table caption { text-align: left; font-size: 24px; font-weight: 700; padding-bottom: 6px; }
 .trainer .trainer-table th, .trainer .trainer-table td { border-bottom: 2px solid #000; padding: 6px 18px;
                                                        text-align: left; vertical-align: top; }
-.trainer .trainer-table td.number { text-align: right; font-variant-numeric: tabular-nums; }
+.trainer .trainer-table td.number { text-align: right; font-variant-numeric: tabular-nums;
+                                    white-space: nowrap; }
 .trainer .v-btn.trainer-button { font-size: 30px !important; height: 76px !important;
                                  min-width: 220px !important; text-transform: none !important;
                                  letter-spacing: 0 !important; }
@@ -99,11 +104,14 @@ CSS = """
                                  width: 100%; max-width: 60em; }
 .trainer .v-btn.trainer-choice .v-btn__content { white-space: normal; text-align: left; padding: 8px 0; }
 .trainer .v-btn:focus-visible { outline: 5px solid #0072B2; outline-offset: 3px; }
-.trainer .trainer-nav { display: flex; align-items: center; gap: 32px; margin-top: 24px; }
+.trainer .trainer-nav { display: flex; align-items: center; gap: 32px; margin: 8px 0 24px; }
 .trainer .trainer-position { font-size: 26px; }
 .trainer .trainer-progress { font-size: 26px; margin: 12px 0; }
 .trainer .trainer-prediction { font-weight: 700; }
-.trainer .trainer-counter label { font-size: 24px !important; color: #000 !important; }
+.trainer .trainer-setting { font-size: 24px; font-weight: 700; border-left: 8px solid #E69F00;
+                            padding: 4px 16px; margin: 0 0 16px; }
+.trainer .trainer-counter .v-label { font-size: 24px !important; line-height: 1.3 !important;
+                                     height: auto !important; color: #000 !important; }
 """
 
 
@@ -137,6 +145,13 @@ def fewer_hours(value: float) -> str:
     return f"{value * 100:.0f}% fewer" if value >= 0 else f"{-value * 100:.0f}% more"
 
 
+def less_often(value: float) -> str:
+    """The creaming index as how much less often the hardest fifth were taken on."""
+    if not math.isfinite(value):
+        return "n/a"
+    return f"{value * 100:.0f} points less" if value >= 0 else f"{-value * 100:.0f} points more"
+
+
 def to_one(value: float) -> str:
     """The bunching index as closures just inside the line for each one just outside."""
     return f"{1 + value:.1f} to 1" if math.isfinite(value) else "n/a"
@@ -147,14 +162,10 @@ GAMING_EVIDENCE: tuple[tuple[str, str, Callable[[float], str]], ...] = (
     ("indicator_reported", "Closed cases reported as a success", percent),
     ("indicator_true", "Closed cases that really were a success", percent),
     ("gaming_gap", "Gap: reported minus real", points),
-    (
-        "creaming_index",
-        "Creaming: how much less often eligible people in the hardest-to-help fifth were taken on",
-        points,
-    ),
-    ("parking_index", "Parking: support hours a week for the hardest fifth, against the rest", fewer_hours),
-    ("bunching", "Threshold effect: cases closed just inside the target line per case just outside", to_one),
-    ("misreports_uncaught", "Misreporting: failed cases reported as successes and never caught", count),
+    ("creaming_index", "Creaming: how often the hardest-to-help fifth were taken on", less_often),
+    ("parking_index", "Parking: support hours for the hardest fifth, against the rest", fewer_hours),
+    ("bunching", "Threshold effect: cases closed just inside the target line, per case just outside", to_one),
+    ("misreports_uncaught", "Misreporting: failures reported as successes, never caught", count),
     ("misreports_caught", "Misreporting caught by audit", count),
     ("gaming_hours_share", "Worker hours spent on moving the number", percent),
     ("wellbeing_mean", "Mean wellbeing of everyone in the town (0 to 1)", wellbeing),
@@ -168,70 +179,54 @@ SWEEP_COLUMNS: tuple[tuple[str, str, Callable[[float], str]], ...] = (
 
 
 # --- charts -----------------------------------------------------------------------------------
-Line = tuple[str, pd.Series, pd.Series, str, str]
+Line = tuple[str, pd.DataFrame, str, str, str]
 
 
 def weekly_figure(lines: list[Line], title: str) -> Figure:
-    """Weekly lines (label, weeks, values, colour, line style) on a 0 to 100% scale."""
+    """Weekly lines (label, full-quarter weeks, column, colour, line style) on a 0 to 100% scale."""
     with matplotlib.rc_context(CHART_STYLE):
-        figure = Figure(figsize=(13, 6.2), layout="constrained")
+        figure = Figure(figsize=(10, 7.5), layout="constrained")
         axes = figure.subplots()
-        for label, weeks, values, colour, style in lines:
-            axes.plot(weeks, values * 100, color=colour, linestyle=style, label=label)
+        for label, weekly, column, colour, style in lines:
+            axes.plot(weekly["week"], weekly[column] * 100, color=colour, linestyle=style, label=label)
         axes.set_ylim(0, 100)
         axes.set_xlabel("Week")
         axes.set_ylabel("% of closed cases")
         axes.set_title(title, loc="left")
         axes.grid(axis="y", alpha=0.3)
-        axes.legend(loc="lower left", frameon=True, framealpha=0.9)
+        figure.legend(loc="outside lower center", ncols=1, frameon=False)
     return figure
 
 
 def sweep_figure(sweep: pd.DataFrame) -> Figure:
     """Screen 5's chart: each measure's mean over seeds against the stakes."""
     stakes = sweep["pbr_share"] * 100
+    lines = (
+        ("indicator_reported", "Reported as a success", REPORTED, "-", "o"),
+        ("indicator_true", "Really a success", REALLY, "-", "s"),
+        ("wellbeing_mean", "Mean wellbeing", BASELINE, "--", "^"),
+        ("correlation", "Report-truth correlation", CORRELATION, ":", "D"),
+    )
     with matplotlib.rc_context(CHART_STYLE):
-        figure = Figure(figsize=(13, 6.8), layout="constrained")
+        figure = Figure(figsize=(10, 7.5), layout="constrained")
         axes = figure.subplots()
-        axes.plot(
-            stakes,
-            sweep["indicator_reported"],
-            color=REPORTED,
-            marker="o",
-            markersize=12,
-            label="Reported as a success (share)",
-        )
-        axes.plot(
-            stakes,
-            sweep["indicator_true"],
-            color=REALLY,
-            marker="s",
-            markersize=12,
-            label="Really a success (share)",
-        )
-        axes.plot(
-            stakes,
-            sweep["wellbeing_mean"],
-            color=BASELINE,
-            marker="^",
-            markersize=12,
-            linestyle="--",
-            label="Mean wellbeing (0 to 1)",
-        )
-        axes.plot(
-            stakes,
-            sweep["correlation"],
-            color=CORRELATION,
-            marker="D",
-            markersize=11,
-            linestyle=":",
-            label="Correlation of report with truth",
-        )
+        for column, label, colour, style, marker in lines:
+            axes.plot(
+                stakes,
+                sweep[column],
+                color=colour,
+                linestyle=style,
+                marker=marker,
+                markersize=13,
+                label=label,
+            )
         axes.set_ylim(0, 1.05)
+        axes.set_xticks(stakes)
         axes.set_xlabel("Share of payment riding on the number (%)")
         axes.set_ylabel("Share, wellbeing or correlation")
+        axes.set_title("Raising the stakes", loc="left")
         axes.grid(axis="y", alpha=0.3)
-        axes.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+        figure.legend(loc="outside lower center", ncols=2, frameon=False)
     return figure
 
 
@@ -266,9 +261,18 @@ def table(caption: str, header: list[str], rows: list[list[solara.v.Html]], clas
     )
 
 
+def run_key(result: RunResult) -> tuple[Any, ...]:
+    """What identifies a run's data: its stakes, seed and settings."""
+    return (result.pbr_share, result.seed, result.settings)
+
+
 @solara.component
-def Chart(figure: Figure, description: str, caption: str, key: Any):
-    """A chart as an image inside a ``<figure>`` with an aria-label and a visible caption."""
+def Chart(draw: Callable[[], Figure], description: str, caption: str, key: Any):
+    """A chart as an image inside a ``<figure>`` with an aria-label and a visible caption.
+
+    ``key`` names the data drawn: the figure is drawn again only when it changes.
+    """
+    figure = solara.use_memo(draw, dependencies=[key])
     image = solara.FigureMatplotlib(figure, dependencies=[key])
     solara.v.Html(
         tag="figure",
@@ -278,21 +282,36 @@ def Chart(figure: Figure, description: str, caption: str, key: Any):
     )
 
 
-def weekly_numbers(caption: str, lines: list[tuple[str, RunResult, str]]) -> solara.v.Html:
-    """The numbers behind a weekly chart: each line over the two years, and its lowest and highest quarter."""
+@solara.component
+def WeeklyChart(lines: list[tuple[str, RunResult, str, str, str]], title: str, description: str):
+    """A weekly chart of runs' indicators and, beneath it, the numbers behind it."""
+    quarters = [
+        (label, campbell.full_quarters(run), column, colour, style)
+        for label, run, column, colour, style in lines
+    ]
+    Chart(
+        lambda: weekly_figure(quarters, title),
+        description + " The table below gives the numbers.",
+        f"Each point: the cases closed in the {INDICATOR_WINDOW} weeks up to that week.",
+        key=(title, tuple((label, run_key(run), column) for label, run, column, _, _ in lines)),
+    )
     rows = []
-    for label, result, key in lines:
-        weekly = campbell.full_quarters(result)[key].dropna()
+    for label, run, column, _, _ in lines:
+        weekly = campbell.full_quarters(run)[column].dropna()
         rows.append(
             [
                 cell(label),
-                cell(percent(result.summary[key]), number=True),
+                cell(percent(run.summary[column]), number=True),
                 cell(percent(weekly.min()), number=True),
                 cell(percent(weekly.max()), number=True),
             ]
         )
-    header = ["Line", "Over the two years", "Lowest quarter", "Highest quarter"]
-    return table(caption, header, rows, "trainer-weekly")
+    table(
+        "The numbers behind the chart",
+        ["Line", "All two years", "Lowest week", "Highest week"],
+        rows,
+        "trainer-weekly",
+    )
 
 
 @solara.component
@@ -303,47 +322,46 @@ def Progress(state: LessonState | None, needs: str):
         paragraph(f"Running the model for {needs}: {done} of {total} runs done.")
 
 
+def town() -> str:
+    """The small place in words, from its settings."""
+    place = campbell.SMALL_PLACE
+    return (
+        f"A small town: {place['population.size']} residents, {place['workforce.workers']} support workers "
+        f"in {place['providers.count']} providers, over {place['weeks'] / 52:.0f} years."
+    )
+
+
 # --- the screens ------------------------------------------------------------------------------
 @solara.component
 def NoStakes(runs: dict[str, RunResult]):
     none = runs["none"]
     agreement = campbell.weekly_agreement(none)
-    paragraph(
-        "A small town: 600 residents, 18 support workers in 3 providers, over two years. "
-        "The providers are paid the same whatever their figures say."
-    )
-    paragraph(
-        "The orange line is the share of closed cases reported to the commissioner as a success; "
-        "the green dashed line is the share that really were. Both are read over the last quarter."
-    )
     together = agreement["correlation"] >= 0.7 and abs(agreement["gap"]) <= 0.1
     measured = (
-        f"correlation across weeks {correlation(agreement['correlation'])}; "
-        f"on average the report differs from the truth by {points(agreement['gap'])}"
+        f"correlation across weeks {correlation(agreement['correlation'])}; on average the report "
+        f"differs from the truth by {points(agreement['gap'])}"
     )
-    if together:
-        paragraph(f"The two lines travel together ({measured}). Here the number is a fair guide.")
-    else:
-        paragraph(f"Even with nothing riding on it, the number is a poor guide in this run ({measured}).")
-    weekly = campbell.full_quarters(none)
-    figure = weekly_figure(
-        [
-            ("Reported as a success", weekly["week"], weekly["indicator_reported"], REPORTED, "-"),
-            ("Really a success", weekly["week"], weekly["indicator_true"], REALLY, "--"),
-        ],
-        "Nothing on the number",
-    )
-    Chart(
-        figure,
-        "Line chart over two years of the share of closed cases reported as a success and the share "
-        "that really were, with nothing riding on the number. The table below gives the numbers.",
-        f"Each point: the cases closed in the last {INDICATOR_WINDOW} weeks. Run with seed {none.seed}.",
-        key=("none", id(none)),
-    )
-    weekly_numbers(
-        "The numbers behind the chart",
-        [("Reported as a success", none, "indicator_reported"), ("Really a success", none, "indicator_true")],
-    )
+    with solara.Div(classes=["trainer-body"]):
+        with solara.Div(classes=["trainer-words"]):
+            paragraph(f"{town()} The providers are paid the same whatever their figures say.")
+            paragraph(
+                "Orange: the share of closed cases reported to the commissioner as a success. "
+                "Green, dashed: the share that really were."
+            )
+            if together:
+                paragraph(f"The two lines travel together ({measured}). Here the number is a fair guide.")
+            else:
+                paragraph(f"Even with nothing riding on it, the number is a poor guide here ({measured}).")
+        with solara.Div(classes=["trainer-visual"]):
+            WeeklyChart(
+                [
+                    ("Reported as a success", none, "indicator_reported", REPORTED, "-"),
+                    ("Really a success", none, "indicator_true", REALLY, "--"),
+                ],
+                "Nothing on the number",
+                "Line chart over two years of the share of closed cases reported as a success and the "
+                "share that really were, with nothing riding on the number.",
+            )
 
 
 @solara.component
@@ -376,41 +394,30 @@ def CommissionerView(runs: dict[str, RunResult]):
     share = percent(stakes.pbr_share)
     before, after = none.summary["indicator_reported"], stakes.summary["indicator_reported"]
     moved = campbell.direction(after - before, campbell.TOLERANCE["indicator_reported"])
-    paragraph(
-        f"With {share} of the payment riding on it, the reported success rate {moved}: "
-        f"{percent(before)} with nothing on the number, {percent(after)} with {share} on it "
-        "(all cases closed over two years)."
-    )
-    paragraph(
-        {
-            "rose": "Judged by the report, the new contract works.",
-            "held level": "Judged by the report, the new contract changed little.",
-            "fell": "Here the report itself got worse: the model does not show the number improving.",
-        }.get(moved, "The model could not measure the change.")
-    )
-    paragraph("This is all the commissioner sees.")
-    high, low = campbell.full_quarters(stakes), campbell.full_quarters(none)
-    figure = weekly_figure(
-        [
-            (f"Reported, {share} on the number", high["week"], high["indicator_reported"], REPORTED, "-"),
-            ("Reported, nothing on the number", low["week"], low["indicator_reported"], BASELINE, "--"),
-        ],
-        "The reported success rate",
-    )
-    Chart(
-        figure,
-        f"Line chart of the reported success rate over two years, with {share} of payment on the number "
-        "and with nothing on it. The table below gives the numbers.",
-        f"Each point: the cases closed in the last {INDICATOR_WINDOW} weeks.",
-        key=("commissioner", id(stakes)),
-    )
-    weekly_numbers(
-        "The numbers behind the chart",
-        [
-            (f"Reported, {share} on the number", stakes, "indicator_reported"),
-            ("Reported, nothing on the number", none, "indicator_reported"),
-        ],
-    )
+    verdict = {
+        "rose": "Judged by the report, the new contract works.",
+        "held level": "Judged by the report, the new contract changed little.",
+        "fell": "Here the report itself got worse: the model does not show the number improving.",
+    }.get(moved, "The model could not measure the change.")
+    with solara.Div(classes=["trainer-body"]):
+        with solara.Div(classes=["trainer-words"]):
+            paragraph(
+                f"With {share} of the payment riding on it, the reported success rate {moved}: "
+                f"{percent(before)} with nothing on the number, {percent(after)} with {share} on it "
+                "(all cases closed over two years)."
+            )
+            paragraph(verdict)
+            paragraph("This is all the commissioner sees.")
+        with solara.Div(classes=["trainer-visual"]):
+            WeeklyChart(
+                [
+                    (f"Reported, {share} on the number", stakes, "indicator_reported", REPORTED, "-"),
+                    ("Reported, nothing on the number", none, "indicator_reported", BASELINE, "--"),
+                ],
+                "The reported success rate",
+                f"Line chart of the reported success rate over two years, with {share} of payment on the "
+                "number and with nothing on it.",
+            )
 
 
 @solara.component
@@ -421,30 +428,34 @@ def Reveal(runs: dict[str, RunResult]):
     really = campbell.direction(really_after - really_before, campbell.TOLERANCE["indicator_true"])
     gap_change = stakes.summary["gaming_gap"] - none.summary["gaming_gap"]
     widened = campbell.direction(gap_change, campbell.TOLERANCE["gaming_gap"])
-    paragraph(
-        f"The share of closed cases that really were a success {really}: {percent(really_before)} with "
-        f"nothing on the number, {percent(really_after)} with {share} on it, while the report said "
-        f"{percent(stakes.summary['indicator_reported'])}."
-    )
-    if widened == "rose":
-        paragraph(
-            "The gap is made of gaming: choices that pay under this contract, made by people doing their "
-            "jobs. The model counted each kind:"
-        )
-    else:
-        paragraph(
-            f"At this setting the gap between report and truth did not widen ({points(gap_change)}): "
-            "the model found no corruption of the number here. What it counted:"
-        )
-    high, low = campbell.full_quarters(stakes), campbell.full_quarters(none)
-    figure = weekly_figure(
-        [
-            (f"Reported, {share} on the number", high["week"], high["indicator_reported"], REPORTED, "-"),
-            (f"Really a success, {share} on the number", high["week"], high["indicator_true"], REALLY, "-"),
-            ("Really a success, nothing on the number", low["week"], low["indicator_true"], BASELINE, "--"),
-        ],
-        "Reported against real",
-    )
+    with solara.Div(classes=["trainer-body"]):
+        with solara.Div(classes=["trainer-words"]):
+            paragraph(
+                f"The share of closed cases that really were a success {really}: {percent(really_before)} "
+                f"with nothing on the number, {percent(really_after)} with {share} on it, while the report "
+                f"said {percent(stakes.summary['indicator_reported'])}."
+            )
+            if widened == "rose":
+                paragraph(
+                    "The gap is gaming: choices that pay under this contract, made by people doing their "
+                    "jobs. The table below the chart counts each kind."
+                )
+            else:
+                paragraph(
+                    f"At this setting the gap between report and truth did not widen ({points(gap_change)}): "
+                    "the model found no corruption of the number here. The table below shows what it counted."
+                )
+        with solara.Div(classes=["trainer-visual"]):
+            WeeklyChart(
+                [
+                    (f"Reported, {share} on the number", stakes, "indicator_reported", REPORTED, "-"),
+                    (f"Really a success, {share} on the number", stakes, "indicator_true", REALLY, "-"),
+                    ("Really a success, nothing on the number", none, "indicator_true", BASELINE, "--"),
+                ],
+                "Reported against real",
+                f"Line chart over two years: the reported success rate with {share} of payment on the "
+                "number, the real success rate with it, and the real success rate with nothing on it.",
+            )
     rows = [
         [
             cell(label),
@@ -458,22 +469,6 @@ def Reveal(runs: dict[str, RunResult]):
         ["Measure", "Nothing on the number", f"{share} on the number"],
         rows,
         "trainer-gaming",
-    )
-    Chart(
-        figure,
-        f"Line chart over two years: the reported success rate with {share} of payment on the number, the "
-        "real success rate with it, and the real success rate with nothing on the number. The tables give "
-        "the numbers.",
-        f"Each point: the cases closed in the last {INDICATOR_WINDOW} weeks.",
-        key=("reveal", id(stakes)),
-    )
-    weekly_numbers(
-        "The numbers behind the chart",
-        [
-            (f"Reported, {share} on the number", stakes, "indicator_reported"),
-            (f"Really a success, {share} on the number", stakes, "indicator_true"),
-            ("Really a success, nothing on the number", none, "indicator_true"),
-        ],
     )
 
 
@@ -492,8 +487,8 @@ def sweep_story(sweep: pd.DataFrame) -> list[str]:
         f"As the stakes went up, the reported success rate {moved('indicator_reported', percent)}, "
         f"the real success rate {moved('indicator_true', percent)} and mean wellbeing "
         f"{moved('wellbeing_mean', wellbeing)}.",
-        f"How much a reported success tells you about the real case {moved('correlation', correlation)}"
-        " (the correlation between the two; see below the chart).",
+        f"Case by case, the correlation between a reported success and a real one "
+        f"{moved('correlation', correlation)}.",
     ]
     if reported == "rose" and meaning == "fell":
         sentences.append(
@@ -510,20 +505,29 @@ def sweep_story(sweep: pd.DataFrame) -> list[str]:
 
 @solara.component
 def Sweep(sweep: pd.DataFrame, prediction: str | None, counter: bool, on_counter: Callable[[bool], None]):
-    for sentence in sweep_story(sweep):
-        paragraph(sentence)
-    if prediction:
-        paragraph(f"The room predicted: {PREDICTIONS[prediction]}.", "trainer-prediction")
-    Chart(
-        sweep_figure(sweep),
-        "Line chart against the share of payment riding on the number: reported success rate, real success "
-        "rate, mean wellbeing, and the correlation between reported and real success. The table below "
-        "gives the numbers.",
-        "Means over seeds. Correlation: over every case closed in a run, the correlation between "
-        "'reported as a success' and 'really a success' (the phi coefficient): 1 means the report tells "
-        "the truth about every case, 0 that it tells you nothing.",
-        key=("sweep", id(sweep)),
-    )
+    with solara.Div(classes=["trainer-body"]):
+        with solara.Div(classes=["trainer-words"]):
+            for sentence in sweep_story(sweep):
+                paragraph(sentence)
+            if prediction:
+                paragraph(f"The room predicted: {PREDICTIONS[prediction]}.", "trainer-prediction")
+            solara.Switch(
+                label="Counter-case: the number is the outcome itself, and every report is audited",
+                value=counter,
+                on_value=on_counter,
+                classes=["trainer-counter"],
+            )
+        with solara.Div(classes=["trainer-visual"]):
+            Chart(
+                lambda: sweep_figure(sweep),
+                "Line chart against the share of payment riding on the number: reported success rate, real "
+                "success rate, mean wellbeing, and the correlation between reported and real success. The "
+                "table below gives the numbers.",
+                "Means over seeds. Correlation: over every case closed in a run, the correlation between "
+                "'reported as a success' and 'really a success' (the phi coefficient): 1 means the report "
+                "tells the truth about every case, 0 that it tells you nothing.",
+                key=tuple(map(tuple, sweep.to_numpy().round(9))),
+            )
     rows = [
         [cell(percent(row["pbr_share"]), stake=index, measure="pbr_share")]
         + [cell(fmt(row[key]), number=True, stake=index, measure=key) for key, _, fmt in SWEEP_COLUMNS]
@@ -534,12 +538,6 @@ def Sweep(sweep: pd.DataFrame, prediction: str | None, counter: bool, on_counter
         ["Payment on the number", *(label for _, label, _ in SWEEP_COLUMNS)],
         rows,
         "trainer-sweep",
-    )
-    solara.Switch(
-        label="Counter-case: the number is the outcome itself, and every report is audited",
-        value=counter,
-        on_value=on_counter,
-        classes=["trainer-counter"],
     )
 
 
@@ -581,8 +579,14 @@ def TrainerMode():
 
     with solara.Div(classes=["trainer"]) as main:
         solara.Style(CSS)
+        Navigation(screen, lambda value: set_screen(min(SCREENS, max(1, value))))
         with solara.Div(classes=["trainer-screen", f"trainer-screen-{screen}"]):
             solara.v.Html(tag="h2", class_="trainer-title", children=[TITLES[screen]])
+            if counter:
+                paragraph(
+                    "Counter-case: the number is the outcome itself and every report is audited.",
+                    "trainer-setting",
+                )
             if lesson.error is not None:
                 paragraph(f"The model runs failed: {lesson.error}")
             elif screen == 2:
@@ -596,5 +600,4 @@ def TrainerMode():
                 {1: NoStakes, 3: CommissionerView, 4: Reveal}[screen](state.screens)
             else:
                 Progress(state, "this screen")
-        Navigation(screen, lambda value: set_screen(min(SCREENS, max(1, value))))
     return main
