@@ -15,7 +15,7 @@ import pytest
 import solara
 
 from hls_sim.dashboard import campbell
-from hls_sim.dashboard.trainer import PREDICTIONS, SCREENS, TITLES, TrainerMode, sweep_story
+from hls_sim.dashboard.trainer import PREDICTIONS, SCREENS, TITLES, Progress, TrainerMode, sweep_story
 
 RUN_TIMEOUT = 120
 
@@ -71,6 +71,8 @@ class TestCampbellSweep:
         sweep = campbell.campbell_sweep()
         at_top = runs[runs["pbr_share"] == campbell.STAKES[-1]]
         assert sweep["correlation"].iloc[-1] == pytest.approx(at_top["correlation"].mean())
+        assert sweep["correlation_low"].iloc[-1] == at_top["correlation"].min()
+        assert sweep["correlation_high"].iloc[-1] == at_top["correlation"].max()
 
     def test_no_gap_growth_with_the_outcome_as_indicator_and_full_audit(self):
         sweep = campbell.campbell_sweep(overrides=campbell.COUNTER_SETTING)
@@ -106,23 +108,48 @@ class TestSweepStory:
 
 
 # --- the screens ------------------------------------------------------------------------------
+# The lesson's runs re-render the page from a background thread, and a click made while that
+# thread renders is rendered by it a moment later; so every look at the page waits, under the
+# render lock, until what it expects is there.
+
+
 def text_of(widget) -> str:
     if isinstance(widget, str):
         return widget
     return " ".join(text_of(child) for child in (getattr(widget, "children", None) or []))
 
 
-def wait_for(rc, timeout: float = RUN_TIMEOUT, **matches):
-    return rc.find(v.Html, **matches).wait_for(timeout=timeout)
+def widget(rc, cls=v.Html, timeout: float = RUN_TIMEOUT, **matches):
+    """The single widget matching, once it is there."""
+    deadline = time.time() + timeout
+    while True:
+        with rc.thread_lock:
+            found = rc.find(cls, **matches).widgets
+        if len(found) == 1:
+            return found[0]
+        if time.time() > deadline:
+            raise TimeoutError(f"no single {cls.__name__} matching {matches}: {found}")
+        time.sleep(0.02)
 
 
-def cell(rc, **data: str) -> str:
+def screen_text(rc, screen: int) -> str:
+    return text_of(widget(rc, class_=f"trainer-screen trainer-screen-{screen}"))
+
+
+def cell(rc, **data: object) -> str:
+    """The value shown in the table cell with these data-attributes (without the range after it)."""
     attributes = {f"data-{key}": str(value) for key, value in data.items()}
-    return text_of(rc.find(v.Html, tag="td", attributes=attributes).widget)
+    return widget(rc, tag="td", attributes=attributes).children[0]
+
+
+def click(rc, label: str, then_screen: int) -> None:
+    """Press a navigation button and wait for the screen it leads to."""
+    widget(rc, v.Btn, children=[label]).click()
+    widget(rc, class_=f"trainer-screen trainer-screen-{then_screen}")
 
 
 def title(rc) -> str:
-    return text_of(rc.find(v.Html, tag="h2", class_="trainer-title").widget)
+    return text_of(widget(rc, tag="h2", class_="trainer-title"))
 
 
 @pytest.fixture
@@ -132,42 +159,44 @@ def trainer():
     rc.close()
 
 
-def click(rc, label: str) -> None:
-    rc.find(v.Btn, children=[label]).widget.click()
+def test_progress_says_how_many_runs_are_done():
+    box, rc = solara.render(Progress(campbell.LessonState(done=3, total=18), "the sweep"), handle_error=False)
+    assert "3 of 18 runs done" in text_of(rc.find(v.Html, tag="p").widget)
+    rc.close()
 
 
 def test_next_and_back_step_through_five_titled_screens(trainer):
     rc = trainer
     assert title(rc) == TITLES[1]
-    assert rc.find(v.Btn, children=["Back"]).widget.disabled
+    assert widget(rc, v.Btn, children=["Back"]).disabled
     for screen in range(2, SCREENS + 1):
-        click(rc, "Next")
+        click(rc, "Next", screen)
         assert title(rc) == TITLES[screen]
-        rc.find(v.Html, class_=f"trainer-screen trainer-screen-{screen}").assert_single()
-    assert rc.find(v.Btn, children=["Next"]).widget.disabled
-    click(rc, "Back")
+    assert widget(rc, v.Btn, children=["Next"]).disabled
+    click(rc, "Back", SCREENS - 1)
     assert title(rc) == TITLES[SCREENS - 1]
 
 
 def test_screens_show_what_the_runs_measured(trainer):
     rc = trainer
-    wait_for(rc, tag="table", class_="trainer-table trainer-weekly")
+    widget(rc, tag="table", class_="trainer-table trainer-weekly")
     runs = campbell.screen_runs()
-    rc.find(v.Html, tag="figure", class_="trainer-figure").assert_single()
-    assert "travel together" in text_of(rc.find(v.Html, class_="trainer-screen trainer-screen-1").widget)
+    figure = widget(rc, tag="figure", class_="trainer-figure")
+    assert figure.attributes["role"] == "img" and "table below" in figure.attributes["aria-label"]
+    assert "travel together" in screen_text(rc, 1)
 
-    click(rc, "Next")
-    rc.find(v.Btn, attributes={"data-choice": "gamed", "aria-pressed": "false"}).widget.click()
-    prediction = text_of(rc.find(v.Html, class_="trainer-prediction").widget)
-    assert PREDICTIONS["gamed"] in prediction
+    click(rc, "Next", 2)
+    widget(rc, v.Btn, attributes={"data-choice": "gamed", "aria-pressed": "false"}).click()
+    assert PREDICTIONS["gamed"] in text_of(widget(rc, class_="trainer-prediction"))
 
-    click(rc, "Next")
-    screen = text_of(rc.find(v.Html, class_="trainer-screen trainer-screen-3").widget)
+    click(rc, "Next", 3)
+    widget(rc, tag="table", class_="trainer-table trainer-weekly")
     reported = runs["stakes"].summary["indicator_reported"]
+    screen = screen_text(rc, 3)
     assert f"{reported * 100:.0f}%" in screen and "really" not in screen.lower()
 
-    click(rc, "Next")
-    wait_for(rc, tag="table", class_="trainer-table trainer-gaming")
+    click(rc, "Next", 4)
+    widget(rc, tag="table", class_="trainer-table trainer-gaming")
     for run in ("none", "stakes"):
         summary = runs[run].summary
         assert cell(rc, measure="misreports_uncaught", run=run) == f"{summary['misreports_uncaught']:.0f}"
@@ -178,46 +207,32 @@ def test_screens_show_what_the_runs_measured(trainer):
         assert cell(rc, measure="bunching", run=run) == f"{summary['bunching'] + 1:.1f} to 1"
         parking = summary["parking_index"]
         assert cell(rc, measure="parking_index", run=run).startswith(f"{abs(parking) * 100:.0f}% ")
-    assert cell(rc, measure="gaming_hours_share", run="stakes") == (
-        f"{runs['stakes'].summary['gaming_hours_share'] * 100:.0f}%"
-    )
+    gaming_hours = runs["stakes"].summary["gaming_hours_share"]
+    assert cell(rc, measure="gaming_hours_share", run="stakes") == f"{gaming_hours * 100:.0f}%"
 
-    click(rc, "Next")
-    wait_for(rc, tag="table", class_="trainer-table trainer-sweep")
+    click(rc, "Next", 5)
+    widget(rc, tag="table", class_="trainer-table trainer-sweep")
     sweep = campbell.campbell_sweep()
     for row, values in sweep.iterrows():
         assert cell(rc, stake=row, measure="pbr_share") == f"{values['pbr_share'] * 100:.0f}%"
-        assert (
-            cell(rc, stake=row, measure="indicator_reported") == f"{values['indicator_reported'] * 100:.0f}%"
-        )
-        assert cell(rc, stake=row, measure="indicator_true") == f"{values['indicator_true'] * 100:.0f}%"
+        for measure in ("indicator_reported", "indicator_true"):
+            assert cell(rc, stake=row, measure=measure) == f"{values[measure] * 100:.0f}%"
         assert cell(rc, stake=row, measure="correlation") == f"{values['correlation']:.2f}"
-    screen = text_of(rc.find(v.Html, class_="trainer-screen trainer-screen-5").widget)
+    screen = screen_text(rc, 5)
     assert "That is Campbell's Law" in screen and PREDICTIONS["gamed"] in screen
-    figure = rc.find(v.Html, tag="figure", class_="trainer-figure").widget
-    assert figure.attributes["role"] == "img" and "table below" in figure.attributes["aria-label"]
 
 
 def test_counter_case_switch_lets_the_model_disagree(trainer):
     rc = trainer
-    for _ in range(SCREENS - 1):
-        click(rc, "Next")
-    wait_for(rc, tag="table", class_="trainer-table trainer-sweep")
-    rc.find(v.Switch).widget.v_model = True
-    deadline = time.time() + RUN_TIMEOUT
+    for screen in range(2, SCREENS + 1):
+        click(rc, "Next", screen)
+    widget(rc, tag="table", class_="trainer-table trainer-sweep")
+    widget(rc, v.Switch).v_model = True
+    widget(rc, tag="p", class_="trainer-setting")
     expected = campbell.campbell_sweep(overrides=campbell.COUNTER_SETTING)
-    want = f"{expected['correlation'].iloc[-1]:.2f}"
-    while time.time() < deadline:
-        found = rc.find(
-            v.Html, tag="td", attributes={"data-stake": str(len(expected) - 1), "data-measure": "correlation"}
-        )
-        if (
-            found.widgets
-            and text_of(found.widget) == want
-            and "kept its meaning"
-            in text_of(rc.find(v.Html, class_="trainer-screen trainer-screen-5").widget)
-        ):
-            break
+    last = len(expected) - 1
+    want = f"{expected['correlation'].iloc[last]:.2f}"
+    deadline = time.time() + RUN_TIMEOUT
+    while cell(rc, stake=last, measure="correlation") != want and time.time() < deadline:
         time.sleep(0.05)
-    screen = text_of(rc.find(v.Html, class_="trainer-screen trainer-screen-5").widget)
-    assert "does not show Campbell's Law" in screen, screen
+    assert "does not show Campbell's Law" in screen_text(rc, 5)

@@ -158,11 +158,18 @@ def campbell_sweep(
     seeds: tuple[int, ...] = SEEDS,
     overrides: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """One row per stake: the mean over seeds of each measure, and the number of runs."""
-    table = sweep_table(stakes, seeds, overrides)
-    means = table.groupby("pbr_share", sort=True)[list(SWEEP_MEASURES)].mean()
-    means.insert(0, "runs", table.groupby("pbr_share", sort=True).size())
-    return means.reset_index()
+    """One row per stake: the number of runs, and each measure's mean, lowest and highest over seeds.
+
+    Columns: ``pbr_share``, ``runs``, then each of ``SWEEP_MEASURES`` (the mean), then
+    ``<measure>_low`` and ``<measure>_high``.
+    """
+    groups = sweep_table(stakes, seeds, overrides).groupby("pbr_share", sort=True)
+    measures = list(SWEEP_MEASURES)
+    low = groups[measures].min().add_suffix("_low")
+    high = groups[measures].max().add_suffix("_high")
+    means = groups[measures].mean()
+    means.insert(0, "runs", groups.size())
+    return pd.concat([means, low, high], axis=1).reset_index()
 
 
 def change(sweep: pd.DataFrame, measure: str) -> float:

@@ -108,6 +108,7 @@ CSS = """
 .trainer .trainer-position { font-size: 26px; }
 .trainer .trainer-progress { font-size: 26px; margin: 12px 0; }
 .trainer .trainer-prediction { font-weight: 700; }
+.trainer .trainer-spread { font-size: 20px; }
 .trainer .trainer-setting { font-size: 24px; font-weight: 700; border-left: 8px solid #E69F00;
                             padding: 4px 16px; margin: 0 0 16px; }
 .trainer .trainer-counter .v-label { font-size: 24px !important; line-height: 1.3 !important;
@@ -211,6 +212,9 @@ def sweep_figure(sweep: pd.DataFrame) -> Figure:
         figure = Figure(figsize=(10, 7.5), layout="constrained")
         axes = figure.subplots()
         for column, label, colour, style, marker in lines:
+            axes.fill_between(
+                stakes, sweep[f"{column}_low"], sweep[f"{column}_high"], color=colour, alpha=0.15
+            )
             axes.plot(
                 stakes,
                 sweep[column],
@@ -235,11 +239,15 @@ def paragraph(text: str, classes: str = "") -> solara.v.Html:
     return solara.v.Html(tag="p", children=[text], class_=classes or None)
 
 
-def cell(text: str, header: bool = False, number: bool = False, **data: Any) -> solara.v.Html:
+def cell(
+    text: str, header: bool = False, number: bool = False, spread: str = "", **data: Any
+) -> solara.v.Html:
+    """A table cell; ``spread`` is shown small after the value; ``data`` become data-attributes."""
     attributes = {f"data-{key.replace('_', '-')}": str(value) for key, value in data.items()}
+    extra = [solara.v.Html(tag="span", class_="trainer-spread", children=[spread])] if spread else []
     return solara.v.Html(
         tag="th" if header else "td",
-        children=[text],
+        children=[text, *extra],
         class_="number" if number else None,
         attributes=attributes or None,
     )
@@ -259,6 +267,11 @@ def table(caption: str, header: list[str], rows: list[list[solara.v.Html]], clas
             solara.v.Html(tag="tbody", children=[solara.v.Html(tag="tr", children=row) for row in rows]),
         ],
     )
+
+
+def spread(row: pd.Series, measure: str, fmt: Callable[[float], str]) -> str:
+    """The lowest to highest seed of a sweep measure, in brackets."""
+    return f" ({fmt(row[f'{measure}_low'])} to {fmt(row[f'{measure}_high'])})"
 
 
 def run_key(result: RunResult) -> tuple[Any, ...]:
@@ -523,18 +536,22 @@ def Sweep(sweep: pd.DataFrame, prediction: str | None, counter: bool, on_counter
                 "Line chart against the share of payment riding on the number: reported success rate, real "
                 "success rate, mean wellbeing, and the correlation between reported and real success. The "
                 "table below gives the numbers.",
-                "Means over seeds. Correlation: over every case closed in a run, the correlation between "
+                "Lines: means over seeds; shading: lowest to highest seed. "
+                "Correlation: over every case closed in a run, the correlation between "
                 "'reported as a success' and 'really a success' (the phi coefficient): 1 means the report "
                 "tells the truth about every case, 0 that it tells you nothing.",
                 key=tuple(map(tuple, sweep.to_numpy().round(9))),
             )
     rows = [
         [cell(percent(row["pbr_share"]), stake=index, measure="pbr_share")]
-        + [cell(fmt(row[key]), number=True, stake=index, measure=key) for key, _, fmt in SWEEP_COLUMNS]
+        + [
+            cell(fmt(row[key]), number=True, spread=spread(row, key, fmt), stake=index, measure=key)
+            for key, _, fmt in SWEEP_COLUMNS
+        ]
         for index, row in sweep.reset_index(drop=True).iterrows()
     ]
     table(
-        "The numbers behind the chart (means over seeds)",
+        "The numbers behind the chart: mean over seeds (lowest to highest seed)",
         ["Payment on the number", *(label for _, label, _ in SWEEP_COLUMNS)],
         rows,
         "trainer-sweep",
