@@ -66,14 +66,14 @@ WEEKLY_COLUMNS = (
 class JourneyLog:
     """Every person's events and weekly state over the recorded weeks (week 0 onward).
 
-    Events are kept per kind as columns of numpy chunks, one chunk per hook call,
-    with a running sequence number so that events within a week keep their order.
+    Events are kept per kind as chunks of columns, one chunk per hook call, each
+    event with a running sequence number so that events within a week keep their order.
     """
 
     def __init__(self, model: SupportSystemModel, enabled: bool):
         self.model = model
         self.enabled = enabled
-        self.chunks: defaultdict[str, list[dict[str, np.ndarray]]] = defaultdict(list)
+        self.chunks: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
         self.sequence = 0
         self.weeks: list[int] = []
         self.states: dict[str, list[np.ndarray]] = {name: [] for name in WEEKLY_COLUMNS}
@@ -83,18 +83,16 @@ class JourneyLog:
         return self.enabled and self.model.week >= 0
 
     def add(self, kind: str, rows: np.ndarray, **columns: Any) -> None:
-        """Append one event of ``kind`` per row; scalar columns apply to every row."""
-        rows = np.asarray(rows, dtype=np.int64)
+        """Keep one event of ``kind`` per row; scalar columns apply to every row.
+
+        The arrays are kept as given, not copied: hooks pass fresh arrays (fancy
+        indexing copies them), and scalars are widened only when the events are read.
+        """
         if len(rows) == 0:
             return
-        chunk = {
-            name: np.broadcast_to(np.asarray(value), len(rows)).copy() for name, value in columns.items()
-        }
-        chunk["person"] = rows.copy()
-        chunk["week"] = np.full(len(rows), self.model.week)
-        chunk["sequence"] = np.arange(self.sequence, self.sequence + len(rows))
+        sequence = np.arange(self.sequence, self.sequence + len(rows))
         self.sequence += len(rows)
-        self.chunks[kind].append(chunk)
+        self.chunks[kind].append(columns | {"person": rows, "week": self.model.week, "sequence": sequence})
 
     # --- hooks, one per place an event happens ---------------------------------------------------
     def note_life_events(self, rows: np.ndarray, domains: np.ndarray) -> None:
@@ -208,17 +206,22 @@ class JourneyLog:
             self.states[name].append(values)
 
     # --- reading ---------------------------------------------------------------------------------
-    def events(self, kind: str) -> pd.DataFrame:
-        """Every event of one kind: ``person``, ``week``, ``sequence`` and the kind's own columns."""
-        columns = ("person", "week", "sequence", *EVENT_COLUMNS[kind])
+    def events(self, kind: str, person: int | None = None) -> pd.DataFrame:
+        """Events of one kind, or one person's: ``person``, ``week``, ``sequence``, the kind's columns."""
+        names = ("person", "week", "sequence", *EVENT_COLUMNS[kind])
         chunks = self.chunks.get(kind, [])
         if not chunks:
-            return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
-        return pd.DataFrame({name: np.concatenate([chunk[name] for chunk in chunks]) for name in columns})
-
-    def counts(self, kind: str) -> pd.Series:
-        """How many events of ``kind`` each person had (people with none left out)."""
-        return self.events(kind)["person"].value_counts()
+            return pd.DataFrame({name: np.array([], dtype=np.int64) for name in names})
+        # Joined into one chunk of full columns when read: later reads are quick, new events still append.
+        widened = [
+            {name: np.broadcast_to(chunk[name], len(chunk["person"])) for name in names} for chunk in chunks
+        ]
+        self.chunks[kind] = [{name: np.concatenate([chunk[name] for chunk in widened]) for name in names}]
+        columns = self.chunks[kind][0]
+        if person is None:
+            return pd.DataFrame(columns)
+        mine = columns["person"] == person
+        return pd.DataFrame({name: values[mine] for name, values in columns.items()})
 
     def state(self, person: int) -> dict[str, np.ndarray]:
         """One person's weekly state, over the recorded weeks from the one they arrived in."""
@@ -228,3 +231,11 @@ class JourneyLog:
         for name, weeks in self.states.items():
             columns[name] = np.array([values[person] for values in weeks[first:]])
         return columns
+
+    def everyone(self, name: str, missing: float) -> np.ndarray:
+        """One weekly column for everyone: weeks by people, ``missing`` before a person arrived."""
+        weeks = self.states[name]
+        table = np.full((len(weeks), self.model.people.count), missing, dtype=np.float64)
+        for index, values in enumerate(weeks):
+            table[index, : len(values)] = values
+        return table
