@@ -15,6 +15,7 @@ import pytest
 
 import hls_sim
 from hls_sim.agents.person import EXITED, SUPPORTED, WAITING
+from hls_sim.api import resolve_scenario
 from hls_sim.stories import STORY_KINDS, find_people, headline, journey, tell
 
 SMALL_PLACE = {
@@ -92,6 +93,16 @@ class TestEventsAgreeWithMetrics:
         assert len(events(model, "handed-off")) == counters["handoffs"] > 0
         assert len(events(model, "crisis")) == summary["crises"] > 0
         assert len(events(model, "contact")) == counters["contacts"] == len(events(model, "assessed"))
+
+    def test_queue_entries(self):
+        """Everyone waiting at week 0 is a queue entry then; every later entry is a ``waiting`` event."""
+        scenario = resolve_scenario(None, {**SMALL_PLACE, **REGIMES["target-competition"]})
+        model = hls_sim.SupportSystemModel(scenario, rng=3, record_journeys=True)
+        while model.week < -1:
+            model.step()
+        waiting_at_start = len(model.people.in_status(WAITING))
+        model.run_to_end()
+        assert len(events(model, "waiting")) + waiting_at_start == model.counters["queue_entries"]
 
     @pytest.mark.parametrize("regime", REGIMES)
     def test_closures_and_what_the_indicator_said(self, regime):
