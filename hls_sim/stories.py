@@ -41,6 +41,7 @@ STORY_KINDS = {
 }
 # Event kinds folded into the lines for runs of weeks rather than told one by one.
 FOLDED_KINDS = ("life-event",)
+NOT_IN_THE_PLACE = "Not in the place during the recorded weeks."
 
 
 @dataclass
@@ -107,13 +108,12 @@ def person_events(log: JourneyLog, person_id: int) -> pd.DataFrame:
 def person_weeks(log: JourneyLog, person_id: int) -> pd.DataFrame:
     """The person's weekly state while they lived in the place; relationship only while supported."""
     state = log.state(person_id)
-    needs = state.pop("needs").reshape(len(state["week"]), -1)
-    weekly = pd.DataFrame(state)
-    weekly = weekly[weekly["status"] != EXITED].reset_index(drop=True)
-    needs = needs[state["status"] != EXITED]
-    weekly.insert(5, "need", needs.max(axis=1) if len(needs) else [])
+    present = state["status"] != EXITED
+    needs = state.pop("needs").reshape(len(present), log.model.domains)[present]
+    weekly = pd.DataFrame(state)[present].reset_index(drop=True)
+    weekly.insert(5, "need", needs.max(axis=1, initial=0.0))
     for index, name in enumerate(log.model.domain_names):
-        weekly.insert(6 + index, f"need_{name}", needs[:, index] if len(needs) else [])
+        weekly.insert(6 + index, f"need_{name}", needs[:, index])
     without_worker = weekly["worker"] < 0
     weekly.loc[without_worker, ["relationship", "understanding"]] = np.nan
     for name in ("provider", "worker"):
@@ -186,7 +186,7 @@ def tell(journey: Journey) -> list[str]:
     lines = [(week, 0, f"Week {week}: {week_text(events)}.") for week, events in notable_weeks(journey)]
     lines += [(int(run["week"].iloc[0]), 1, run_text(run, journey)) for run in runs(journey)]
     if not lines:
-        return ["Not in the place during the recorded weeks."]
+        return [NOT_IN_THE_PLACE]
     return [text for _, _, text in sorted(lines, key=lambda line: line[:2])]
 
 
@@ -310,6 +310,8 @@ def weeks_of(count: int) -> str:
 # --- the one-sentence headline ------------------------------------------------------------------
 def headline(journey: Journey) -> str:
     """One sentence: turn-aways, crises, workers and hand-offs, and when (or whether) goals were met."""
+    if journey.weekly.empty:
+        return NOT_IN_THE_PLACE
     events = journey.events
     count = events["kind"].value_counts()
     parts = []
@@ -352,8 +354,6 @@ def ending(journey: Journey) -> str:
     left = events.loc[events["kind"] == "left", "week"]
     if not met.empty:
         text = f"goals met in week {int(met.iloc[0])}"
-    elif weekly.empty:
-        return "not in the place during the recorded weeks"
     elif (weekly["goals_met"] == len(journey.goals)).all():
         text = "goals met all along"
     else:

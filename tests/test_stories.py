@@ -253,6 +253,15 @@ class TestTelling:
         assert text.count("turned away:") == refusals
         assert headline(story).startswith("Turned away")
 
+    def test_someone_who_left_before_recording(self):
+        model = recorded()
+        status_at_start = model.journeys.everyone("status", missing=-1)[0]
+        person = int(np.flatnonzero(status_at_start == EXITED)[0])
+        story = journey(model, person)
+        assert story.events.empty and story.weekly.empty
+        assert tell(story) == ["Not in the place during the recorded weeks."]
+        assert headline(story) == "Not in the place during the recorded weeks."
+
     def test_headline_is_one_sentence(self):
         model = recorded()
         for kind in STORY_KINDS:
