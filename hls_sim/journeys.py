@@ -85,14 +85,16 @@ class JourneyLog:
     def add(self, kind: str, rows: np.ndarray, **columns: Any) -> None:
         """Keep one event of ``kind`` per row; scalar columns apply to every row.
 
-        The arrays are kept as given, not copied: hooks pass fresh arrays (fancy
-        indexing copies them), and scalars are widened only when the events are read.
+        Copies, so that the model may reuse its arrays; scalars are widened only when read.
         """
         if len(rows) == 0:
             return
         sequence = np.arange(self.sequence, self.sequence + len(rows))
         self.sequence += len(rows)
-        self.chunks[kind].append(columns | {"person": rows, "week": self.model.week, "sequence": sequence})
+        chunk = {name: np.copy(value) for name, value in columns.items()}
+        self.chunks[kind].append(
+            chunk | {"person": np.copy(rows), "week": self.model.week, "sequence": sequence}
+        )
 
     # --- hooks, one per place an event happens ---------------------------------------------------
     def note_life_events(self, rows: np.ndarray, domains: np.ndarray) -> None:

@@ -202,7 +202,8 @@ class SupportSystemModel(mesa.Model):
         """Life events, entrenchment and crises; returns who contacts services."""
         people, rng = self.people, self.rng
         present = people.present()
-        self.journeys.note_life_events(*live_week(people, present, self.params.population, rng))
+        hit, domains = live_week(people, present, self.params.population, rng)
+        self.journeys.note_life_events(hit, domains)
         entrench(people, present)
         in_crisis = crises(people, present, rng)
         self.journeys.note_crises(in_crisis)
