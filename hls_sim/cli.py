@@ -140,7 +140,7 @@ def dashboard_command(args: argparse.Namespace) -> int:
 
     if args.scenario is not None:
         load_scenario(args.scenario)
-    return serve(args.host, args.port, args.scenario)
+    serve(args.host, args.port, args.scenario)
 
 
 def run_command(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ import solara
 from hls_sim.dashboard.compare import CompareView
 from hls_sim.dashboard.explore import ExploreView
 from hls_sim.dashboard.perspectives import PerspectivesView
+from hls_sim.dashboard.stories_view import StoriesView
 from hls_sim.dashboard.text import heading, paragraph
 from hls_sim.dashboard.trainer import TrainerMode
 
@@ -21,6 +22,7 @@ TABS = (
     ("Compare A/B", "mdi-compare", CompareView),
     ("Explore", "mdi-tune", ExploreView),
     ("Perspectives", "mdi-account-group", PerspectivesView),
+    ("Stories", "mdi-account-details", StoriesView),
     ("Trainer mode", "mdi-presentation", TrainerMode),
 )
 

@@ -147,7 +147,9 @@ def shared_limits(chart: Chart, frames: Sequence[pd.DataFrame]) -> tuple[float, 
 
 def figure(chart: Chart, frame: pd.DataFrame, limits: tuple[float, float] | None = None) -> Figure:
     """The chart drawn for one side (Figure, not pyplot: no global state, safe in threads)."""
-    fig = Figure(figsize=(6.4, 3.4), layout="constrained")
+    # Fixed margins rather than a layout engine: drawing is most of the cost of a live chart.
+    fig = Figure(figsize=(6.4, 3.8))
+    fig.subplots_adjust(left=0.12, right=0.97, top=0.9, bottom=0.36)
     ax = fig.subplots()
     if frame.empty:
         ax.text(0.5, 0.5, "No recorded weeks yet", ha="center", va="center", transform=ax.transAxes)
@@ -174,7 +176,7 @@ def figure(chart: Chart, frame: pd.DataFrame, limits: tuple[float, float] | None
         ax.set_ylim(*limits)
     ax.grid(alpha=0.3)
     if not frame.empty:
-        ax.legend(fontsize=7, loc="best", frameon=False)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, frameon=False)
     return fig
 
 
@@ -223,11 +225,19 @@ def numbers_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 @solara.component
 def ChartCard(
-    chart: Chart, snapshot: Snapshot | None, limits: tuple[float, float] | None = None, side: str = "A"
+    chart: Chart,
+    snapshot: Snapshot | None,
+    limits: tuple[float, float] | None = None,
+    side: str = "A",
+    frame: pd.DataFrame | None = None,
 ):
-    """A chart with its description, the table behind it and a PNG download."""
-    frame = chart.frame(snapshot)
-    stamp = (id(snapshot), snapshot.steps_done if snapshot else -1, limits)
+    """A chart with its description, the table behind it and a PNG download.
+
+    The series come from ``snapshot`` through the chart's own ``data``, or are
+    given ready as ``frame`` (a person's journey, which is not a snapshot).
+    """
+    stamp = (id(snapshot), snapshot.steps_done if snapshot else -1, limits, id(frame))
+    frame = chart.frame(snapshot) if frame is None else frame
     fig = solara.use_memo(lambda: figure(chart, frame, limits), [stamp])
     text = describe(chart, frame)
     with solara.Column(gap="4px", classes=["hls-chart", f"hls-chart-{chart.key}"]):

@@ -100,11 +100,25 @@ def SummaryTable(a: state.Snapshot | None, b: state.Snapshot | None):
 
 
 @solara.component
-def CompareView():
+def CompareCharts():
+    """The charts of A and B in aligned pairs, each pair on one scale, then the summary table."""
     a, b = state.views["A"].value, state.views["B"].value
+    for chart in EXPLORE_CHARTS:
+        frames = [chart.frame(a), chart.frame(b)]
+        limits = shared_limits(chart, frames)
+        with solara.Columns([1, 1], classes=[f"hls-pair-{chart.key}"]):
+            for side, snapshot in zip(state.SIDES, (a, b), strict=True):
+                label = snapshot.label if snapshot else state.side_label(state.settings[side].value)
+                with solara.Column(gap="0px"):
+                    solara.Text(f"{side}: {label}", style={"font-weight": "bold"})
+                    ChartCard(chart, snapshot, limits, side=side)
+    SummaryTable(a, b)
 
+
+@solara.component
+def CompareView():
     def open_with_comparison() -> None:
-        if a is None and b is None and not state.advance.pending:
+        if all(state.views[side].value is None for side in state.SIDES) and not state.advance.pending:
             state.start(state.SIDES)
 
     solara.use_effect(open_with_comparison, [])
@@ -120,18 +134,8 @@ def CompareView():
             RunControls(state.SIDES, run_label="Run both")
         with solara.Columns([1, 1]):
             for side in state.SIDES:
-                with solara.Details(
-                    summary=f"Settings of side {side}: {state.side_label(state.settings[side].value)}"
-                ):
+                label = state.side_label(state.settings[side].value)
+                with solara.Details(summary=f"Settings of side {side}: {label}"):
                     SettingsPanel(side, f"Side {side}")
                     ExportPanel(side)
-        for chart in EXPLORE_CHARTS:
-            frames = [chart.frame(a), chart.frame(b)]
-            limits = shared_limits(chart, frames)
-            with solara.Columns([1, 1], classes=[f"hls-pair-{chart.key}"]):
-                for side, snapshot in zip(state.SIDES, (a, b), strict=True):
-                    label = snapshot.label if snapshot else state.side_label(state.settings[side].value)
-                    with solara.Column(gap="0px"):
-                        solara.Text(f"{side}: {label}", style={"font-weight": "bold"})
-                        ChartCard(chart, snapshot, limits, side=side)
-        SummaryTable(a, b)
+        CompareCharts()

@@ -54,8 +54,18 @@ def RunControls(sides: tuple[str, ...], run_label: str = "Run"):
 
 
 @solara.component
-def ExploreView():
+def ExploreCharts():
+    """The run's charts; its own component so a new snapshot redraws these, not the settings."""
     snapshot = state.views["A"].value
+    if snapshot is None:
+        solara.Info("Press Run to start, or Step one week to go slowly.")
+    with solara.GridFixed(columns=2):
+        for chart in EXPLORE_CHARTS:
+            ChartCard(chart, snapshot, side="A")
+
+
+@solara.component
+def ExploreView():
     with solara.Columns([1, 2], classes=["hls-explore"]):
         with solara.Column(style={"max-height": "85vh", "overflow-y": "auto"}):
             SeedControl()
@@ -68,8 +78,4 @@ def ExploreView():
             )
             RunControls(("A",))
             ExportPanel("A")
-            if snapshot is None:
-                solara.Info("Press Run to start, or Step one week to go slowly.")
-            with solara.GridFixed(columns=2):
-                for chart in EXPLORE_CHARTS:
-                    ChartCard(chart, snapshot, side="A")
+            ExploreCharts()

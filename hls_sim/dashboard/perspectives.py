@@ -182,7 +182,7 @@ def PerspectivesView():
     with solara.Column(classes=["hls-perspectives"]):
         with solara.Row(gap="16px", style={"align-items": "center"}):
             solara.ToggleButtonsSingle(value=side, values=list(state.SIDES), on_value=set_side)
-            solara.Text(f"Run: {snapshot.label if snapshot else 'not run yet'}")
+            solara.Text(f"Run: {snapshot.label if snapshot else 'not run yet'}", classes=["hls-run-label"])
         solara.ToggleButtonsSingle(
             value=who,
             on_value=set_who,

@@ -9,9 +9,9 @@ whole page, and nothing should try to call out.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 APP = "hls_sim.dashboard.app:Page"
 
@@ -25,8 +25,8 @@ def server_environment(scenario: str | None) -> dict[str, str]:
     return env
 
 
-def serve(host: str, port: int, scenario: str | None = None) -> int:
-    """Run the server in the foreground; returns its exit code (0 after Ctrl+C)."""
+def serve(host: str, port: int, scenario: str | None = None) -> NoReturn:
+    """Replace this process with the Solara server, so stopping it stops everything."""
     command = [
         sys.executable,
         "-m",
@@ -44,7 +44,4 @@ def serve(host: str, port: int, scenario: str | None = None) -> int:
         "warning",
     ]
     print(f"hls-sim: dashboard at http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
-    try:
-        return subprocess.call(command, env=server_environment(scenario))
-    except KeyboardInterrupt:
-        return 0
+    os.execve(sys.executable, command, server_environment(scenario))

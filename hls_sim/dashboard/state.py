@@ -40,8 +40,8 @@ REGIME_LABELS = {
 # What a commissioner sees on opening the page: the old world against HLS.
 DEFAULT_REGIMES = {"A": "target-competition", "B": "trust-alliance"}
 DEFAULT_SEED = 1
-# How often the running thread publishes what it has, in seconds: often enough to
-# watch the run move, seldom enough that drawing charts does not slow it down much.
+# How often, at most, the running thread publishes what it has, in seconds: often
+# enough to watch the run move; ``advance`` waits longer if drawing is slow.
 PUBLISH_SECONDS = 1.0
 
 
@@ -123,7 +123,7 @@ class Snapshot:
         burn_in = self.scenario.burn_in
         if self.steps_done < burn_in:
             return f"Settling in: week {self.steps_done} of {burn_in} before recording starts."
-        return f"Week {self.steps_done - burn_in} of {self.scenario.weeks}."
+        return f"{self.steps_done - burn_in} of {self.scenario.weeks} weeks run."
 
 
 @dataclass(eq=False)
@@ -146,7 +146,9 @@ class Run:
 
     @classmethod
     def start(cls, label: str, scenario: Scenario, seed: int) -> Run:
-        return cls(label, scenario, seed, SupportSystemModel(scenario=scenario, rng=seed))
+        # Journeys are recorded so the Stories view can tell any person's; it changes nothing in the run.
+        model = SupportSystemModel(scenario=scenario, rng=seed, record_journeys=True)
+        return cls(label, scenario, seed, model)
 
     @property
     def finished(self) -> bool:
@@ -260,7 +262,7 @@ def advance(sides: tuple[str, ...]) -> None:
     Pausing cancels the task; the models keep their place, so Run carries on.
     """
     chosen = [runs[side].value for side in sides]
-    last = time.monotonic()
+    last, wait = time.monotonic(), PUBLISH_SECONDS
     while advance.is_current():
         going = [run for run in chosen if not run.finished]
         if not going:
@@ -269,10 +271,13 @@ def advance(sides: tuple[str, ...]) -> None:
             run.step()
         done = sum(run.model.steps for run in chosen)
         total = sum(run.scenario.burn_in + run.scenario.weeks for run in chosen)
-        if time.monotonic() - last > PUBLISH_SECONDS:
+        if time.monotonic() - last > wait:
             advance.progress = 100 * done / total
+            drawing = time.monotonic()
             publish(sides)
             last = time.monotonic()
+            # Drawing the charts happens in this thread: keep it to a quarter of the time.
+            wait = max(PUBLISH_SECONDS, 3 * (last - drawing))
     publish(sides)
 
 
