@@ -177,6 +177,15 @@ def test_next_and_back_step_through_five_titled_screens(trainer):
     assert title(rc) == TITLES[SCREENS - 1]
 
 
+def test_arrow_and_clicker_keys_step_through_the_screens(trainer):
+    rc = trainer
+    main = widget(rc, class_="trainer")
+    for key, screen in (("ArrowRight", 2), ("PageDown", 3), ("Enter", 3), ("PageUp", 2), ("ArrowLeft", 1)):
+        main.fire_event("keydown", {"key": key})
+        widget(rc, class_=f"trainer-screen trainer-screen-{screen}")
+    assert title(rc) == TITLES[1]
+
+
 def test_screens_show_what_the_runs_measured(trainer):
     rc = trainer
     widget(rc, tag="table", class_="trainer-table trainer-weekly")

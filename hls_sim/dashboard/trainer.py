@@ -20,13 +20,17 @@ Selectors for browser tests (stable; please keep them in step with the tests):
   (N = 1 to 5): the current screen's container; ``h2.trainer-title``: its title
   (titles in ``TITLES``).
 - Buttons with the text ``Next`` (class ``trainer-next``, access key N) and
-  ``Back`` (class ``trainer-back``, access key B); Next is disabled on screen 5.
-  ``.trainer-position`` reads "Screen N of 5".
-- ``.trainer-progress``: shown while runs are being made.
+  ``Back`` (class ``trainer-back``, access key B), above the screen; Next is
+  disabled on screen 5. ``.trainer-position`` reads "Screen N of 5". With the
+  focus anywhere in ``.trainer`` (it has ``tabindex=0``; click the page), the
+  right arrow and Page Down go forward, the left arrow and Page Up back.
+- ``.trainer-progress``: shown while runs are being made; ``.trainer-setting``:
+  a banner on every screen while the counter-case is on.
 - ``.trainer-choice``: the prediction buttons on screen 2 (``data-choice`` = the
   key in ``PREDICTIONS``); ``.trainer-prediction`` echoes the room's pick.
 - ``figure.trainer-figure``: each chart, with an ``aria-label``;
-  ``table.trainer-table``: the numbers behind it. ``table.trainer-gaming`` on
+  ``table.trainer-table``: the numbers behind it (``table.trainer-weekly`` under
+  the charts of screens 1, 3 and 4). ``table.trainer-gaming`` on
   screen 4 has cells ``td[data-measure=<summary key>][data-run=none|stakes]``;
   ``table.trainer-sweep`` on screen 5 has ``td[data-stake=<row>][data-measure=<column>]``.
 - ``.trainer-counter``: the counter-case switch on screen 5.
@@ -61,6 +65,8 @@ PREDICTIONS = {
     "same": "Nothing much changes",
     "worse": "The number goes down",
 }
+# Keys that step through the screens: the arrows, and what a presentation clicker sends.
+KEYS = {"ArrowRight": 1, "PageDown": 1, "ArrowLeft": -1, "PageUp": -1}
 # Okabe-Ito colours (hls_sim.outputs.OKABE_ITO), one meaning each on every screen.
 REPORTED = "#D55E00"
 REALLY = "#009E73"
@@ -104,6 +110,7 @@ CSS = """
                                  width: 100%; max-width: 60em; }
 .trainer .v-btn.trainer-choice .v-btn__content { white-space: normal; text-align: left; padding: 8px 0; }
 .trainer .v-btn:focus-visible { outline: 5px solid #0072B2; outline-offset: 3px; }
+.trainer:focus { outline: none; }
 .trainer .trainer-nav { display: flex; align-items: center; gap: 32px; margin: 8px 0 24px; }
 .trainer .trainer-position { font-size: 26px; }
 .trainer .trainer-progress { font-size: 26px; margin: 12px 0; }
@@ -188,8 +195,18 @@ def weekly_figure(lines: list[Line], title: str) -> Figure:
     with matplotlib.rc_context(CHART_STYLE):
         figure = Figure(figsize=(10, 7.5), layout="constrained")
         axes = figure.subplots()
-        for label, weekly, column, colour, style in lines:
-            axes.plot(weekly["week"], weekly[column] * 100, color=colour, linestyle=style, label=label)
+        # Earlier lines are drawn on top, the second one wider, so that a line lying exactly
+        # on another (a report that tells the truth) still shows as a line on a line.
+        for order, (label, weekly, column, colour, style) in enumerate(lines):
+            axes.plot(
+                weekly["week"],
+                weekly[column] * 100,
+                color=colour,
+                linestyle=style,
+                linewidth=4 + 3 * (order == 1),
+                zorder=10 - order,
+                label=label,
+            )
         axes.set_ylim(0, 100)
         axes.set_xlabel("Week")
         axes.set_ylabel("% of closed cases")
@@ -211,7 +228,7 @@ def sweep_figure(sweep: pd.DataFrame) -> Figure:
     with matplotlib.rc_context(CHART_STYLE):
         figure = Figure(figsize=(10, 7.5), layout="constrained")
         axes = figure.subplots()
-        for column, label, colour, style, marker in lines:
+        for order, (column, label, colour, style, marker) in enumerate(lines):
             axes.fill_between(
                 stakes, sweep[f"{column}_low"], sweep[f"{column}_high"], color=colour, alpha=0.15
             )
@@ -221,7 +238,9 @@ def sweep_figure(sweep: pd.DataFrame) -> Figure:
                 color=colour,
                 linestyle=style,
                 marker=marker,
-                markersize=13,
+                markersize=13 + 5 * (order == 1),
+                linewidth=4 + 3 * (order == 1),
+                zorder=10 - order,
                 label=label,
             )
         axes.set_ylim(0, 1.05)
@@ -331,7 +350,7 @@ def WeeklyChart(lines: list[tuple[str, RunResult, str, str, str]], title: str, d
 def Progress(state: LessonState | None, needs: str):
     done, total = (state.done, state.total) if state else (0, len(campbell.lesson_runs()))
     with solara.Div(classes=["trainer-progress"]):
-        solara.ProgressLinear(value=100 * done / total if total else True, color="#0072B2")
+        solara.v.ProgressLinear(value=100 * done / total if total else 0, height=16, color="#0072B2")
         paragraph(f"Running the model for {needs}: {done} of {total} runs done.")
 
 
@@ -594,9 +613,14 @@ def TrainerMode():
     lesson = solara.use_thread(prepare, dependencies=[counter], intrusive_cancel=False)
     state: LessonState | None = lesson.value if isinstance(lesson.value, LessonState) else None
 
-    with solara.Div(classes=["trainer"]) as main:
+    def go(value: int) -> None:
+        set_screen(min(SCREENS, max(1, value)))
+
+    # tabindex lets a click anywhere on the page give it the keyboard, so the arrow keys and
+    # a presentation clicker (which sends Page Down and Page Up) step through the screens.
+    with solara.v.Html(tag="div", class_="trainer", attributes={"tabindex": "0"}) as main:
         solara.Style(CSS)
-        Navigation(screen, lambda value: set_screen(min(SCREENS, max(1, value))))
+        Navigation(screen, go)
         with solara.Div(classes=["trainer-screen", f"trainer-screen-{screen}"]):
             solara.v.Html(tag="h2", class_="trainer-title", children=[TITLES[screen]])
             if counter:
@@ -617,4 +641,11 @@ def TrainerMode():
                 {1: NoStakes, 3: CommissionerView, 4: Reveal}[screen](state.screens)
             else:
                 Progress(state, "this screen")
+
+    def on_key(_widget: Any, _event: str, data: dict[str, Any] | None) -> None:
+        step = KEYS.get((data or {}).get("key", ""), 0)
+        if step:
+            go(screen + step)
+
+    solara.v.use_event(main, "keydown", on_key)
     return main
