@@ -191,7 +191,7 @@ def test_screens_show_what_the_runs_measured(trainer):
     widget(rc, tag="table", class_="trainer-table trainer-weekly")
     runs = campbell.screen_runs()
     figure = widget(rc, tag="figure", class_="trainer-figure")
-    assert figure.attributes["role"] == "img" and "table below" in figure.attributes["aria-label"]
+    assert figure.attributes["role"] == "img" and "table on this screen" in figure.attributes["aria-label"]
     assert "travel together" in screen_text(rc, 1)
 
     click(rc, "Next", 2)

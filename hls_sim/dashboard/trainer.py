@@ -314,19 +314,32 @@ def Chart(draw: Callable[[], Figure], description: str, caption: str, key: Any):
     )
 
 
+WeeklyLines = list[tuple[str, RunResult, str, str, str]]
+
+
 @solara.component
-def WeeklyChart(lines: list[tuple[str, RunResult, str, str, str]], title: str, description: str):
-    """A weekly chart of runs' indicators and, beneath it, the numbers behind it."""
+def WeeklyChart(lines: WeeklyLines, title: str, description: str, numbers: bool = True):
+    """A weekly chart of runs' indicators (label, run, column, colour, line style).
+
+    With ``numbers``, the numbers behind it follow in a table; without, the screen
+    must show ``weekly_numbers`` for the same lines itself.
+    """
     quarters = [
         (label, campbell.full_quarters(run), column, colour, style)
         for label, run, column, colour, style in lines
     ]
     Chart(
         lambda: weekly_figure(quarters, title),
-        description + " The table below gives the numbers.",
+        description + " A table on this screen gives the numbers.",
         f"Each point: the cases closed in the {INDICATOR_WINDOW} weeks up to that week.",
         key=(title, tuple((label, run_key(run), column) for label, run, column, _, _ in lines)),
     )
+    if numbers:
+        weekly_numbers(lines)
+
+
+def weekly_numbers(lines: WeeklyLines) -> solara.v.Html:
+    """The numbers behind a weekly chart: each line over the two years, and its lowest and highest week."""
     rows = []
     for label, run, column, _, _ in lines:
         weekly = campbell.full_quarters(run)[column].dropna()
@@ -338,7 +351,7 @@ def WeeklyChart(lines: list[tuple[str, RunResult, str, str, str]], title: str, d
                 cell(percent(weekly.max()), number=True),
             ]
         )
-    table(
+    return table(
         "The numbers behind the chart",
         ["Line", "All two years", "Lowest week", "Highest week"],
         rows,
@@ -460,6 +473,11 @@ def Reveal(runs: dict[str, RunResult]):
     really = campbell.direction(really_after - really_before, campbell.TOLERANCE["indicator_true"])
     gap_change = stakes.summary["gaming_gap"] - none.summary["gaming_gap"]
     widened = campbell.direction(gap_change, campbell.TOLERANCE["gaming_gap"])
+    lines = [
+        (f"Reported, {share} on the number", stakes, "indicator_reported", REPORTED, "-"),
+        (f"Really a success, {share} on the number", stakes, "indicator_true", REALLY, "-"),
+        ("Really a success, nothing on the number", none, "indicator_true", BASELINE, "--"),
+    ]
     with solara.Div(classes=["trainer-body"]):
         with solara.Div(classes=["trainer-words"]):
             paragraph(
@@ -479,14 +497,11 @@ def Reveal(runs: dict[str, RunResult]):
                 )
         with solara.Div(classes=["trainer-visual"]):
             WeeklyChart(
-                [
-                    (f"Reported, {share} on the number", stakes, "indicator_reported", REPORTED, "-"),
-                    (f"Really a success, {share} on the number", stakes, "indicator_true", REALLY, "-"),
-                    ("Really a success, nothing on the number", none, "indicator_true", BASELINE, "--"),
-                ],
+                lines,
                 "Reported against real",
                 f"Line chart over two years: the reported success rate with {share} of payment on the "
                 "number, the real success rate with it, and the real success rate with nothing on it.",
+                numbers=False,
             )
     rows = [
         [
@@ -502,6 +517,7 @@ def Reveal(runs: dict[str, RunResult]):
         rows,
         "trainer-gaming",
     )
+    weekly_numbers(lines)
 
 
 def sweep_story(sweep: pd.DataFrame) -> list[str]:
