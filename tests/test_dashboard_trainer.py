@@ -15,7 +15,15 @@ import pytest
 import solara
 
 from hls_sim.dashboard import campbell
-from hls_sim.dashboard.trainer import PREDICTIONS, SCREENS, TITLES, Progress, TrainerMode, sweep_story
+from hls_sim.dashboard.trainer import (
+    PREDICTIONS,
+    SCREENS,
+    TITLES,
+    Progress,
+    TrainerMode,
+    sweep_figure,
+    sweep_story,
+)
 
 RUN_TIMEOUT = 120
 
@@ -79,6 +87,20 @@ class TestCampbellSweep:
         assert sweep["gaming_gap"].abs().max() < 0.02, sweep
         assert campbell.trend(sweep, "gaming_gap") == "held level"
         assert campbell.trend(sweep, "correlation") == "held level"
+
+
+def test_sweep_chart_draws_the_sweep():
+    sweep = campbell.campbell_sweep()
+    axes = sweep_figure(sweep).axes[0]
+    drawn = {line.get_label(): line for line in axes.lines}
+    for label, column in (
+        ("Reported as a success", "indicator_reported"),
+        ("Really a success", "indicator_true"),
+        ("Mean wellbeing", "wellbeing_mean"),
+        ("Report-truth correlation", "correlation"),
+    ):
+        np.testing.assert_allclose(drawn[label].get_xdata(), sweep["pbr_share"] * 100)
+        np.testing.assert_allclose(drawn[label].get_ydata(), sweep[column])
 
 
 class TestSweepStory:

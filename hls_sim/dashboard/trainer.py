@@ -24,8 +24,11 @@ Selectors for browser tests (stable; please keep them in step with the tests):
   disabled on screen 5. ``.trainer-position`` reads "Screen N of 5". With the
   focus anywhere in ``.trainer`` (it has ``tabindex=0``; click the page), the
   right arrow and Page Down go forward, the left arrow and Page Up back.
-- ``.trainer-progress``: shown while runs are being made; ``.trainer-setting``:
-  a banner on every screen while the counter-case is on.
+- ``.trainer-progress``: shown while runs are being made (about 20 small runs,
+  half a second each on a free core; screens 1, 3 and 4 need only the first
+  two). Wait for ``table.trainer-weekly`` on screen 1 and ``table.trainer-sweep``
+  on screen 5. ``.trainer-setting``: a banner on every screen while the
+  counter-case is on.
 - ``.trainer-choice``: the prediction buttons on screen 2 (``data-choice`` = the
   key in ``PREDICTIONS``); ``.trainer-prediction`` echoes the room's pick.
 - ``figure.trainer-figure``: each chart, with an ``aria-label``;
@@ -33,7 +36,9 @@ Selectors for browser tests (stable; please keep them in step with the tests):
   the charts of screens 1, 3 and 4). ``table.trainer-gaming`` on
   screen 4 has cells ``td[data-measure=<summary key>][data-run=none|stakes]``;
   ``table.trainer-sweep`` on screen 5 has ``td[data-stake=<row>][data-measure=<column>]``.
-- ``.trainer-counter``: the counter-case switch on screen 5.
+- ``.trainer-counter``: the counter-case switch on screen 5 (a Vuetify switch:
+  click ``.trainer-counter label``; its input is hidden). Turning it on re-runs
+  the whole lesson with the indicator equal to the outcome and full audit.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ from matplotlib.figure import Figure
 from hls_sim.dashboard import campbell
 from hls_sim.dashboard.campbell import LessonState, RunResult
 from hls_sim.metrics import INDICATOR_WINDOW
+from hls_sim.outputs import OKABE_ITO
 
 SCREENS = 5
 TITLES = {
@@ -67,10 +73,9 @@ PREDICTIONS = {
 }
 # Keys that step through the screens: the arrows, and what a presentation clicker sends.
 KEYS = {"ArrowRight": 1, "PageDown": 1, "ArrowLeft": -1, "PageUp": -1}
-# Okabe-Ito colours (hls_sim.outputs.OKABE_ITO), one meaning each on every screen.
-REPORTED = "#D55E00"
-REALLY = "#009E73"
-BASELINE = "#0072B2"
+# Okabe-Ito colours, each with one meaning on every screen: orange what is reported, green
+# what is real, blue a run with nothing on the number; wellbeing purple, the correlation black.
+REPORTED, REALLY, BASELINE, WELLBEING = OKABE_ITO[0], OKABE_ITO[4], OKABE_ITO[3], OKABE_ITO[5]
 CORRELATION = "#000000"
 CHART_STYLE = {
     "font.size": 22,
@@ -222,7 +227,7 @@ def sweep_figure(sweep: pd.DataFrame) -> Figure:
     lines = (
         ("indicator_reported", "Reported as a success", REPORTED, "-", "o"),
         ("indicator_true", "Really a success", REALLY, "-", "s"),
-        ("wellbeing_mean", "Mean wellbeing", BASELINE, "--", "^"),
+        ("wellbeing_mean", "Mean wellbeing", WELLBEING, "--", "^"),
         ("correlation", "Report-truth correlation", CORRELATION, ":", "D"),
     )
     with matplotlib.rc_context(CHART_STYLE):
