@@ -108,6 +108,8 @@ def _cached_run(pbr_share: float, seed: int, key: tuple[tuple[str, Any], ...]) -
     model = hls_sim.simulate(
         seed=seed, overrides={**SMALL_PLACE, **dict(key), "funding.pbr_share": pbr_share}
     )
+    # The per-closure log behind the summary's indicator (metrics.RunRecords): the summary
+    # holds only its means, and the correlation needs the cases themselves.
     records = model.records
     return RunResult(
         pbr_share=pbr_share,

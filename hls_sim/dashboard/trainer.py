@@ -336,7 +336,8 @@ def WeeklyChart(lines: WeeklyLines, title: str, description: str, numbers: bool 
     Chart(
         lambda: weekly_figure(quarters, title),
         description + " A table on this screen gives the numbers.",
-        f"Each point: the cases closed in the {INDICATOR_WINDOW} weeks up to that week.",
+        f"Each point: the cases closed in the {INDICATOR_WINDOW} weeks up to that week. "
+        f"One model run each (seed {lines[0][1].seed}).",
         key=(title, tuple((label, run_key(run), column) for label, run, column, _, _ in lines)),
     )
     if numbers:
@@ -419,7 +420,7 @@ def Predict(prediction: str | None, on_prediction: Callable[[str], None]):
     share = percent(campbell.HIGH_STAKES)
     paragraph(
         f"Now the commissioner holds back {share} of each provider's payment and pays it only for "
-        "cases reported as a success. Same town, same people, same workers, same budget."
+        "cases reported as a success. Same town, same people, same workers, the same money on offer."
     )
     paragraph("Before we look: what will happen to the reported success rate, and to how people really do?")
     for key, text in PREDICTIONS.items():
