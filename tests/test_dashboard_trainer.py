@@ -124,6 +124,10 @@ class TestSweepStory:
         story = " ".join(sweep_story(self.sweep([0.9, 0.2], [0.5, 0.8])))
         assert "That is Campbell's Law" in story and "rose (50% to 80%)" in story
 
+    def test_a_small_change_is_called_slight(self):
+        story = " ".join(sweep_story(self.sweep([0.9, 0.2], [0.5, 0.53])))
+        assert "rose slightly (50% to 53%)" in story
+
     def test_kept_meaning_says_the_law_does_not_show(self):
         story = " ".join(sweep_story(self.sweep([0.9, 0.9], [0.5, 0.8])))
         assert "does not show Campbell's Law" in story and "That is" not in story

@@ -444,12 +444,15 @@ def CommissionerView(runs: dict[str, RunResult]):
     none, stakes = runs["none"], runs["stakes"]
     share = percent(stakes.pbr_share)
     before, after = none.summary["indicator_reported"], stakes.summary["indicator_reported"]
-    moved = campbell.direction(after - before, campbell.TOLERANCE["indicator_reported"])
+    moved = change_word(after - before, "indicator_reported")
     verdict = {
         "rose": "Judged by the report, the new contract works.",
         "held level": "Judged by the report, the new contract changed little.",
         "fell": "Here the report itself got worse: the model does not show the number improving.",
-    }.get(moved, "The model could not measure the change.")
+    }.get(
+        campbell.direction(after - before, campbell.TOLERANCE["indicator_reported"]),
+        "The model could not measure the change.",
+    )
     with solara.Div(classes=["trainer-body"]):
         with solara.Div(classes=["trainer-words"]):
             paragraph(
@@ -476,7 +479,7 @@ def Reveal(runs: dict[str, RunResult]):
     none, stakes = runs["none"], runs["stakes"]
     share = percent(stakes.pbr_share)
     really_before, really_after = none.summary["indicator_true"], stakes.summary["indicator_true"]
-    really = campbell.direction(really_after - really_before, campbell.TOLERANCE["indicator_true"])
+    really = change_word(really_after - really_before, "indicator_true")
     gap_change = stakes.summary["gaming_gap"] - none.summary["gaming_gap"]
     widened = campbell.direction(gap_change, campbell.TOLERANCE["gaming_gap"])
     lines = [
@@ -526,12 +529,22 @@ def Reveal(runs: dict[str, RunResult]):
     weekly_numbers(lines)
 
 
+def change_word(difference: float, measure: str) -> str:
+    """How a measure moved, in words: "rose", "fell slightly", "held level" (``campbell.TOLERANCE``)."""
+    tolerance = campbell.TOLERANCE[measure]
+    word = campbell.direction(difference, tolerance)
+    if word in ("rose", "fell") and abs(difference) < 3 * tolerance:
+        word += " slightly"
+    return word
+
+
 def sweep_story(sweep: pd.DataFrame) -> list[str]:
     """Screen 5's sentences, each following the direction the sweep measured."""
     first, last = sweep.iloc[0], sweep.iloc[-1]
 
     def moved(measure: str, fmt: Callable[[float], str]) -> str:
-        return f"{campbell.trend(sweep, measure)} ({fmt(first[measure])} to {fmt(last[measure])})"
+        word = change_word(campbell.change(sweep, measure), measure)
+        return f"{word} ({fmt(first[measure])} to {fmt(last[measure])})"
 
     reported = campbell.trend(sweep, "indicator_reported")
     meaning = campbell.trend(sweep, "correlation")
