@@ -74,17 +74,28 @@ def text_of(widget) -> str:
 
 def button(rc, label_: str):
     """The one button whose text (beside any icon) is ``label_``."""
-    found = [
-        widget
-        for widget in rc.find(v.Btn).widgets
-        if " ".join(child for child in widget.children if isinstance(child, str)).strip() == label_
-    ]
+    found = [widget for widget in rc.find(v.Btn).widgets if own_text(widget) == label_]
     assert len(found) == 1, f"{len(found)} buttons labelled {label_!r}"
     return found[0]
 
 
 def click(rc, label_: str) -> None:
     button(rc, label_).click()
+
+
+def own_text(widget) -> str:
+    """A widget's own words, leaving out the name of any icon beside them."""
+    return " ".join(child for child in widget.children if isinstance(child, str)).strip()
+
+
+def toggle(rc, label_: str) -> None:
+    """Press a toggle button as the browser does: its group's value becomes the button's index."""
+    for group in rc.find(v.BtnToggle).widgets:
+        labels = [own_text(child) for child in group.children]
+        if label_ in labels:
+            group.v_model = labels.index(label_)
+            return
+    raise AssertionError(f"no toggle button labelled {label_!r}")
 
 
 def wait_until(condition, timeout: float = RUN_TIMEOUT) -> None:
@@ -118,7 +129,7 @@ def test_explore_steps_runs_and_draws_every_chart_with_its_words():
     assert text_of(rc.find(v.Html, tag="span", class_="hls-status-A").widget) == "2 of 30 weeks run."
     click(rc, "Run")
     wait_until(lambda: finished("A"))
-    rc.find(v.Html, tag="figure").assert_n(len(EXPLORE_CHARTS))
+    assert len(rc.find(v.Html, tag="figure").widgets) == len(EXPLORE_CHARTS)
     labels = chart_labels(rc)
     assert labels[0].startswith("True wellbeing and the reported indicator")
     assert "at the end" in labels[0]
@@ -175,12 +186,14 @@ def test_a_bad_value_gets_a_plain_message_beside_its_control_and_is_not_taken():
     rc.close()
 
 
-def test_inconsistent_settings_are_refused_with_the_reason():
-    settings, problem = check(state.settings["A"].value, "providers.count", "500")
-    assert settings == state.settings["A"].value
-    assert problem
-    settings, problem = check(state.settings["A"].value, "context.shock_weeks", "[5, 10]")
-    assert problem == "" and dict(settings.overrides)["context.shock_weeks"] == [5, 10]
+def test_values_are_checked_as_the_scenario_would_check_them():
+    settings = state.settings["A"].value
+    unchanged, problem = check(settings, "funding.pbr_share", "plenty")
+    assert unchanged == settings and problem.startswith("input should be a valid number")
+    assert check(settings, "context.shock_weeks", "[5, -1]")[0] == settings
+    changed, problem = check(settings, "context.shock_weeks", "[5, 10]")
+    assert problem == "" and dict(changed.overrides) == {"context.shock_weeks": [5, 10]}
+    assert check(changed, "context.shock_weeks", "[]")[0] == settings
 
 
 def test_every_key_has_a_control_with_an_explanation():
@@ -201,7 +214,7 @@ def test_a_model_error_is_a_message_and_the_page_stays_usable(monkeypatch):
         raise RuntimeError("a deliberate failure")
 
     box, rc = solara.render(ExploreView(), handle_error=False)
-    click(rc, "Step one week")
+    # Mesa wraps step when a model is built, so the failure is planted before Run builds one.
     monkeypatch.setattr(state.SupportSystemModel, "step", broken_step)
     click(rc, "Run")
     wait_until(lambda: not state.advance.pending and state.views["A"].value.error)
@@ -223,7 +236,7 @@ def test_compare_opens_with_the_old_world_against_hls_and_runs_on_its_own():
     assert (a.scenario.funding.mode, a.scenario.market.mode) == ("target", "competition")
     assert (b.scenario.funding.mode, b.scenario.market.mode) == ("trust", "alliance")
     assert a.seed == b.seed
-    rc.find(v.Html, tag="figure").assert_n(2 * len(EXPLORE_CHARTS))
+    assert len(rc.find(v.Html, tag="figure").widgets) == 2 * len(EXPLORE_CHARTS)
     table = rc.find(v.Html, class_="hls-summary-table")
     table.assert_single()
     rc.close()
@@ -250,7 +263,7 @@ def test_perspectives_show_each_actor_and_the_commissioner_sees_the_truth_only_w
     wait_until(lambda: finished("A", "B"))
     box, rc = solara.render(PerspectivesView(), handle_error=False)
     for key, (title, _, charts) in PERSPECTIVES.items():
-        click(rc, title)
+        toggle(rc, title)
         assert text_of(rc.find(v.Html, tag="h3").widgets[0]) == title
         labels = chart_labels(rc)
         assert [text.split(" (")[0] for text in labels] == [chart.title.split(" (")[0] for chart in charts], (
@@ -260,7 +273,7 @@ def test_perspectives_show_each_actor_and_the_commissioner_sees_the_truth_only_w
     click(rc, "Reveal what was really happening")
     revealed = chart_labels(rc)
     assert any(text.startswith(REVEALED_CHARTS[0].title) for text in revealed)
-    click(rc, "B")
+    toggle(rc, "B")
     assert "HLS" in text_of(rc.find(v.Html, class_="hls-run-label").widget)
     rc.close()
 
@@ -284,7 +297,7 @@ def test_stories_tell_the_journey_of_someone_turned_away():
     model = state.views["A"].value.model
     first = find_people(model, "turned-away", 12)[0]
     heading_ = text_of(rc.find(v.Html, tag="h4").widget)
-    assert heading_.startswith(f"Person {first}:") and "turned away" in heading_
+    assert heading_.startswith(f"Person {first}:") and "turned away" in heading_.lower()
     timeline = rc.find(v.Html, tag="ol", class_="hls-story-timeline").widget
     assert len(timeline.children) >= 2
     assert any("turned" in text_of(item).lower() for item in timeline.children)
@@ -330,8 +343,7 @@ def test_charts_describe_their_numbers():
 # --- The page and the command -------------------------------------------------------------------
 def test_page_has_a_tab_for_each_view():
     box, rc = solara.render(Page(), handle_error=False)
-    tabs = [text_of(tab) for tab in rc.find(v.Tab).widgets]
-    assert [tab.strip() for tab in tabs] == [
+    assert [own_text(tab) for tab in rc.find(v.Tab).widgets] == [
         "Compare A/B",
         "Explore",
         "Perspectives",

@@ -52,6 +52,7 @@ KEY_LABELS = {
     "providers.count": "Provider organisations",
     "funding.budget": "Yearly budget (pounds)",
     "weeks": "Weeks to simulate",
+    "burn_in": "Weeks to settle before recording",
     "context.drift": "How fast what works changes",
 }
 SECTION_LABELS = {

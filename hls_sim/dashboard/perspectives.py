@@ -186,7 +186,6 @@ def PerspectivesView():
         solara.ToggleButtonsSingle(
             value=who,
             on_value=set_who,
-            values=list(PERSPECTIVES),
             children=[solara.Button(PERSPECTIVES[key][0], value=key) for key in PERSPECTIVES],
         )
         if snapshot is None:

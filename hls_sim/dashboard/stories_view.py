@@ -97,7 +97,6 @@ def StoriesView():
         solara.ToggleButtonsSingle(
             value=chosen,
             on_value=set_person,
-            values=people,
             children=[solara.Button(f"Person {someone}", value=someone) for someone in people],
         )
         Story(snapshot, chosen, side)
