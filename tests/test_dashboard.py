@@ -303,10 +303,9 @@ def test_stories_tell_the_journey_of_someone_turned_away():
     assert any("turned" in text_of(item).lower() for item in timeline.children)
     rc.find(v.Html, tag="figure").assert_single()
     chooser = rc.find(v.Select, label="Show me").widget
-    chooser.v_model = "many-handoffs"
+    chooser.v_model = STORY_KINDS["many-handoffs"]
     chosen = find_people(model, "many-handoffs", 12)[0]
     assert text_of(rc.find(v.Html, tag="h4").widget).startswith(f"Person {chosen}:")
-    assert set(STORY_KINDS) >= {"turned-away", "many-handoffs"}
     rc.close()
 
 

@@ -215,6 +215,7 @@ def test_perspectives_and_a_story(page):
     playwright_api.expect(view.locator("figure[role=img]")).to_have_count(3)
     view.get_by_role("button", name="Reveal what was really happening").click()
     playwright_api.expect(view.locator("figure[role=img]")).to_have_count(5)
+    screenshot(page, "perspectives.png")
     open_tab(page, "Stories")
     story = page.locator(".hls-story")
     playwright_api.expect(story.locator("h4")).to_contain_text(re.compile(r"Person \d+"))

@@ -27,9 +27,18 @@ TABS = (
 )
 
 
+# Charts shrink to their column; an explanation sits apart from the next control's label.
+STYLE = """
+.hls-chart img { max-width: 100%; height: auto; }
+.hls-chart figure { margin: 0; }
+.hls-problem { display: block; margin-top: 2px; }
+"""
+
+
 @solara.component
 def Page():
     solara.Title("hls-sim: funding support systems")
+    solara.Style(STYLE)
     with solara.Column(style={"padding": "12px"}):
         heading("How funding shapes a support system", 1)
         paragraph(

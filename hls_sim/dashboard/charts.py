@@ -148,8 +148,8 @@ def shared_limits(chart: Chart, frames: Sequence[pd.DataFrame]) -> tuple[float, 
 def figure(chart: Chart, frame: pd.DataFrame, limits: tuple[float, float] | None = None) -> Figure:
     """The chart drawn for one side (Figure, not pyplot: no global state, safe in threads)."""
     # Fixed margins rather than a layout engine: drawing is most of the cost of a live chart.
-    fig = Figure(figsize=(6.4, 3.8))
-    fig.subplots_adjust(left=0.12, right=0.97, top=0.9, bottom=0.36)
+    fig = Figure(figsize=(6.4, 3.6))
+    fig.subplots_adjust(left=0.12, right=0.97, top=0.9, bottom=0.32)
     ax = fig.subplots()
     if frame.empty:
         ax.text(0.5, 0.5, "No recorded weeks yet", ha="center", va="center", transform=ax.transAxes)

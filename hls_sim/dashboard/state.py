@@ -174,7 +174,8 @@ class Run:
                 self.provider_rows.append(
                     {
                         "week": model.week,
-                        "provider": f"Provider {provider.index + 1}",
+                        # Numbered as the stories number them (``Provider.index``).
+                        "provider": f"Provider {provider.index}",
                         "active": provider.active,
                         "cash": float(provider.cash),
                         "contract_share": float(provider.share) if provider.active else 0.0,

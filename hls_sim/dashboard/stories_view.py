@@ -83,13 +83,13 @@ def StoriesView():
         if not ready:
             solara.Info("Stories need a finished run: run side A in Explore, or both sides in Compare.")
             return
+        kinds = {label: key for key, label in stories.STORY_KINDS.items()}
         solara.Select(
             "Show me",
-            values=list(stories.STORY_KINDS),
-            value=kind,
-            on_value=lambda chosen: (set_kind(chosen), set_person(None)),
+            values=list(kinds),
+            value=stories.STORY_KINDS[kind],
+            on_value=lambda label: (set_kind(kinds[label]), set_person(None)),
         )
-        paragraph(stories.STORY_KINDS[kind] + ".")
         if not people:
             solara.Info("Nobody in this run fits that story.")
             return
