@@ -24,6 +24,7 @@ import pytest
 
 from hls_sim import load_scenario
 from hls_sim.cli import main
+from hls_sim.dashboard.trainer import TITLES
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
@@ -226,9 +227,12 @@ def test_perspectives_and_a_story(page):
 def test_trainer_mode_steps_to_the_reveal(page):
     open_tab(page, "Trainer mode")
     trainer = page.locator(".trainer")
-    for _ in range(3):
+    title = trainer.locator("h2.trainer-title")
+    playwright_api.expect(title).to_have_text(TITLES[1])
+    for screen in (2, 3, 4):
         trainer.get_by_role("button", name="Next").click()
-    playwright_api.expect(trainer.locator("h2.trainer-title")).to_have_text("What was really happening")
+        playwright_api.expect(title).to_have_text(TITLES[screen], timeout=30_000)
+    assert TITLES[4] == "What was really happening"
     trainer.locator("table.trainer-gaming").wait_for()
     assert page.requests.failed == [] and page.requests.elsewhere == []
     screenshot(page, "trainer-reveal.png")

@@ -236,7 +236,7 @@ def ChartCard(
     The series come from ``snapshot`` through the chart's own ``data``, or are
     given ready as ``frame`` (a person's journey, which is not a snapshot).
     """
-    stamp = (id(snapshot), snapshot.steps_done if snapshot else -1, limits, id(frame))
+    stamp = (chart.key, id(snapshot), snapshot.steps_done if snapshot else -1, limits, id(frame))
     frame = chart.frame(snapshot) if frame is None else frame
     fig = solara.use_memo(lambda: figure(chart, frame, limits), [stamp])
     text = describe(chart, frame)
@@ -264,3 +264,15 @@ def ChartCard(
         )
         with solara.Details(summary="Numbers behind this chart"):
             solara.DataFrame(numbers_table(frame), items_per_page=25)
+
+
+@solara.component
+def ChartGrid(charts: Sequence[Chart], snapshot: Snapshot | None, side: str = "A"):
+    """Charts two to a row; each row as tall as its taller chart, so nothing overlaps."""
+    for start in range(0, len(charts), 2):
+        with solara.Columns([1, 1]):
+            row = charts[start : start + 2]
+            for chart in row:
+                ChartCard(chart, snapshot, side=side)
+            if len(row) == 1:
+                solara.Div()

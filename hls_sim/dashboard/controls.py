@@ -142,7 +142,7 @@ def SettingControl(side: str, key: str, current: Scenario):
         settings.value = new
 
     title = label(key) + (" (changed)" if changed else "")
-    with solara.Column(gap="0px", classes=["hls-control"], style={"margin-bottom": "14px"}):
+    with solara.Column(gap="0px", classes=["hls-control"], style={"margin-bottom": "18px"}):
         if is_yes_no(key):
             solara.Checkbox(label=title, value=bool(value), on_value=lambda on: take(shown(bool(on))))
         else:
@@ -185,14 +185,15 @@ def SettingsPanel(side: str, title: str = "Settings"):
             on_value=pick_scenario,
         )
         solara.Text(current.description or "", style={"font-size": "0.8em", "color": "#555"})
+        regimes = {state.REGIME_LABELS[regime]: regime for regime in state.REGIME_CHOICES}
         solara.Select(
             "Funding and market regime",
-            values=list(state.REGIME_CHOICES),
-            value=settings.value.regime,
-            on_value=pick_regime,
+            values=list(regimes),
+            value=state.REGIME_LABELS[settings.value.regime],
+            on_value=lambda chosen: pick_regime(regimes[chosen]),
         )
         solara.Text(
-            state.REGIME_LABELS[settings.value.regime] + ". A regime sets what is paid for, what is "
+            f"{current.funding.mode} funding, {current.market.mode}. A regime sets what is paid for, what is "
             "measured and shared, and who decides; it never sets the outcomes.",
             style={"font-size": "0.8em", "color": "#555"},
         )

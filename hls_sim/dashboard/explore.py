@@ -8,7 +8,7 @@ from __future__ import annotations
 import solara
 
 from hls_sim.dashboard import state
-from hls_sim.dashboard.charts import EXPLORE_CHARTS, ChartCard
+from hls_sim.dashboard.charts import EXPLORE_CHARTS, ChartGrid
 from hls_sim.dashboard.controls import SeedControl, SettingsPanel
 from hls_sim.dashboard.export import ExportPanel
 from hls_sim.dashboard.text import paragraph
@@ -59,9 +59,7 @@ def ExploreCharts():
     snapshot = state.views["A"].value
     if snapshot is None:
         solara.Info("Press Run to start, or Step one week to go slowly.")
-    with solara.GridFixed(columns=2):
-        for chart in EXPLORE_CHARTS:
-            ChartCard(chart, snapshot, side="A")
+    ChartGrid(EXPLORE_CHARTS, snapshot, side="A")
 
 
 @solara.component

@@ -14,7 +14,7 @@ import pandas as pd
 import solara
 
 from hls_sim.dashboard import state
-from hls_sim.dashboard.charts import EXPLORE_CHARTS, Chart, ChartCard, weekly
+from hls_sim.dashboard.charts import EXPLORE_CHARTS, Chart, ChartGrid, weekly
 from hls_sim.dashboard.text import heading, paragraph
 
 HOUR_LABELS = {
@@ -108,7 +108,7 @@ COMMISSIONER_CHARTS = (
     Chart(
         "commissioner-reported",
         "The reported indicator",
-        "share of closed cases reported a success",
+        "share reported a success",
         lambda s: weekly(s, {"Reported indicator": "indicator_reported"}),
     ),
     Chart(
@@ -166,13 +166,6 @@ PERSPECTIVES = {
 
 
 @solara.component
-def Charts(charts: tuple[Chart, ...], snapshot: state.Snapshot | None, side: str):
-    with solara.GridFixed(columns=2):
-        for chart in charts:
-            ChartCard(chart, snapshot, side=side)
-
-
-@solara.component
 def PerspectivesView():
     side, set_side = solara.use_state("A")
     who, set_who = solara.use_state("person")
@@ -193,11 +186,11 @@ def PerspectivesView():
             return
         heading(title)
         paragraph(explanation)
-        Charts(charts, snapshot, side)
+        ChartGrid(charts, snapshot, side)
         if who == "commissioner":
             if revealed:
                 heading("What was really happening")
-                Charts(REVEALED_CHARTS, snapshot, side)
+                ChartGrid(REVEALED_CHARTS, snapshot, side)
                 solara.Button("Hide the truth again", on_click=lambda: set_revealed(False), outlined=True)
             else:
                 solara.Button(
