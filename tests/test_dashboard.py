@@ -169,6 +169,19 @@ def test_same_seed_same_run_and_new_seed_changes_it():
     rc.close()
 
 
+def test_a_changed_setting_says_the_run_is_out_of_date_until_run_again():
+    box, rc = solara.render(ExploreView(), handle_error=False)
+    click(rc, "Step one week")
+    rc.find(v.Alert, type="warning").assert_empty()
+    enter(rc, label("funding.pbr_share"), "0.9")
+    rc.find(v.Alert, type="warning").assert_single()
+    click(rc, "Run")
+    wait_until(lambda: finished("A"))
+    assert state.views["A"].value.scenario.funding.pbr_share == 0.9
+    rc.find(v.Alert, type="warning").assert_empty()
+    rc.close()
+
+
 def test_a_bad_value_gets_a_plain_message_beside_its_control_and_is_not_taken():
     box, rc = solara.render(ExploreView(), handle_error=False)
     enter(rc, label("funding.pbr_share"), "1.5")

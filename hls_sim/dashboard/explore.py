@@ -51,6 +51,15 @@ def RunControls(sides: tuple[str, ...], run_label: str = "Run"):
                 solara.Text(text, classes=[f"hls-status-{side}"])
         if state.message.value:
             solara.Error(state.message.value)
+        if state.advance.error:
+            solara.Error(f"The run stopped: {state.advance.exception}. Press Reset to start again.")
+        changed = [side for side in sides if not running and state.out_of_date(side)]
+        if changed:
+            solara.Warning(
+                f"Settings or seed changed since the run of side {' and '.join(changed)} started: "
+                "Run or Reset starts afresh with them.",
+                classes=["hls-out-of-date"],
+            )
 
 
 @solara.component

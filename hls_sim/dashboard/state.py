@@ -236,15 +236,21 @@ def reset(sides: tuple[str, ...]) -> bool:
     return True
 
 
+def out_of_date(side: str) -> bool:
+    """Whether side's run was started from other settings or another seed than those now set."""
+    run = runs[side].value
+    if run is None:
+        return False
+    try:
+        return run.seed != seed.value or settings[side].value.build() != run.scenario
+    except ScenarioError:
+        return True
+
+
 def needs_reset(side: str) -> bool:
     """Whether side's run is missing, finished or out of date with its settings or seed."""
     run = runs[side].value
-    if run is None or run.finished or run.seed != seed.value:
-        return True
-    try:
-        return settings[side].value.build() != run.scenario
-    except ScenarioError:
-        return True
+    return run is None or run.finished or out_of_date(side)
 
 
 def step_once(sides: tuple[str, ...]) -> None:
