@@ -24,6 +24,7 @@ import pytest
 
 from hls_sim import load_scenario
 from hls_sim.cli import main
+from hls_sim.dashboard.perspectives import PERSPECTIVES, REVEALED_CHARTS
 from hls_sim.dashboard.trainer import TITLES
 
 CHROMIUM = "/usr/bin/chromium"
@@ -213,9 +214,11 @@ def test_perspectives_and_a_story(page):
     open_tab(page, "Perspectives")
     view = page.locator(".hls-perspectives")
     view.get_by_role("button", name="The commissioner").click()
-    playwright_api.expect(view.locator("figure[role=img]")).to_have_count(3)
+    commissioner = len(PERSPECTIVES["commissioner"][2])
+    playwright_api.expect(view.locator("figure[role=img]")).to_have_count(commissioner)
     view.get_by_role("button", name="Reveal what was really happening").click()
-    playwright_api.expect(view.locator("figure[role=img]")).to_have_count(5)
+    revealed = commissioner + len(REVEALED_CHARTS)
+    playwright_api.expect(view.locator("figure[role=img]")).to_have_count(revealed)
     screenshot(page, "perspectives.png")
     open_tab(page, "Stories")
     story = page.locator(".hls-story")

@@ -109,7 +109,7 @@ EXPLORE_CHARTS: tuple[Chart, ...] = (
     Chart("turnaways", "Turn-aways and failure demand (4-week average)", "people per week", _turnaways),
     Chart(
         "cost",
-        "Cost to the public purse (4-week average)",
+        "Cost to the public purse (13-week average: results are paid quarterly)",
         "pounds per week",
         lambda s: weekly(
             s,
@@ -118,7 +118,7 @@ EXPLORE_CHARTS: tuple[Chart, ...] = (
                 "Paid to providers": "commissioner_outlay",
                 "Crises in other services": "entrenchment_cost",
             },
-            smooth=4,
+            smooth=13,
         ),
         money=True,
     ),
@@ -151,9 +151,13 @@ def figure(chart: Chart, frame: pd.DataFrame, limits: tuple[float, float] | None
     fig = Figure(figsize=(6.4, 3.6))
     fig.subplots_adjust(left=0.12, right=0.97, top=0.9, bottom=0.32)
     ax = fig.subplots()
+    ax.set_title(chart.title, fontsize=10)
     if frame.empty:
         ax.text(0.5, 0.5, "No recorded weeks yet", ha="center", va="center", transform=ax.transAxes)
-    elif chart.stacked:
+        ax.set_xticks([])
+        ax.set_yticks([])
+        return fig
+    if chart.stacked:
         colours = [SERIES_COLOURS[i % len(SERIES_COLOURS)] for i in range(len(frame.columns))]
         ax.stackplot(frame.index, frame.T.to_numpy(), labels=frame.columns, colors=colours, alpha=0.85)
     else:
@@ -166,7 +170,6 @@ def figure(chart: Chart, frame: pd.DataFrame, limits: tuple[float, float] | None
                 label=column,
                 linewidth=1.6,
             )
-    ax.set_title(chart.title, fontsize=10)
     ax.set_xlabel("Week (after burn-in)")
     ax.set_ylabel(chart.unit)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -175,8 +178,7 @@ def figure(chart: Chart, frame: pd.DataFrame, limits: tuple[float, float] | None
     if limits is not None:
         ax.set_ylim(*limits)
     ax.grid(alpha=0.3)
-    if not frame.empty:
-        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, frameon=False)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, frameon=False)
     return fig
 
 

@@ -142,7 +142,7 @@ def SettingControl(side: str, key: str, current: Scenario):
         settings.value = new
 
     title = label(key) + (" (changed)" if changed else "")
-    with solara.Column(gap="0px", classes=["hls-control"], style={"margin-bottom": "18px"}):
+    with solara.Column(gap="0px", classes=["hls-control"], style={"padding-top": "12px"}):
         if is_yes_no(key):
             solara.Checkbox(label=title, value=bool(value), on_value=lambda on: take(shown(bool(on))))
         else:

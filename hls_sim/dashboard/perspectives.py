@@ -113,22 +113,22 @@ COMMISSIONER_CHARTS = (
     ),
     Chart(
         "commissioner-paid",
-        "What the funder pays providers (4-week average)",
+        "What the funder pays providers (13-week average)",
         "pounds per week",
-        lambda s: weekly(s, {"Paid to providers": "commissioner_outlay"}, smooth=4),
+        lambda s: weekly(s, {"Paid to providers": "commissioner_outlay"}, smooth=13),
         money=True,
     ),
     Chart(
+        "commissioner-trust",
+        "The funder's trust in providers",
+        "trust (0 to 1)",
+        lambda s: weekly(s, {"Funder's trust in providers": "trust_between_actors"}),
+    ),
+    Chart(
         "commissioner-providers",
-        "Providers in contract, and the funder's trust in them",
-        "count / trust (0 to 1)",
-        lambda s: weekly(
-            s,
-            {
-                "Providers in contract": "providers_active",
-                "Funder's trust in providers": "trust_between_actors",
-            },
-        ),
+        "Providers in contract",
+        "providers",
+        lambda s: weekly(s, {"Providers in contract": "providers_active"}),
     ),
 )
 REVEALED_CHARTS = (
