@@ -177,6 +177,8 @@ def figure(chart: Chart, frame: pd.DataFrame, limits: tuple[float, float] | None
         ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"£{value:,.0f}"))
     if limits is not None:
         ax.set_ylim(*limits)
+    elif (frame.min(numeric_only=True) >= 0).all():
+        ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, frameon=False)
     return fig
