@@ -157,6 +157,7 @@ def test_same_seed_same_run_and_new_seed_changes_it():
     click(rc, "Run")
     wait_until(lambda: finished("A"))
     first = state.views["A"].value.weekly
+    assert button(rc, "Run").disabled, "a finished run has nothing left to run until something changes"
     click(rc, "Reset")
     click(rc, "Run")
     wait_until(lambda: finished("A"))

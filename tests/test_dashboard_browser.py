@@ -20,12 +20,14 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+import pandas as pd
 import pytest
 
 from hls_sim import load_scenario
 from hls_sim.cli import main
 from hls_sim.dashboard.perspectives import PERSPECTIVES, REVEALED_CHARTS
 from hls_sim.dashboard.trainer import TITLES
+from hls_sim.metrics import WEEKLY_COLUMNS
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
@@ -178,8 +180,13 @@ def test_compare_loads_offline_and_shows_old_world_against_hls(page):
 def test_explore_runs_and_draws_its_charts(page):
     open_tab(page, "Explore")
     explore = page.locator(".hls-explore")
+    explore.get_by_text("Finished: 40 weeks, seed 1.").wait_for()
+    playwright_api.expect(explore.get_by_role("button", name="Run")).to_be_disabled()
+    seed = explore.get_by_label("Seed")
+    seed.fill("2")
+    seed.press("Enter")
     explore.get_by_role("button", name="Run").click()
-    explore.get_by_text("Finished: 40 weeks.").wait_for()
+    explore.get_by_text("Finished: 40 weeks, seed 2.").wait_for()
     assert explore.locator("figure[role=img] img").count() == 6
     label = explore.locator("figure[role=img]").first.get_attribute("aria-label")
     assert label.startswith("True wellbeing and the reported indicator")
@@ -208,6 +215,18 @@ def test_exported_scenario_validates_and_runs(page, tmp_path, capsys):
     assert load_scenario(path).name == "small-place"
     assert main(["run", str(path), "--weeks", "3", "--json"]) == 0
     assert '"target-competition"' in capsys.readouterr().out
+
+
+def test_weekly_table_and_charts_download(page, tmp_path):
+    explore = page.locator(".hls-explore")
+    with page.expect_download() as download:
+        explore.get_by_role("button", name="Weekly table (CSV)").click()
+    table = pd.read_csv(download.value.path())
+    assert tuple(table.columns) == WEEKLY_COLUMNS and len(table) == 40
+    with page.expect_download() as download:
+        explore.get_by_role("button", name="Chart as PNG").first.click()
+    assert download.value.suggested_filename == "truth-and-report-A.png"
+    assert Path(download.value.path()).read_bytes().startswith(b"\x89PNG")
 
 
 def test_perspectives_and_a_story(page):

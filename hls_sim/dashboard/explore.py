@@ -24,7 +24,7 @@ def RunControls(sides: tuple[str, ...], run_label: str = "Run"):
             solara.Button(
                 run_label,
                 on_click=lambda: state.start(sides),
-                disabled=running,
+                disabled=running or not any(state.can_run(side) for side in sides),
                 color="primary",
                 icon_name="mdi-play",
             )

@@ -119,7 +119,7 @@ class Snapshot:
         if self.error:
             return self.error
         if self.finished:
-            return f"Finished: {self.scenario.weeks} weeks."
+            return f"Finished: {self.scenario.weeks} weeks, seed {self.seed}."
         burn_in = self.scenario.burn_in
         if self.steps_done < burn_in:
             return f"Settling in: week {self.steps_done} of {burn_in} before recording starts."
@@ -245,6 +245,12 @@ def out_of_date(side: str) -> bool:
         return run.seed != seed.value or settings[side].value.build() != run.scenario
     except ScenarioError:
         return True
+
+
+def can_run(side: str) -> bool:
+    """Whether Run has anything to do: no run yet, one under way, or settings changed since."""
+    run = runs[side].value
+    return run is None or not run.finished or out_of_date(side)
 
 
 def needs_reset(side: str) -> bool:
