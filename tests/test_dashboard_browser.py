@@ -33,6 +33,7 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
 START_TIMEOUT = 240
 RUN_TIMEOUT_MS = 180_000
+EXPECT_TIMEOUT_MS = 60_000
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 SMALL = """\
 name = "small-place"
@@ -148,6 +149,8 @@ def page(server, browser):
     context = browser.new_context(viewport={"width": 1440, "height": 1800}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(RUN_TIMEOUT_MS)
+    # The server answers every click; on a busy machine that can take longer than Playwright's 5 s.
+    playwright_api.expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     page.requests = Requests(page)
     page.goto(server)
     yield page
@@ -202,6 +205,18 @@ def test_a_bad_value_gets_a_message_beside_its_control(page):
     field.fill("0.5")
     field.press("Enter")
     playwright_api.expect(explore.locator(".hls-problem")).to_have_count(0)
+
+
+def test_controls_work_from_the_keyboard(page):
+    explore = page.locator(".hls-explore")
+    seed = explore.get_by_label("Seed")
+    seed.focus()
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "New seed"
+    page.keyboard.press("Enter")
+    playwright_api.expect(seed).not_to_have_value("2")
+    playwright_api.expect(explore.locator(".hls-out-of-date")).to_be_visible()
 
 
 def test_exported_scenario_validates_and_runs(page, tmp_path, capsys):
