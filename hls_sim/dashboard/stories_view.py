@@ -19,6 +19,7 @@ from hls_sim.dashboard.charts import Chart, ChartCard
 from hls_sim.dashboard.text import heading, paragraph
 
 PEOPLE_SHOWN = 12
+# A person's series come from their journey (``journey_frame``), handed to ChartCard ready-made.
 JOURNEY_CHART = Chart(
     "journey",
     "Their wellbeing, needs, goals and relationship",
