@@ -29,9 +29,14 @@ def simulate(
     seed: int = 1,
     overrides: dict[str, Any] | None = None,
     weeks: int | None = None,
+    record_journeys: bool = False,
 ) -> SupportSystemModel:
-    """Build and run a model to its end; returns the finished model."""
-    model = SupportSystemModel(scenario=resolve_scenario(scenario, overrides, weeks), rng=seed)
+    """Build and run a model to its end; returns the finished model.
+
+    ``record_journeys=True`` keeps each person's journey for ``hls_sim.stories``.
+    """
+    scenario = resolve_scenario(scenario, overrides, weeks)
+    model = SupportSystemModel(scenario=scenario, rng=seed, record_journeys=record_journeys)
     model.run_to_end()
     return model
 

@@ -1,4 +1,4 @@
-"""The ``hls-sim`` command: run regimes side by side, sweep experiments, report, or validate files.
+"""The ``hls-sim`` command: run regimes side by side, sweep experiments and report, serve the dashboard, validate files.
 
 Every input is checked before any simulation starts, and every problem is a
 message on stderr naming the file, key or value and what is allowed, with exit
@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report(commands)
     _add_sensitivity(commands)
     _add_validate(commands)
+    _add_dashboard(commands)
     return parser
 
 
@@ -206,6 +207,25 @@ def _add_validate(commands: Any) -> None:
     validate = commands.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.set_defaults(command=validate_command)
+
+
+def _add_dashboard(commands: Any) -> None:
+    dashboard = commands.add_parser("dashboard", help="open the dashboard in a browser (works offline)")
+    dashboard.add_argument("--port", type=_whole_number(minimum=0), default=8765, help="port (default: 8765)")
+    dashboard.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    dashboard.add_argument(
+        "--scenario", metavar="SCENARIO", help="the scenario the page starts from (default: built-in)"
+    )
+    dashboard.set_defaults(command=dashboard_command)
+
+
+def dashboard_command(args: argparse.Namespace) -> int:
+    """Serve the dashboard until interrupted; a bad --scenario is refused before the server starts."""
+    from hls_sim.dashboard.server import serve
+
+    if args.scenario is not None:
+        load_scenario(args.scenario)
+    serve(args.host, args.port, args.scenario)
 
 
 def run_command(args: argparse.Namespace) -> int:

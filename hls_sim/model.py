@@ -39,6 +39,7 @@ from hls_sim.agents.person import (
 from hls_sim.agents.provider import Provider
 from hls_sim.agents.worker import Worker, Workforce
 from hls_sim.indicators import measured_value, true_value
+from hls_sim.journeys import JourneyLog
 from hls_sim.learning import Context, Knowledge, pool_knowledge
 from hls_sim.motivation import draw_motivation
 from hls_sim.regimes import Regime
@@ -65,12 +66,21 @@ class SupportSystemModel(mesa.Model):
     Args:
         scenario: a ``Scenario``, a path or name of a scenario file, or ``None`` for the default.
         rng: seed or generator; every random draw in the model comes from it.
+        record_journeys: also keep every person's events and weekly state for the stories
+            (``hls_sim.journeys``); it changes nothing in the run but costs memory.
         **overrides: scenario keys in flat form, e.g. ``funding_pbr_share=0.8`` or
             ``market_mode="alliance"`` (dotted keys with ``.`` replaced by ``_``), so that
             ``mesa.batch_run`` and ``SolaraViz`` can drive the model.
     """
 
-    def __init__(self, scenario: Scenario | str | Path | None = None, *, rng: Any = None, **overrides: Any):
+    def __init__(
+        self,
+        scenario: Scenario | str | Path | None = None,
+        *,
+        rng: Any = None,
+        record_journeys: bool = False,
+        **overrides: Any,
+    ):
         super().__init__(rng=rng)
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
@@ -85,6 +95,7 @@ class SupportSystemModel(mesa.Model):
         self.week = -scenario.burn_in
         self.counters: defaultdict[str, float] = defaultdict(float)
         self.records = metrics.RunRecords()
+        self.journeys = JourneyLog(self, enabled=record_journeys)
         self.typical_success_chance = 0.5
         self.context = Context(
             self.rng, self.domains, scenario.context.approaches, validity=self.indicator_validity()
@@ -158,6 +169,7 @@ class SupportSystemModel(mesa.Model):
         if self.week >= 0:
             self.latest = metrics.weekly_metrics(self)
             self.datacollector.collect(self)
+            self.journeys.note_week()
         if self.week >= self.params.weeks - 1:
             self.running = False
 
@@ -190,9 +202,11 @@ class SupportSystemModel(mesa.Model):
         """Life events, entrenchment and crises; returns who contacts services."""
         people, rng = self.people, self.rng
         present = people.present()
-        live_week(people, present, self.params.population, rng)
+        hit, domains = live_week(people, present, self.params.population, rng)
+        self.journeys.note_life_events(hit, domains)
         entrench(people, present)
         in_crisis = crises(people, present, rng)
+        self.journeys.note_crises(in_crisis)
         cost = self.params.costs
         self.counters["crises"] += len(in_crisis)
         crisis_cost = cost.crisis * (1 + cost.entrenchment_multiplier * people.entrenchment[in_crisis])
@@ -214,6 +228,7 @@ class SupportSystemModel(mesa.Model):
         people = self.people
         people.contacts[contacts] += 1
         failure = casework.is_failure_demand(people, contacts, self.week)
+        self.journeys.note_contacts(contacts, failure)
         self.counters["contacts"] += len(contacts)
         self.counters["failure_demand"] += int(failure.sum())
         providers = self.active_providers()
@@ -248,6 +263,7 @@ class SupportSystemModel(mesa.Model):
         if len(gave_up) == 0:
             return
         self.record_waits(gave_up)
+        self.journeys.note_gave_up(gave_up)
         gone = set(gave_up.tolist())
         for provider in self.active_providers():
             provider.drop_from_waiting(gone)
@@ -378,6 +394,7 @@ class SupportSystemModel(mesa.Model):
                     reported[mine], true[mine], misreported[mine], (reclassified & success)[mine]
                 )
         self.records.note_closures(self, rows, measured, reported, true)
+        self.journeys.note_closures(rows, resolved, reported, true)
         np.subtract.at(self.workforce.caseload, people.worker[rows], 1)
         casework.end_support(people, rows, resolved, self.week)
 
@@ -417,6 +434,7 @@ class SupportSystemModel(mesa.Model):
 
     def person_leaves(self, row: int) -> None:
         people = self.people
+        self.journeys.note_leaving(row)
         if people.status[row] == WAITING:
             self.record_waits(np.array([row]))
             provider = self.provider_list[people.provider[row]]
@@ -445,6 +463,7 @@ class SupportSystemModel(mesa.Model):
         self.workforce.caseload[worker.slot] = 0
         worker.remove()
         self.reassign(rows, provider)
+        self.journeys.note_handoffs(rows, previous_worker=worker.slot)
         if replace and provider.active:
             provider.vacancies.append(self.week + self.params.workforce.vacancy_weeks)
 
@@ -485,6 +504,7 @@ class SupportSystemModel(mesa.Model):
         provider.workers.clear()
         moved = np.flatnonzero(people.provider[: people.count] == provider.index)
         people.provider[moved] = successor.index
+        self.journeys.note_transfers(moved, provider.index, successor.index)
         successor.waiting.extend(provider.waiting)
         provider.waiting.clear()
         successor.share += provider.share

@@ -190,11 +190,14 @@ class Person(mesa.Agent):
         return float(self._people.wellbeing(np.array([self.row]))[0])
 
 
-def live_week(people: People, rows: np.ndarray, params: Population, rng: np.random.Generator) -> None:
+def live_week(
+    people: People, rows: np.ndarray, params: Population, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Life events raise needs; people recover some on their own, faster with more assets.
 
     Needs pull on each other: a high need in one domain drags the others up,
-    so fixing one domain while others stay high does not last.
+    so fixing one domain while others stay high does not last. Returns who had
+    a life event and in which domain (for the journeys).
     """
     n, d = len(rows), people.domains
     needs = people.needs[rows]
@@ -209,6 +212,7 @@ def live_week(people: People, rows: np.ndarray, params: Population, rng: np.rand
     recovery = params.recovery_rate * assets * (1.0 - people.entrenchment[rows])
     needs -= recovery[:, None] * (needs > 0.05)
     people.needs[rows] = np.clip(needs, 0.0, 1.0)
+    return rows[hit], domain[hit]
 
 
 def entrench(people: People, rows: np.ndarray) -> None:

@@ -102,6 +102,7 @@ class Provider(mesa.Agent):
         casework.join_waiting_list(people, rows[accept], self.index, model.week)
         self.waiting.extend(rows[accept].tolist())
         casework.turn_away(people, rows[~accept], model.week)
+        model.journeys.note_intake(rows, self.index, eligible, accept)
         return rows[accept], rows[~accept]
 
     def charge_assessment_hours(self, hours: float) -> None:
@@ -130,6 +131,7 @@ class Provider(mesa.Agent):
         approaches = self.choose_approaches(len(rows))
         self.model.record_waits(rows)
         casework.start_support(people, rows, taken_slots, approaches, self.model.week)
+        self.model.journeys.note_allocations(rows, self.index)
 
     def choose_approaches(self, count: int) -> np.ndarray:
         """The approach believed best for each domain; a share of cases try something else."""
