@@ -1,4 +1,4 @@
-"""The ``hls-sim`` command: run regimes side by side, sweep experiments and report, serve the dashboard, validate files.
+"""The ``hls-sim`` command: run or sweep regimes, report, serve the dashboard, validate files.
 
 Every input is checked before any simulation starts, and every problem is a
 message on stderr naming the file, key or value and what is allowed, with exit
