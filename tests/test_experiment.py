@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -296,6 +297,20 @@ def test_an_unreachable_scheduler_or_a_stray_one_is_a_usage_error_and_writes_not
     assert main(["sweep", str(spec), "--out", str(out), "--scheduler", "tcp://127.0.0.1:9"]) == 2
     assert "--scheduler goes with --executor dask" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.filterwarnings("error::DeprecationWarning")
+def test_a_driver_running_threads_is_not_forked_and_gives_the_same_results(tmp_path, uninterrupted):
+    """As from a Jupyter kernel: forking a process with threads risks a deadlocked worker."""
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        sweep(experiment_from_dict(tiny()), tmp_path / "threads", workers=2, progress=False)
+    finally:
+        stop.set()
+        thread.join()
+    pd.testing.assert_frame_equal(metric_values(tmp_path / "threads"), metric_values(uninterrupted))
 
 
 def test_running_again_skips_stored_runs_and_more_seeds_extend(tmp_path, uninterrupted):

@@ -3,8 +3,9 @@
 The sweep only ever calls ``Workers.executor.submit(function, task)`` and waits
 on the futures, so swapping the executor changes nothing else (the EMA Workbench's
 split between model, evaluator and analysis). Local workers are forked from
-the driver, which has already imported the model, so a sweep starts in
-milliseconds rather than paying for a fresh interpreter per worker.
+the driver, which has already imported the model, so a sweep from the command
+line starts in milliseconds rather than paying for a fresh interpreter per
+worker.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import sys
+import threading
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
@@ -79,15 +81,23 @@ class Workers:
 
 
 def _local_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool whose workers are all started now, forked from the driver where the OS allows it.
+    """A pool whose workers are all started now, forked from the driver when that is safe.
 
     Forking copies the already imported model into each worker at once, where a
-    fresh interpreter would spend seconds importing it again. All workers are
-    forked before the sweep (or the pool's own manager thread) starts any
-    thread, which is what makes forking safe; elsewhere workers are spawned.
+    fresh interpreter would spend seconds importing it again. It is safe only
+    from a process with no other thread (a thread holding a lock at the fork
+    leaves the child deadlocked), so all workers are forked before the sweep or
+    the pool starts a thread. A driver that already runs threads, such as a
+    Jupyter kernel, gets workers from a fork server instead (spawned where
+    there is none), as does any system other than Linux.
     """
-    method = "fork" if sys.platform == "linux" else "spawn"
-    context = multiprocessing.get_context(method)
+    if sys.platform == "linux" and threading.active_count() == 1:
+        context = multiprocessing.get_context("fork")
+    elif "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["hls_sim.experiment.tasks"])
+    else:
+        context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_leave_interrupts_to_the_driver
     )
