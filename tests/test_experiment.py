@@ -300,7 +300,7 @@ def test_an_unreachable_scheduler_or_a_stray_one_is_a_usage_error_and_writes_not
 
 
 @pytest.mark.filterwarnings("error::DeprecationWarning")
-def test_a_driver_running_threads_is_not_forked_and_gives_the_same_results(tmp_path, uninterrupted):
+def test_a_driver_running_threads_is_never_forked_and_gives_the_same_results(tmp_path, uninterrupted):
     """As from a Jupyter kernel: forking a process with threads risks a deadlocked worker."""
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)

@@ -2,18 +2,15 @@
 
 The sweep only ever calls ``Workers.executor.submit(function, task)`` and waits
 on the futures, so swapping the executor changes nothing else (the EMA Workbench's
-split between model, evaluator and analysis). Local workers are forked from
-the driver, which has already imported the model, so a sweep from the command
-line starts in milliseconds rather than paying for a fresh interpreter per
-worker.
+split between model, evaluator and analysis). Local workers are forked from a
+fork server that imports the model once, rather than each paying for a fresh
+interpreter.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import signal
-import sys
-import threading
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
@@ -81,19 +78,15 @@ class Workers:
 
 
 def _local_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool whose workers are all started now, forked from the driver when that is safe.
+    """A pool whose workers are all started now, from a fork server that has imported the model.
 
-    Forking copies the already imported model into each worker at once, where a
-    fresh interpreter would spend seconds importing it again. It is safe only
-    from a process with no other thread (a thread holding a lock at the fork
-    leaves the child deadlocked), so all workers are forked before the sweep or
-    the pool starts a thread. A driver that already runs threads, such as a
-    Jupyter kernel, gets workers from a fork server instead (spawned where
-    there is none), as does any system other than Linux.
+    The driver is never forked itself: numpy's and Arrow's threads already run
+    in it, and a thread holding a lock at a fork leaves the child deadlocked.
+    The fork server is a fresh single-threaded process that imports the model
+    once; each worker is forked from it in milliseconds. Where there is no fork
+    server (Windows), workers are spawned.
     """
-    if sys.platform == "linux" and threading.active_count() == 1:
-        context = multiprocessing.get_context("fork")
-    elif "forkserver" in multiprocessing.get_all_start_methods():
+    if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["hls_sim.experiment.tasks"])
     else:
