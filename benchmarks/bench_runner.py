@@ -51,7 +51,7 @@ ROOT_SEED = 2019
 
 
 def seeds(count: int) -> list[int]:
-    from hls_sim.experiment.tasks import run_seeds
+    from hls_sim.experiment.plan import run_seeds
 
     return run_seeds(ROOT_SEED, count)
 
@@ -107,7 +107,7 @@ def run_runner(runs: int, workers: int) -> dict[str, Any]:
 def child(case: str, runs: int, workers: int) -> None:
     import mesa  # noqa: F401 - both tools' imports count in the base, not in the growth
 
-    import hls_sim.experiment  # noqa: F401
+    import hls_sim.experiment.runner  # noqa: F401
 
     base = peak_mib(resource.RUSAGE_SELF)
     result = run_mesa(runs, workers) if case == "mesa" else run_runner(runs, workers)

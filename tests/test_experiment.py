@@ -23,8 +23,9 @@ import pytest
 import hls_sim
 from hls_sim.cli import main
 from hls_sim.experiment import ExperimentError, load_experiment, load_runs, load_steps, sweep, write_report
+from hls_sim.experiment.plan import plan_tasks, resolver, run_seeds
 from hls_sim.experiment.spec import EXPERIMENT_DIR, experiment_from_dict
-from hls_sim.experiment.tasks import FAILED, OK, Task, plan_tasks, resolved, run_seeds, run_task
+from hls_sim.experiment.tasks import FAILED, OK, Task, run_task
 from hls_sim.metrics import SUMMARY_KEYS
 
 TINY_PLACE = {
@@ -80,7 +81,7 @@ def test_every_shipped_experiment_loads_and_plans():
 
 def resolved_tasks(name: str) -> list[Task]:
     experiment = load_experiment(name)
-    return [resolved(task, experiment) for task in plan_tasks(experiment)]
+    return [resolver(experiment)(task) for task in plan_tasks(experiment)]
 
 
 def test_regimes_2x2_runs_the_four_presets():

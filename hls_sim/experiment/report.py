@@ -26,7 +26,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from hls_sim.experiment.sensitivity import indices  # noqa: E402
+from hls_sim.experiment.global_sensitivity import indices  # noqa: E402
 from hls_sim.experiment.statistics import mean_ci, paired_difference, trend, verdict  # noqa: E402
 from hls_sim.experiment.store import collect_runs, read_manifest  # noqa: E402
 from hls_sim.experiment.tasks import OK  # noqa: E402

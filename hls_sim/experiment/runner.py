@@ -21,10 +21,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from hls_sim.experiment.executors import Workers
-from hls_sim.experiment.sensitivity import sensitivity_experiment
+from hls_sim.experiment.global_sensitivity import sensitivity_experiment
+from hls_sim.experiment.plan import plan_tasks, resolver
 from hls_sim.experiment.spec import Experiment, load_experiment
 from hls_sim.experiment.store import ResultsStore, now
-from hls_sim.experiment.tasks import FAILED, Task, TaskResult, failed_result, plan_tasks, resolved, run_task
+from hls_sim.experiment.tasks import FAILED, Task, TaskResult, failed_result, run_task
 
 BATCH_RUNS = 64
 BATCH_SECONDS = 15.0
@@ -167,6 +168,7 @@ def _run_on(
     runs in flight are recorded as FAILED and the caller reopens the pool.
     """
     queue = iter(tasks)
+    resolve = resolver(experiment)
     in_flight: dict[Future, Task] = {}
     limit = pool.count * RUNS_IN_FLIGHT_PER_WORKER
     broken = False
@@ -176,7 +178,7 @@ def _run_on(
             if task is None:
                 break
             try:
-                in_flight[pool.executor.submit(task_function, resolved(task, experiment))] = task
+                in_flight[pool.executor.submit(task_function, resolve(task))] = task
             except BrokenProcessPool:
                 broken = True
         if not in_flight:

@@ -1,30 +1,18 @@
-"""One run of an experiment: its identity, its seed, and how a worker process runs it.
+"""One run of an experiment as a worker sees it: what to run, and how to run it.
 
-Seeds are spawned from one ``numpy.random.SeedSequence`` (the experiment's root
-seed), so the seed list is fixed by the spec and grows by prefix: ten seeds are
-the first ten of twenty. Every arm and parameter point gets the same list
-(common random numbers), so differences between them are paired.
-
-A planned task is light (names, parameter values, seed), so planning a sweep of
-any size costs little memory. Just before it is submitted it is *resolved*: it
-gets its full, validated scenario, so a worker needs nothing but this module
-and the model, and the same task runs the same on a local process or on a
-Dask worker on another machine.
+A task arrives with its full, validated scenario (see ``plan.resolver``), so a
+worker needs nothing but this module and the model, and the same task runs the
+same on a local process or on a Dask worker on another machine. This module
+imports no more than that, because every worker imports it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 import traceback
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
-from hls_sim.experiment import sensitivity
-from hls_sim.experiment.spec import Experiment
 from hls_sim.model import SupportSystemModel
 from hls_sim.scenario import Scenario
 
@@ -68,51 +56,6 @@ class TaskResult:
 
     row: dict[str, Any]
     steps: dict[str, list] | None
-
-
-def run_seeds(root_seed: int, count: int) -> list[int]:
-    """The run seeds: one 32-bit integer from each of ``count`` children of the root SeedSequence."""
-    children = np.random.SeedSequence(root_seed).spawn(count)
-    return [int(child.generate_state(1)[0]) for child in children]
-
-
-def plan_tasks(experiment: Experiment) -> list[Task]:
-    """Every run of the experiment, in a fixed order: scenario, arm, point, seed."""
-    spec = experiment.spec
-    seeds = run_seeds(spec.root_seed, spec.seeds)
-    tasks = []
-    points = sensitivity.sample_points(experiment) if experiment.sensitivity_method else spec.points()
-    for scenario_name in spec.scenarios:
-        for arm in spec.arm_list():
-            for point_index, point in enumerate(points):
-                for seed_index, seed in enumerate(seeds):
-                    identity = [spec.name, scenario_name, arm.name, point_index, point, seed]
-                    tasks.append(
-                        Task(
-                            order=len(tasks),
-                            run_id=_digest(identity),
-                            experiment=spec.name,
-                            scenario_name=scenario_name,
-                            arm=arm.name,
-                            point=point_index,
-                            parameters=point,
-                            seed_index=seed_index,
-                            seed=seed,
-                            keep_steps=spec.steps,
-                        )
-                    )
-    return tasks
-
-
-def resolved(task: Task, experiment: Experiment) -> Task:
-    """The task with its validated scenario, ready to send to a worker."""
-    arm = next(arm for arm in experiment.spec.arm_list() if arm.name == task.arm)
-    scenario = experiment.scenario_for(task.scenario_name, arm, task.parameters)
-    return replace(task, scenario=scenario)
-
-
-def _digest(identity: list[Any]) -> str:
-    return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
 def run_task(task: Task) -> TaskResult:
