@@ -324,6 +324,11 @@ def test_running_again_skips_stored_runs_and_more_seeds_extend(tmp_path, uninter
     pd.testing.assert_frame_equal(metric_values(out), metric_values(uninterrupted))
 
 
+# Long enough that, once the first batches are committed, the signal lands well before the end.
+LONG_SEEDS = 30
+LONG_RUNS = 4 * LONG_SEEDS
+
+
 def wait_for_batches(journal: Path, count: int, timeout: float = 600) -> None:
     """Wait until a sweep in another process has committed ``count`` batches (slow on a busy machine)."""
     deadline = time.monotonic() + timeout
@@ -343,7 +348,7 @@ if __name__ == "__main__":
 
 
 def test_a_sweep_killed_with_sigkill_resumes_to_the_same_results(tmp_path):
-    spec = tiny(seeds=6)
+    spec = tiny(seeds=LONG_SEEDS)
     out = tmp_path / "killed"
     script = tmp_path / "killable.py"
     script.write_text(KILLABLE.format(spec=spec))
@@ -353,10 +358,10 @@ def test_a_sweep_killed_with_sigkill_resumes_to_the_same_results(tmp_path):
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     stored = len(load_runs(out))
-    assert 0 < stored < 24, f"the kill should land part way through ({stored} of 24 stored)"
+    assert 0 < stored < LONG_RUNS, f"the kill should land part way through ({stored} of {LONG_RUNS} stored)"
 
     resumed = sweep(experiment_from_dict(spec), out, workers=2, progress=False)
-    assert resumed.skipped == stored and resumed.ran == 24 - stored
+    assert resumed.skipped == stored and resumed.ran == LONG_RUNS - stored
     straight = tmp_path / "straight"
     sweep(experiment_from_dict(spec), straight, workers=2, progress=False)
     pd.testing.assert_frame_equal(metric_values(out), metric_values(straight))
@@ -376,7 +381,7 @@ if __name__ == "__main__":
 
 def test_ctrl_c_commits_finished_runs_says_how_to_resume_and_exits_130(tmp_path):
     spec = tmp_path / "tiny.toml"
-    spec.write_text(toml_text(tiny(seeds=6)))
+    spec.write_text(toml_text(tiny(seeds=LONG_SEEDS)))
     script = tmp_path / "interruptible.py"
     script.write_text(INTERRUPTIBLE)
     out = tmp_path / "interrupted"
@@ -389,11 +394,11 @@ def test_ctrl_c_commits_finished_runs_says_how_to_resume_and_exits_130(tmp_path)
     assert process.returncode == 130, err
     assert "run the same command again to resume" in err and "Traceback" not in err, err
     stored = len(load_runs(out))
-    assert 0 < stored <= 24
+    assert 0 < stored < LONG_RUNS
     manifest = load_manifest(out)
     assert manifest["sessions"][-1]["status"] == "interrupted"
-    resumed = sweep(experiment_from_dict(tiny(seeds=6)), out, workers=2, progress=False)
-    assert resumed.skipped == stored and resumed.skipped + resumed.ran == 24
+    resumed = sweep(experiment_from_dict(tiny(seeds=LONG_SEEDS)), out, workers=2, progress=False)
+    assert resumed.skipped == stored and resumed.skipped + resumed.ran == LONG_RUNS
 
 
 # ---------------------------------------------------------------- failures
