@@ -46,7 +46,6 @@ def plan_tasks(experiment: Experiment) -> list[Task]:
                     identity = [spec.name, scenario_name, arm.name, point_index, point, seed]
                     tasks.append(
                         Task(
-                            order=len(tasks),
                             run_id=_digest(identity),
                             experiment=spec.name,
                             scenario_name=scenario_name,

@@ -24,7 +24,6 @@ FAILED = "FAILED"
 class Task:
     """One (scenario, arm, parameter point, seed) of an experiment."""
 
-    order: int
     run_id: str
     experiment: str
     scenario_name: str
