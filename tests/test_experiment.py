@@ -370,10 +370,13 @@ def test_a_sweep_killed_with_sigkill_resumes_to_the_same_results(tmp_path):
 
 
 INTERRUPTIBLE = """
+import signal
 import sys
 import hls_sim.experiment.runner as runner
 from hls_sim.cli import main
 runner.BATCH_RUNS = 2
+# As in a terminal: a shell starts background jobs with Ctrl-C ignored, and CI may be one.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 if __name__ == "__main__":
     raise SystemExit(main(["sweep", sys.argv[1], "--out", sys.argv[2], "--workers", "2", "--no-report"]))
 """
