@@ -16,14 +16,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-# Measured need cannot be talked down more than this below the true need.
-MAX_RECORDING_BIAS = 0.08
-# How much an hour of indicator work lowers a case's measured need, per unit of
-# ``indicator.gaming_leverage``.
-BIAS_PER_GAMING_HOUR = 0.003
-# Share of reclassifications an audit spots (a judgement call is hard to disprove).
-RECLASSIFICATION_DETECTION = 0.5
-
 
 def measured_value(
     needs: np.ndarray,
@@ -81,16 +73,17 @@ class AuditResult:
     misreports_uncaught: int
 
 
-def audit(log: ClosureLog, audit_rate: float, rng: np.random.Generator) -> AuditResult:
+def audit(log: ClosureLog, audit_rate: float, detection: float, rng: np.random.Generator) -> AuditResult:
     """Check a random share of reported successes; what is caught is struck out.
 
-    Misreports are always caught when checked; reclassifications only sometimes.
+    Misreports are always caught when checked; reclassifications only with
+    probability ``detection`` (``indicator.reclassification_detection``).
     """
     reported = np.asarray(log.reported, dtype=bool)
     false_claim = np.asarray(log.misreported, dtype=bool)
     reclassified = np.asarray(log.reclassified, dtype=bool) & reported & ~false_claim
     checked = reported & (rng.random(len(reported)) < audit_rate)
-    spotted = false_claim | (reclassified & (rng.random(len(reported)) < RECLASSIFICATION_DETECTION))
+    spotted = false_claim | (reclassified & (rng.random(len(reported)) < detection))
     caught = checked & spotted
     return AuditResult(
         reported_successes=int((reported & ~caught).sum()),

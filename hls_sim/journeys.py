@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from hls_sim.agents.person import EXITED, GOAL_MET
+from hls_sim.agents.person import EXITED
+from hls_sim.parameters.measurement import GOAL_MET
 
 if TYPE_CHECKING:
     from hls_sim.model import SupportSystemModel

@@ -5,34 +5,44 @@ each domain of need. It drifts week by week and can shift suddenly, so what
 worked stops working; this is why learning matters in complex systems (Lowe
 and Plimmer 2019, "Creating a learning culture").
 
-A provider's knowledge is a table of beliefs about that effectiveness. It
-learns only from what it observes: the true outcomes of its work, in the
-measure that its error culture is honest, and otherwise the indicator it is
-paid on, which rewards approaches that look good on the form (so it can
-learn the wrong thing). Alliance partners pool what they know at forums.
-The learning rate is never set: it is measured from how knowledge error falls.
+A provider's knowledge is a table of beliefs about that effectiveness
+(``beliefs[d, a]``), with the practice evidence behind each belief. It learns
+only from what it observes: the true outcomes of its work, in the measure that
+its error culture is honest, and otherwise the indicator it is paid on, which
+rewards approaches that look good on the form (so it can learn the wrong
+thing). Alliance partners pool what they know at forums. The learning rate is
+never set: it is measured from how knowledge error falls.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-EVIDENCE_RETENTION = 0.987
+if TYPE_CHECKING:
+    from hls_sim.parameters.sections import Context as ContextParameters
+    from hls_sim.parameters.sections import Learning
+
+# Keeps the pooled belief defined where no provider has evidence yet.
+NO_EVIDENCE = 1e-9
 
 
 class Context:
     """True effectiveness of each approach for each domain, and how the indicator sees it.
 
     ``effectiveness[d, a]`` is how much an hour of approach ``a`` reduces a need in
-    domain ``d`` (relative units, 0.05 to 1). ``indicator_view[d, a]`` is how much the
+    domain ``d`` (relative units, up to 1). ``indicator_view[d, a]`` is how much the
     same hour moves the measured indicator: equal to effectiveness when the
     indicator is valid, partly unrelated to it when it is not.
     """
 
-    def __init__(self, rng: np.random.Generator, domains: int, approaches: int, validity: float):
+    def __init__(self, rng: np.random.Generator, domains: int, params: ContextParameters, validity: float):
         self.rng = rng
-        self.effectiveness = rng.uniform(0.15, 1.0, size=(domains, approaches))
-        self.appearance = rng.uniform(0.15, 1.0, size=(domains, approaches))
+        self.params = params
+        shape = (domains, params.approaches)
+        self.effectiveness = rng.uniform(params.effectiveness_low, 1.0, size=shape)
+        self.appearance = rng.uniform(params.effectiveness_low, 1.0, size=shape)
         self.validity = validity
 
     @property
@@ -43,65 +53,52 @@ class Context:
         """Random-walk drift of what works: small changes every week."""
         if size > 0:
             step = self.rng.normal(0.0, size, size=self.effectiveness.shape)
-            self.effectiveness = np.clip(self.effectiveness + step, 0.05, 1.0)
+            self.effectiveness = np.clip(self.effectiveness + step, self.params.effectiveness_floor, 1.0)
 
     def shock(self, share: float) -> None:
         """A sudden change (a policy change, a recession): part of the table is redrawn."""
         redraw = self.rng.random(self.effectiveness.shape) < share
-        fresh = self.rng.uniform(0.15, 1.0, size=self.effectiveness.shape)
+        fresh = self.rng.uniform(self.params.effectiveness_low, 1.0, size=self.effectiveness.shape)
         self.effectiveness = np.where(redraw, fresh, self.effectiveness)
 
     def best_effectiveness(self) -> np.ndarray:
         return self.effectiveness.max(axis=1)
 
 
-class Knowledge:
-    """One provider's beliefs about which approach helps which need."""
+def naive_beliefs(rng: np.random.Generator, domains: int, approaches: int, params: Learning) -> np.ndarray:
+    """Starting beliefs: a rough, noisy prior with no evidence behind it."""
+    return rng.uniform(params.prior_low, params.prior_high, size=(domains, approaches))
 
-    def __init__(self, beliefs: np.ndarray, evidence: np.ndarray | None = None):
-        self.beliefs = beliefs
-        self.evidence = np.zeros_like(beliefs) if evidence is None else evidence
 
-    @classmethod
-    def naive(cls, rng: np.random.Generator, domains: int, approaches: int) -> Knowledge:
-        """Starting beliefs: a rough, noisy prior with no evidence behind it."""
-        return cls(rng.uniform(0.3, 0.8, size=(domains, approaches)))
+def update_beliefs(
+    beliefs: np.ndarray, evidence: np.ndarray, hours: np.ndarray, signal: np.ndarray, params: Learning
+) -> None:
+    """Move beliefs toward this week's observed signal where there was practice (in place).
 
-    def copy(self) -> Knowledge:
-        return Knowledge(self.beliefs.copy(), self.evidence.copy())
+    ``hours[d, a]`` is how much practice produced the observation; more practice
+    moves the belief further (diminishing returns). Old evidence counts for
+    less with each week of new practice.
+    """
+    weight = params.belief_rate * (1.0 - np.exp(-hours / params.practice_saturation_hours))
+    beliefs += weight * (signal - beliefs)
+    evidence *= params.evidence_retention
+    evidence += hours
 
-    def chosen_approaches(self) -> np.ndarray:
-        """The approach believed best for each domain."""
-        return self.beliefs.argmax(axis=1)
 
-    def update(self, hours: np.ndarray, signal: np.ndarray, rate: float) -> None:
-        """Move beliefs toward this week's observed signal where there was practice.
+def error(beliefs: np.ndarray, context: Context) -> float:
+    """Mean absolute gap between belief and true effectiveness."""
+    return float(np.abs(beliefs - context.effectiveness).mean())
 
-        ``hours[d, a]`` is how much practice produced the observation; more
-        practice moves the belief further (diminishing returns).
-        """
-        weight = rate * (1.0 - np.exp(-hours / 10.0))
-        self.beliefs += weight * (signal - self.beliefs)
-        # Old evidence counts for less with each week of new practice (a half-life of about a year).
-        self.evidence = EVIDENCE_RETENTION * self.evidence + hours
 
-    def error(self, context: Context) -> float:
-        """Mean absolute gap between belief and true effectiveness."""
-        return float(np.abs(self.beliefs - context.effectiveness).mean())
-
-    def regret(self, context: Context) -> float:
-        """Effectiveness lost by using the believed-best approach instead of the truly best."""
-        chosen = self.chosen_approaches()
-        used = context.effectiveness[np.arange(len(chosen)), chosen]
-        return float((context.best_effectiveness() - used).mean())
+def regret(beliefs: np.ndarray, context: Context) -> float:
+    """Effectiveness lost by using the believed-best approach instead of the truly best."""
+    chosen = beliefs.argmax(axis=1)
+    used = context.effectiveness[np.arange(len(chosen)), chosen]
+    return float((context.best_effectiveness() - used).mean())
 
 
 def observed_signal(
-    rng: np.random.Generator,
-    context: Context,
-    hours: np.ndarray,
-    honest_feedback: float,
-    noise: float = 0.25,
+    rng: np.random.Generator, context: Context, hours: np.ndarray, honest_feedback: float, params: Learning
 ) -> np.ndarray:
     """What a provider sees of how well each approach worked this week.
 
@@ -110,23 +107,23 @@ def observed_signal(
     the amount of practice observed.
     """
     seen = honest_feedback * context.effectiveness + (1 - honest_feedback) * context.indicator_view
-    spread = noise / np.sqrt(1.0 + hours)
+    spread = params.signal_noise / np.sqrt(1.0 + hours)
     return seen + rng.normal(0.0, 1.0, size=seen.shape) * spread
 
 
-def pool_knowledge(knowledges: list[Knowledge], sharing: float) -> float:
-    """A learning forum: each provider moves its beliefs toward the evidence-weighted pool.
+def pool_knowledge(beliefs: np.ndarray, evidence: np.ndarray, members: np.ndarray, sharing: float) -> float:
+    """A learning forum: each member moves its beliefs toward the evidence-weighted pool (in place).
 
-    Returns how far beliefs moved on average (knowledge shared).
+    ``beliefs`` and ``evidence`` are indexed by provider; ``members`` are those at
+    the forum. Returns how far beliefs moved on average (knowledge shared).
     """
-    if len(knowledges) < 2 or sharing <= 0:
+    if len(members) < 2 or sharing <= 0:
         return 0.0
-    weights = np.stack([k.evidence for k in knowledges]) + 1e-9
-    beliefs = np.stack([k.beliefs for k in knowledges])
-    pooled = (weights * beliefs).sum(axis=0) / weights.sum(axis=0)
+    weights = evidence[members] + NO_EVIDENCE
+    pooled = (weights * beliefs[members]).sum(axis=0) / weights.sum(axis=0)
     moved = 0.0
-    for knowledge in knowledges:
-        change = sharing * (pooled - knowledge.beliefs)
-        knowledge.beliefs += change
+    for member in members:
+        change = sharing * (pooled - beliefs[member])
+        beliefs[member] += change
         moved += float(np.abs(change).mean())
-    return moved / len(knowledges)
+    return moved / len(members)

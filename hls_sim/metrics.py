@@ -7,15 +7,26 @@ public contract used by the CLI, the experiment runner and the dashboard.
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from hls_sim.agents.person import GOAL_MET, HIGH_NEED, SUPPORTED, WAITING
+from hls_sim import learning
+from hls_sim.agents.person import SUPPORTED, WAITING
 from hls_sim.agents.provider import share_weighted
+from hls_sim.parameters.calendar import WEEKS_PER_QUARTER, WEEKS_PER_YEAR
+from hls_sim.parameters.measurement import (
+    BUNCHING_BAND,
+    FEWEST_FOR_CREAMING,
+    GOAL_MET,
+    HARDEST_FIFTH_VULNERABILITY,
+    HIGH_NEED,
+    LEARNING_WINDOW,
+    PRE_SHOCK_WEEKS,
+    RECOVERY_TOLERANCE,
+    hardest_share,
+)
 
 if TYPE_CHECKING:
     from hls_sim.model import SupportSystemModel
@@ -100,86 +111,18 @@ WEEKLY_COLUMNS = (
     "population",
 )
 
-# Vulnerability is standard normal for everyone who arrives: its top fifth starts here
-# (scipy.stats.norm.ppf(0.8)), so "the hardest-to-help fifth" is a fixed group of people.
-HARDEST_FIFTH_VULNERABILITY = 0.8416212335729143
-# Weeks over which the reported and true indicator are read each week (one quarter).
-INDICATOR_WINDOW = 13
-# How worker hours are spent: the parts of ``Worker.split``, with support hours nobody could
-# use (light caseloads) moved to "spare" (see ``SupportSystemModel.support_and_learn``).
+# How worker hours are spent: the parts of each worker's week, with support hours nobody could
+# use (light caseloads) counted as "spare" (see ``Observations.support``).
 HOUR_PARTS = ("support", "admin", "assessment", "forum", "gaming", "slack", "spare")
 # What the public purse pays: the contracts, the commissioner's own time, and crises elsewhere.
 COST_PARTS = ("outlay", "commissioning_cost", "entrenchment_cost")
-# Width of the band either side of the threshold used to measure bunching.
-BUNCHING_BAND = 0.05
-
-
-@dataclass
-class RunRecords:
-    """Raw observations gathered during the recorded weeks."""
-
-    eligible_difficulty: list[float] = field(default_factory=list)
-    eligible_accepted: list[bool] = field(default_factory=list)
-    closure_measured: list[float] = field(default_factory=list)
-    closure_reported: list[bool] = field(default_factory=list)
-    closure_true: list[bool] = field(default_factory=list)
-    wellbeing_gain: float = 0.0
-    waits: list[float] = field(default_factory=list)
-    quarters: list[Any] = field(default_factory=list)
-    shocks: list[int] = field(default_factory=list)
-    hard_hours: float = 0.0
-    hard_weeks: int = 0
-    other_hours: float = 0.0
-    other_weeks: int = 0
-    ever_supported: set[int] = field(default_factory=set)
-    weekly_closures: deque = field(default_factory=lambda: deque(maxlen=INDICATOR_WINDOW))
-    last_counters: dict[str, float] = field(default_factory=dict)
-    closures_at_last_week: int = 0
-
-    def start(self, model: SupportSystemModel) -> None:
-        self.last_counters = dict(model.counters)
-
-    def note_assessments(self, model: SupportSystemModel, rows: np.ndarray, accepted: np.ndarray) -> None:
-        if model.week < 0:
-            return
-        self.eligible_difficulty.extend(model.people.difficulty(rows).tolist())
-        self.eligible_accepted.extend(accepted.tolist())
-
-    def note_support(self, model: SupportSystemModel, rows: np.ndarray, hours: np.ndarray) -> None:
-        if model.week < 0:
-            return
-        self.ever_supported.update(rows.tolist())
-        difficulty = model.people.difficulty(rows)
-        hard = difficulty >= np.quantile(difficulty, 0.8)
-        self.hard_hours += float(hours[hard].sum())
-        self.hard_weeks += int(hard.sum())
-        self.other_hours += float(hours[~hard].sum())
-        self.other_weeks += int((~hard).sum())
-
-    def note_closures(
-        self,
-        model: SupportSystemModel,
-        rows: np.ndarray,
-        measured: np.ndarray,
-        reported: np.ndarray,
-        true: np.ndarray,
-    ) -> None:
-        if model.week < 0:
-            return
-        people = model.people
-        self.wellbeing_gain += float((people.wellbeing(rows) - people.start_wellbeing[rows]).sum())
-        self.closure_measured.extend(measured.tolist())
-        self.closure_reported.extend(reported.tolist())
-        self.closure_true.extend(true.tolist())
-
-
-def _delta(model: SupportSystemModel, key: str) -> float:
-    return model.counters.get(key, 0.0) - model.records.last_counters.get(key, 0.0)
+# Keeps the turnover rate defined when there were no workers.
+NO_WORKERS = 1e-9
 
 
 def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
     """This week's metrics (one row of the weekly table)."""
-    people, records = model.people, model.records
+    people, records = model.people, model.observe.records
     present = people.present()
     needs = people.needs[present]
     wellbeing = people.wellbeing(present)
@@ -198,11 +141,22 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
     indicator_reported = reported / closed if closed else float("nan")
     indicator_true = true / closed if closed else float("nan")
 
-    hours = {part: _delta(model, f"hours_{part}") for part in HOUR_PARTS}
+    week = model.observe.week_ended()
+    hours = {part: week.hours(part) for part in HOUR_PARTS}
     paid = sum(hours.values())
-    contacts = _delta(model, "contacts")
-    workers = [w for p in model.active_providers() for w in p.workers]
-    row = {
+    contacts = week.contacts
+    table = model.providers
+    workers = np.concatenate(
+        [model.workforce.staff(int(p)) for p in table.active_indices()] or [np.zeros(0, dtype=np.int64)]
+    )
+    morale = model.workforce.morale[workers]
+    motivation = model.workforce.motivation[workers]
+    errors = np.full(table.count, np.nan)
+    regrets = np.full(table.count, np.nan)
+    for provider in table.active_indices():
+        errors[provider] = learning.error(table.beliefs[provider], model.context)
+        regrets[provider] = learning.regret(table.beliefs[provider], model.context)
+    return {
         "week": model.week,
         "regime": model.regime.name,
         "wellbeing_mean": float(wellbeing.mean()),
@@ -215,47 +169,27 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
         "gaming_hours_share": hours["gaming"] / paid if paid else 0.0,
         "admin_share": hours["admin"] / paid if paid else 0.0,
         "contacts": contacts,
-        "turnaways": _delta(model, "turnaways"),
-        "failure_demand_share": _delta(model, "failure_demand") / contacts if contacts else 0.0,
-        "assessment_hours": _delta(model, "assessment_hours"),
+        "turnaways": week.turnaways,
+        "failure_demand_share": week.failure_demand / contacts if contacts else 0.0,
+        "assessment_hours": week.assessment_hours,
         "waiting": float((people.status[present] == WAITING).sum()),
         "supported": float(supported.sum()),
-        "crises": _delta(model, "crises"),
-        "entrenchment_cost": _delta(model, "entrenchment_cost"),
-        "commissioner_outlay": _delta(model, "outlay"),
-        "total_cost": sum(_delta(model, part) for part in COST_PARTS),
-        "morale_mean": float(np.mean([w.morale for w in workers])) if workers else float("nan"),
-        "motivation_mean": float(np.mean([w.motivation for w in workers])) if workers else float("nan"),
+        "crises": week.crises,
+        "entrenchment_cost": week.entrenchment_cost,
+        "commissioner_outlay": week.outlay,
+        "total_cost": sum(getattr(week, part) for part in COST_PARTS),
+        "morale_mean": float(np.mean(morale)) if len(workers) else float("nan"),
+        "motivation_mean": float(np.mean(motivation)) if len(workers) else float("nan"),
         "workers": float(len(workers)),
-        "leavers": _delta(model, "leavers"),
-        "handoffs": _delta(model, "handoffs"),
-        "knowledge_error": share_weighted(model.provider_list, lambda p: p.knowledge.error(model.context)),
-        "regret": share_weighted(model.provider_list, lambda p: p.knowledge.regret(model.context)),
+        "leavers": week.leavers,
+        "handoffs": week.handoffs,
+        "knowledge_error": share_weighted(table, errors),
+        "regret": share_weighted(table, regrets),
         "trust_in_services": float(people.trust[present].mean()),
-        "trust_between_actors": model.commissioner.mean_trust(model.active_providers()),
+        "trust_between_actors": model.commissioner.mean_trust(table.active_indices()),
         "providers_active": float(model.active_provider_count()),
         "population": float(len(present)),
     }
-    records.last_counters = dict(model.counters)
-    records.closures_at_last_week = len(records.closure_reported)
-    return row
-
-
-def fixed_by_construction(metric: str, scenario: Any) -> str | None:
-    """Why ``metric`` cannot vary across runs of ``scenario``, or ``None`` if it can.
-
-    A claim about such a metric would be true (or false) by construction, not
-    by evidence, so the experiment runner refuses it. ``scenario`` is a
-    validated ``Scenario``.
-    """
-    indicator = scenario.indicator
-    if metric in ("gaming_gap", "misreports_uncaught") and indicator.aligned and indicator.audit_rate >= 1.0:
-        return (
-            "the indicator measures the true outcome (indicator.aligned = true) and every reported "
-            "success is audited (indicator.audit_rate = 1), so reported and true results are the same "
-            "in every run"
-        )
-    return None
 
 
 def weekly_reporters() -> dict[str, Any]:
@@ -282,9 +216,9 @@ def creaming_index(difficulty: np.ndarray, accepted: np.ndarray) -> float:
     Restricting to people who met the eligibility rule isolates the provider's
     choice from who happens to come forward; positive means the hardest are creamed off.
     """
-    if len(difficulty) < 10:
+    if len(difficulty) < FEWEST_FOR_CREAMING:
         return float("nan")
-    hard = difficulty >= np.quantile(difficulty, 0.8)
+    hard = hardest_share(difficulty)
     if hard.all() or not hard.any():
         return float("nan")
     return float(accepted[~hard].mean() - accepted[hard].mean())
@@ -300,7 +234,7 @@ def bunching(measured: np.ndarray, threshold: float, band: float = BUNCHING_BAND
     return float(below / above - 1.0) if above else float("nan")
 
 
-def learning_rate(errors: np.ndarray, starts: list[int], window: int = 26) -> float:
+def learning_rate(errors: np.ndarray, starts: list[int], window: int = LEARNING_WINDOW) -> float:
     """Share of knowledge error removed per quarter just after the start and after each shock.
 
     Fits log(error) against week over ``window`` weeks from each start; the rate is
@@ -310,19 +244,19 @@ def learning_rate(errors: np.ndarray, starts: list[int], window: int = 26) -> fl
     for start in starts:
         part = errors[start : start + window]
         part = part[np.isfinite(part) & (part > 0)]
-        if len(part) >= 4:
+        if len(part) >= PRE_SHOCK_WEEKS:
             slope = np.polyfit(np.arange(len(part)), np.log(part), 1)[0]
-            rates.append(1.0 - np.exp(13 * slope))
+            rates.append(1.0 - np.exp(WEEKS_PER_QUARTER * slope))
     return float(np.mean(rates)) if rates else float("nan")
 
 
-def recovery_weeks(errors: np.ndarray, shocks: list[int], tolerance: float = 0.1) -> float:
+def recovery_weeks(errors: np.ndarray, shocks: list[int], tolerance: float = RECOVERY_TOLERANCE) -> float:
     """Mean weeks after a shock until knowledge error is back within 10% of its pre-shock level."""
     times = []
     for shock in shocks:
-        if shock < 4 or shock >= len(errors):
+        if shock < PRE_SHOCK_WEEKS or shock >= len(errors):
             continue
-        before = errors[shock - 4 : shock].mean()
+        before = errors[shock - PRE_SHOCK_WEEKS : shock].mean()
         after = np.flatnonzero(errors[shock + 1 :] <= before * (1 + tolerance))
         times.append(float(after[0] + 1) if len(after) else float(len(errors) - shock))
     return float(np.mean(times)) if times else float("nan")
@@ -331,40 +265,37 @@ def recovery_weeks(errors: np.ndarray, shocks: list[int], tolerance: float = 0.1
 def summary(model: SupportSystemModel) -> dict[str, float]:
     """The run's summary metrics; see docs/ODD.md for each definition."""
     table = weekly_table(model)
-    records, counters, params = model.records, model.counters, model.params
+    records, tally, params = model.observe.records, model.observe.tally, model.params
     weeks = max(1, len(table))
     reported = np.asarray(records.closure_reported, dtype=bool)
     true = np.asarray(records.closure_true, dtype=bool)
     indicator_reported = float(reported.mean()) if len(reported) else float("nan")
     indicator_true = float(true.mean()) if len(true) else float("nan")
-    paid = sum(counters.get(f"hours_{part}", 0.0) for part in HOUR_PARTS)
+    paid = sum(tally.hours(part) for part in HOUR_PARTS)
     wage_per_hour = params.workforce.wage / params.workforce.hours
-    wasted_hours = counters.get("wasted_assessment_hours", 0.0)
-    outlay = counters.get("outlay", 0.0)
-    entrenchment_cost = counters.get("entrenchment_cost", 0.0)
-    total_cost = sum(counters.get(part, 0.0) for part in COST_PARTS)
+    total_cost = sum(getattr(tally, part) for part in COST_PARTS)
     errors = table["knowledge_error"].to_numpy(dtype=float) if weeks else np.array([])
     hard_rate = records.hard_hours / max(1, records.hard_weeks)
     other_rate = records.other_hours / max(1, records.other_weeks)
     workers_mean = float(table["workers"].mean()) if len(table) else float("nan")
-    contacts = counters.get("contacts", 0.0)
+    contacts = tally.contacts
     values = {
         "wellbeing_mean": float(table["wellbeing_mean"].mean()),
         "goals_met_share": float(table["goals_met_share"].mean()),
         "wellbeing_hardest_fifth": float(table["wellbeing_hardest_fifth"].mean()),
         "indicator_reported": indicator_reported,
         "gaming_gap": indicator_reported - indicator_true,
-        "gaming_hours_share": counters.get("hours_gaming", 0.0) / paid if paid else 0.0,
+        "gaming_hours_share": tally.hours_gaming / paid if paid else 0.0,
         "creaming_index": creaming_index(
             np.asarray(records.eligible_difficulty), np.asarray(records.eligible_accepted, dtype=bool)
         ),
         "parking_index": 1.0 - hard_rate / other_rate if other_rate > 0 else float("nan"),
-        "turnaway_count": counters.get("turnaways", 0.0),
-        "assessment_hours": counters.get("assessment_hours", 0.0),
-        "failure_demand_share": counters.get("failure_demand", 0.0) / contacts if contacts else 0.0,
-        "entrenchment_cost": entrenchment_cost,
+        "turnaway_count": tally.turnaways,
+        "assessment_hours": tally.assessment_hours,
+        "failure_demand_share": tally.failure_demand / contacts if contacts else 0.0,
+        "entrenchment_cost": tally.entrenchment_cost,
         "turnaway_cost": float(
-            wasted_hours * wage_per_hour + counters.get("crisis_cost_after_turnaway", 0.0)
+            tally.wasted_assessment_hours * wage_per_hour + tally.crisis_cost_after_turnaway
         ),
         "knowledge_error": float(np.mean(errors)),
         "learning_rate": learning_rate(errors, [0, *records.shocks]),
@@ -373,26 +304,26 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
         if records.wellbeing_gain > 0
         else float("nan"),
         "morale_mean": float(table["morale_mean"].mean()),
-        "turnover_rate": (counters.get("leavers", 0.0) + counters.get("layoffs", 0.0))
-        / max(workers_mean, 1e-9)
-        / (weeks / 52),
-        "handoffs_per_person": counters.get("handoffs", 0.0) / max(1, len(records.ever_supported)),
+        "turnover_rate": (tally.leavers + tally.layoffs)
+        / max(workers_mean, NO_WORKERS)
+        / (weeks / WEEKS_PER_YEAR),
+        "handoffs_per_person": tally.handoffs / max(1, len(records.ever_supported)),
         "indicator_true": indicator_true,
         "unmet_need": float(table["unmet_need"].mean()),
         "misreports_caught": float(sum(q.misreports_caught for q in records.quarters)),
         "misreports_uncaught": float(sum(q.misreports_uncaught for q in records.quarters)),
         "reclassifications_caught": float(sum(q.caught - q.misreports_caught for q in records.quarters)),
         "bunching": bunching(np.asarray(records.closure_measured), params.indicator.threshold),
-        "admin_share": counters.get("hours_admin", 0.0) / paid if paid else 0.0,
+        "admin_share": tally.hours_admin / paid if paid else 0.0,
         "regret": float(table["regret"].mean()),
         "recovery_weeks": recovery_weeks(errors, records.shocks),
-        "knowledge_shared": counters.get("knowledge_shared", 0.0),
-        "commissioner_outlay": outlay,
-        "commissioning_cost": counters.get("commissioning_cost", 0.0),
-        "crises": counters.get("crises", 0.0),
+        "knowledge_shared": tally.knowledge_shared,
+        "commissioner_outlay": tally.outlay,
+        "commissioning_cost": tally.commissioning_cost,
+        "crises": tally.crises,
         "wait_weeks_mean": float(np.mean(records.waits)) if records.waits else float("nan"),
         "waiting_mean": float(table["waiting"].mean()),
-        "queue_entries_per_week": counters.get("queue_entries", 0.0) / weeks,
+        "queue_entries_per_week": tally.queue_entries / weeks,
         "trust_in_services": float(table["trust_in_services"].mean()),
         "trust_between_actors": float(table["trust_between_actors"].mean()),
         "providers_active": float(model.active_provider_count()),

@@ -14,23 +14,15 @@ from __future__ import annotations
 import difflib
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from hls_sim.parameters import STRUCTURE, param
+from hls_sim.parameters import sections as S
+from hls_sim.parameters.sections import Section
 from hls_sim.regimes import FUNDING_MODES, MARKET_MODES, PRESETS
-
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-Positive = Annotated[float, Field(gt=0.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
 
 DOMAIN_NAMES = (
     "housing",
@@ -48,220 +40,6 @@ SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
 class ScenarioError(ValueError):
     """A scenario, override or file that cannot be used, with a message fit for a user."""
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class Population(Section):
-    size: int = Field(2000, ge=10, le=1_000_000, description="People living in the place at the start.")
-    domains: int = Field(
-        5, ge=2, le=len(DOMAIN_NAMES), description="Life domains in which a person can have needs."
-    )
-    need_mean: Share = Field(0.3, description="Typical (median) starting severity of a need.")
-    need_correlation: Share = Field(0.4, description="How strongly needs in different domains go together.")
-    goals_per_person: int = Field(2, ge=1, le=8, description="Domains that matter most to each person.")
-    assets_mean: Share = Field(0.5, description="Average strengths and networks at the start.")
-    shock_rate: Share = Field(0.04, description="Weekly chance of a life event raising a need.")
-    shock_size: Share = Field(0.3, description="Typical rise in need from one life event.")
-    recovery_rate: Share = Field(
-        0.004, description="Weekly fall in needs people manage on their own, scaled by assets."
-    )
-    arrival_rate: Share = Field(0.08, description="New residents per resident per year.")
-    exit_rate: Share = Field(0.08, description="Share of residents who leave the place in a year.")
-
-
-class Workforce(Section):
-    workers: int = Field(
-        60, ge=1, le=100_000, description="Front-line workers at the start, across all providers."
-    )
-    hours: Positive = Field(37.5, description="Paid hours per worker per week.")
-    max_caseload: int = Field(15, ge=1, le=200, description="Most people one worker will hold at once.")
-    knave_share: Share = Field(
-        0.2, description="Share of workers with low intrinsic motivation (Le Grand's knaves)."
-    )
-    skill_mean: Share = Field(0.5, description="Average starting skill of a worker in a domain.")
-    wage: Positive = Field(650.0, description="Cost of one worker per week, in pounds.")
-    base_turnover: Share = Field(
-        0.12, description="Share of workers who leave in a year when morale is high."
-    )
-    morale_turnover: NonNegative = Field(
-        4.0,
-        description="Extra leaving chance of a fully demoralised worker (it leaves 1 + this times as often).",
-    )
-    crowding_rate: Share = Field(
-        0.02,
-        description="Weekly speed at which control crowds out, and trust crowds in, motivation.",
-    )
-    vacancy_weeks: int = Field(6, ge=0, le=104, description="Weeks to fill a vacancy.")
-
-
-class Providers(Section):
-    count: int = Field(6, ge=1, le=1000, description="Provider organisations at the start.")
-    pressure_spread: Share = Field(
-        0.3, description="Spread between providers in how hard managers push the indicator."
-    )
-    overdraft: NonNegative = Field(
-        0.0,
-        description="Weeks of contract income a provider may borrow; 0 means it never spends money it lacks.",
-    )
-    entry: bool = Field(
-        True, description="Under competition, whether new providers enter and copy the winners."
-    )
-
-
-class Funding(Section):
-    mode: Literal[FUNDING_MODES] = Field(
-        "target",
-        description=("target: pay on a reported indicator; trust: core funding, accountability by dialogue."),
-    )
-    budget: Positive = Field(2_400_000.0, description="Commissioner's budget per year, in pounds.")
-    pbr_share: Share | None = Field(
-        None, description="Share of payment that depends on the reported indicator."
-    )
-    reporting_hours_per_case: NonNegative | None = Field(
-        None, description="Worker hours per case per week on reporting and monitoring returns."
-    )
-    dialogue_hours: NonNegative | None = Field(
-        None,
-        description=(
-            "Commissioner hours per provider per week in visits, stories and learning conversations."
-        ),
-    )
-    discretion: Share | None = Field(
-        None,
-        description=("How far workers decide what support to give (1 = fully devolved, 0 = set packages)."),
-    )
-    honest_feedback: Share | None = Field(
-        None,
-        description=("How much of the true outcomes providers see and admit (a positive error culture)."),
-    )
-
-
-class Market(Section):
-    mode: Literal[MARKET_MODES] = Field(
-        "competition",
-        description=("competition: re-tender to the best reported performer; alliance: one pooled contract."),
-    )
-    contract_weeks: int | None = Field(
-        None, ge=0, le=5200, description="Weeks between re-tenders (0 = never re-tendered)."
-    )
-    forum_weeks: int | None = Field(
-        None,
-        ge=0,
-        le=520,
-        description="Weeks between learning forums where providers share knowledge (0 = none).",
-    )
-    forum_hours: NonNegative | None = Field(None, description="Hours each worker spends at a learning forum.")
-    sharing: Share | None = Field(
-        None, description="How much of their knowledge providers share at a forum (open books)."
-    )
-    referrals: bool | None = Field(
-        None, description="Whether providers pass people to whichever provider fits them best."
-    )
-    pooled_results: bool | None = Field(
-        None, description="Whether results payments are shared across providers (pooled risk)."
-    )
-
-
-class Indicator(Section):
-    aligned: bool = Field(
-        False,
-        description=(
-            "True: the indicator measures the true outcome itself; false: one need in one domain "
-            "at case closure."
-        ),
-    )
-    threshold: Share = Field(
-        0.35, description="A closed case counts as a success when the measured need is below this."
-    )
-    validity: Share = Field(
-        0.3,
-        description="How far what moves the indicator is what really helps (1 = a perfect proxy).",
-    )
-    gaming_leverage: NonNegative = Field(
-        1.0,
-        description=(
-            "How far an hour of indicator work moves the measured indicator (1 = the standard effect, "
-            "0 = not at all); workers weigh it against helping when they split their time."
-        ),
-    )
-    reference_rate: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
-        0.6, description="Success rate that earns the full results payment."
-    )
-    audit_rate: Share = Field(0.05, description="Share of reported successes the commissioner checks.")
-    audit_penalty: NonNegative = Field(
-        3.0,
-        description=("Results payments clawed back per misreport caught, in multiples of what it earned."),
-    )
-
-
-class Eligibility(Section):
-    threshold: Share = Field(
-        0.45, description="Lowest assessed need a provider will accept; higher is tighter."
-    )
-    assessment_hours: NonNegative = Field(
-        2.0, description="Worker hours one assessment takes, whether or not the person is accepted."
-    )
-    max_wait_weeks: int = Field(26, ge=1, le=520, description="Weeks a person will wait before giving up.")
-
-
-class Support(Section):
-    package_weeks: int = Field(26, ge=1, le=520, description="Length of a standard package of support.")
-    max_hours_per_person: Positive = Field(
-        4.0,
-        description="Most hours of support one person can use in a week; a worker's spare hours go unused.",
-    )
-    discretionary_spend: NonNegative = Field(
-        15.0,
-        description=(
-            "Most a worker may spend on a person in a week where decisions are devolved, in pounds."
-        ),
-    )
-    strengths_gain: Share = Field(
-        0.004, description="Weekly rise in assets from an hour of strengths-based support."
-    )
-    dependency_loss: Share = Field(0.002, description="Weekly fall in assets while in deficit-led support.")
-
-
-class Context(Section):
-    approaches: int = Field(
-        4, ge=2, le=12, description="Ways of working a provider can choose between for a need."
-    )
-    drift: Share = Field(0.01, description="Weekly change in how well each approach works for each need.")
-    shock_weeks: list[Annotated[int, Field(ge=0)]] = Field(
-        default_factory=list, description="Weeks at which what works changes suddenly."
-    )
-    shock_size: Share = Field(0.7, description="Share of the effectiveness table redrawn at a shock.")
-
-
-class Learning(Section):
-    belief_rate: Share = Field(0.08, description="How far one observation moves a provider's belief.")
-    skill_rate: Share = Field(
-        0.002, description="Weekly gain in a worker's skill per hour of practice in a domain."
-    )
-    practice_rate: Share = Field(
-        0.001,
-        description="Gain in a worker's skill at bespoke, relational practice per hour of it.",
-    )
-    exploration: Share = Field(
-        0.1,
-        description="Share of cases where a provider tries an approach other than its best guess.",
-    )
-
-
-class Costs(Section):
-    crisis: Positive = Field(
-        1800.0,
-        description=("Cost to other public services of one crisis (A&E, police, eviction), in pounds."),
-    )
-    entrenchment_multiplier: NonNegative = Field(
-        2.0, description="How much more a crisis costs when needs are fully entrenched."
-    )
-    commissioner_hour: NonNegative = Field(
-        45.0, description="Cost of an hour of commissioner time (dialogue, audit), in pounds."
-    )
 
 
 class RegimeChange(Section):
@@ -286,23 +64,60 @@ class RegimeChange(Section):
 
 
 class Scenario(Section):
+    """Every parameter of a run: the place, the regime's rules and the behaviour assumed."""
+
     name: str = Field("default", description="Short name of the scenario.")
     description: str = Field("", description="What the scenario represents.")
-    weeks: int = Field(260, ge=1, le=5200, description="Weeks recorded after burn-in.")
-    burn_in: int = Field(
-        26, ge=0, le=520, description="Weeks run before recording starts, so the system is settled."
+    weeks: int = param(
+        260,
+        None,
+        None,
+        "weeks",
+        "Weeks recorded after burn-in.",
+        "judgement: five years of weekly steps",
+        "schedule",
+        kind=STRUCTURE,
+        ge=1,
+        le=5200,
     )
-    population: Population = Field(default_factory=Population)
-    workforce: Workforce = Field(default_factory=Workforce)
-    providers: Providers = Field(default_factory=Providers)
-    funding: Funding = Field(default_factory=Funding)
-    market: Market = Field(default_factory=Market)
-    indicator: Indicator = Field(default_factory=Indicator)
-    eligibility: Eligibility = Field(default_factory=Eligibility)
-    support: Support = Field(default_factory=Support)
-    context: Context = Field(default_factory=Context)
-    learning: Learning = Field(default_factory=Learning)
-    costs: Costs = Field(default_factory=Costs)
+    burn_in: int = param(
+        26,
+        None,
+        None,
+        "weeks",
+        "Weeks run before recording starts, so the system is settled.",
+        "judgement",
+        "schedule",
+        kind=STRUCTURE,
+        ge=0,
+        le=520,
+    )
+    population: S.Population = Field(default_factory=S.Population)
+    wellbeing: S.Wellbeing = Field(default_factory=S.Wellbeing)
+    life: S.Life = Field(default_factory=S.Life)
+    entrenchment: S.Entrenchment = Field(default_factory=S.Entrenchment)
+    crisis: S.Crisis = Field(default_factory=S.Crisis)
+    help_seeking: S.HelpSeeking = Field(default_factory=S.HelpSeeking)
+    trust: S.Trust = Field(default_factory=S.Trust)
+    workforce: S.Workforce = Field(default_factory=S.Workforce)
+    motivation: S.Motivation = Field(default_factory=S.Motivation)
+    morale: S.Morale = Field(default_factory=S.Morale)
+    providers: S.Providers = Field(default_factory=S.Providers)
+    funding: S.Funding = Field(default_factory=S.Funding)
+    market: S.Market = Field(default_factory=S.Market)
+    referrals: S.Referrals = Field(default_factory=S.Referrals)
+    indicator: S.Indicator = Field(default_factory=S.Indicator)
+    eligibility: S.Eligibility = Field(default_factory=S.Eligibility)
+    support: S.Support = Field(default_factory=S.Support)
+    relationships: S.Relationships = Field(default_factory=S.Relationships)
+    closure: S.Closure = Field(default_factory=S.Closure)
+    gaming: S.Gaming = Field(default_factory=S.Gaming)
+    dialogue: S.Dialogue = Field(default_factory=S.Dialogue)
+    commissioner: S.Commissioner = Field(default_factory=S.Commissioner)
+    tendering: S.Tendering = Field(default_factory=S.Tendering)
+    context: S.Context = Field(default_factory=S.Context)
+    learning: S.Learning = Field(default_factory=S.Learning)
+    costs: S.Costs = Field(default_factory=S.Costs)
     regime_change: list[RegimeChange] = Field(
         default_factory=list, description="Switches of regime during the run."
     )

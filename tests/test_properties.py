@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hls_sim import money
 from hls_sim.agents.person import EXITED, SUPPORTED, WAITING, Person
 from hls_sim.agents.worker import Worker
 from hls_sim.model import SupportSystemModel
@@ -88,18 +89,18 @@ def check_people(model: SupportSystemModel, ledger: Ledger) -> None:
 
 def check_money(model: SupportSystemModel) -> None:
     params = model.params
-    received = sum(p.received for p in model.provider_list)
+    received = model.providers.received.sum()
     assert model.commissioner.outlay == pytest.approx(received, rel=1e-9, abs=TOLERANCE)
     assert model.commissioner.outlay <= params.funding.budget / 52 * model.steps + TOLERANCE
     for provider in model.provider_list:
-        floor = -provider.borrowing_limit()
+        floor = -money.borrowing_limit(model, provider.index)
         assert provider.cash >= floor - TOLERANCE, (
             f"provider {provider.index} cash {provider.cash:.2f} below its floor {floor:.2f} "
             f"in week {model.week} ({len(provider.workers)} workers)"
         )
-    active = model.active_providers()
-    assert active, "the place always has a provider"
-    assert sum(p.share for p in active) == pytest.approx(1.0)
+    active = model.providers.active_indices()
+    assert len(active), "the place always has a provider"
+    assert model.providers.share[active].sum() == pytest.approx(1.0)
 
 
 def check_bounds(model: SupportSystemModel) -> None:
@@ -153,8 +154,8 @@ def check_queue_balance(model: SupportSystemModel) -> None:
     """
     if model.week < 0:
         return
-    joined = model.counters.get("queue_entries", 0.0)
-    left = len(model.records.waits)
+    joined = model.observe.tally.queue_entries
+    left = len(model.observe.records.waits)
     waiting = len(model.people.in_status(WAITING))
     assert waiting == joined - left, f"week {model.week}: {joined} joined - {left} left != {waiting} waiting"
 
@@ -199,10 +200,10 @@ def test_a_provider_never_spends_money_it_lacks():
     provider = model.provider_list[0]
     assert model.params.providers.overdraft == 0.0
     assert len(model.people.in_status(SUPPORTED)) > 0 and model.regime.discretion > 0
-    provider.cash = 1.0
+    model.providers.cash[provider.index] = 1.0
     model.step()  # week 8: no results payment falls due, so no money comes in
     assert provider.cash >= 0.0, (
-        f"cash {provider.cash:.2f} after paying {model.weekly_spend[0]:.2f} of discretionary "
+        f"cash {provider.cash:.2f} after paying {model.providers.spend[0]:.2f} of discretionary "
         f"spend with {len(provider.workers)} workers left"
     )
 

@@ -18,14 +18,6 @@ from hls_sim.agents.person import EXITED, SUPPORTED, WAITING
 from hls_sim.api import resolve_scenario
 from hls_sim.stories import STORY_KINDS, find_people, headline, journey, tell
 
-SMALL_PLACE = {
-    "population.size": 600,
-    "workforce.workers": 18,
-    "providers.count": 3,
-    "funding.budget": 675_000.0,
-    "weeks": 104,
-    "burn_in": 13,
-}
 REGIMES = {
     "target-competition": {"funding.mode": "target", "market.mode": "competition"},
     "trust-alliance": {"funding.mode": "trust", "market.mode": "alliance"},
@@ -36,7 +28,7 @@ LINE = re.compile(r"^Weeks? (\d+)(?:–(\d+))?: \S")
 @functools.cache
 def run(regime: str, seed: int, record: bool) -> hls_sim.SupportSystemModel:
     """A finished small-place run; cached, since several tests read the same runs."""
-    return hls_sim.simulate(seed=seed, overrides={**SMALL_PLACE, **REGIMES[regime]}, record_journeys=record)
+    return hls_sim.simulate("small-place", seed=seed, overrides=REGIMES[regime], record_journeys=record)
 
 
 def recorded(regime: str = "target-competition") -> hls_sim.SupportSystemModel:
@@ -88,26 +80,26 @@ class TestEventsAgreeWithMetrics:
     @pytest.mark.parametrize("regime", REGIMES)
     def test_run_totals(self, regime):
         model = recorded(regime)
-        summary, counters = model.summary(), model.counters
+        summary, tally = model.summary(), model.observe.tally
         assert len(events(model, "turned-away")) == summary["turnaway_count"] > 0
-        assert len(events(model, "handed-off")) == counters["handoffs"] > 0
+        assert len(events(model, "handed-off")) == tally.handoffs > 0
         assert len(events(model, "crisis")) == summary["crises"] > 0
-        assert len(events(model, "contact")) == counters["contacts"] == len(events(model, "assessed"))
+        assert len(events(model, "contact")) == tally.contacts == len(events(model, "assessed"))
 
     def test_queue_entries(self):
         """Everyone waiting at week 0 is a queue entry then; every later entry is a ``waiting`` event."""
-        scenario = resolve_scenario(None, {**SMALL_PLACE, **REGIMES["target-competition"]})
+        scenario = resolve_scenario("small-place", REGIMES["target-competition"])
         model = hls_sim.SupportSystemModel(scenario, rng=3, record_journeys=True)
         while model.week < -1:
             model.step()
         waiting_at_start = len(model.people.in_status(WAITING))
         model.run_to_end()
-        assert len(events(model, "waiting")) + waiting_at_start == model.counters["queue_entries"]
+        assert len(events(model, "waiting")) + waiting_at_start == model.observe.tally.queue_entries
 
     @pytest.mark.parametrize("regime", REGIMES)
     def test_closures_and_what_the_indicator_said(self, regime):
         model = recorded(regime)
-        closed, records = events(model, "closed"), model.records
+        closed, records = events(model, "closed"), model.observe.records
         assert len(closed) == len(records.closure_reported) > 0
         assert closed["reported_success"].sum() == sum(records.closure_reported)
         assert closed["true_success"].sum() == sum(records.closure_true)

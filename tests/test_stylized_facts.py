@@ -15,21 +15,13 @@ import pytest
 import hls_sim
 
 SEEDS = (1, 2, 3)
-SMALL_PLACE = {
-    "population.size": 600,
-    "workforce.workers": 18,
-    "providers.count": 3,
-    "funding.budget": 675_000.0,
-    "weeks": 104,
-    "burn_in": 13,
-}
 PERFECT_INDICATOR = {"indicator.aligned": True, "indicator.audit_rate": 1.0}
 
 
 @functools.cache
 def summary(seed: int, overrides: tuple[tuple[str, object], ...]) -> dict[str, float]:
     """One run's summary; cached, since several facts read the same runs."""
-    return hls_sim.run(seed=seed, overrides={**SMALL_PLACE, **dict(overrides)})
+    return hls_sim.run("small-place", seed=seed, overrides=dict(overrides))
 
 
 def metric(name: str, **overrides: object) -> np.ndarray:
@@ -173,7 +165,7 @@ class TestTrustCanFail:
 def test_every_regime_runs_and_reports_the_contract(regime):
     funding, market = regime.split("-")
     summary = hls_sim.run(
-        seed=1, overrides={**SMALL_PLACE, "weeks": 26, "funding.mode": funding, "market.mode": market}
+        "small-place", seed=1, overrides={"weeks": 26, "funding.mode": funding, "market.mode": market}
     )
     assert set(hls_sim.metrics.CONTRACT_KEYS) <= set(summary)
     assert 0.0 <= summary["wellbeing_mean"] <= 1.0

@@ -2,41 +2,47 @@
 
 Each person is a ``Person`` Mesa agent, but their state lives in the columns of
 one ``People`` table (numpy arrays) so that a week for thousands of people is a
-handful of array operations. ``Person`` is a view onto its row.
-
-Mechanisms here are the person's own week: life events and recovery, needs
-that pull on each other (variety: Lowe and Plimmer 2019, "Bespoke by
-default"), entrenchment of needs left unmet and the crises that follow (the
-report's point that turning people away makes problems more entrenched and
-more expensive), and help-seeking that waits for crisis when trust in
-services is low.
+handful of array operations. ``Person`` is a view onto its row. What a person
+does in their own week (life events, recovery, entrenchment, crises, asking
+for help) is in ``hls_sim.life``.
 """
 
 from __future__ import annotations
 
+from enum import IntEnum, auto
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
 if TYPE_CHECKING:
-    from hls_sim.scenario import Population
+    from hls_sim.scenario import Scenario
 
-COMMUNITY, WAITING, SUPPORTED, EXITED = 0, 1, 2, 3
+
+class Status(IntEnum):
+    """Where a person is in their journey."""
+
+    COMMUNITY = 0
+    WAITING = auto()
+    SUPPORTED = auto()
+    EXITED = auto()
+
+
+COMMUNITY, WAITING, SUPPORTED, EXITED = Status
 STATUS_NAMES = {COMMUNITY: "in community", WAITING: "waiting", SUPPORTED: "supported", EXITED: "exited"}
-NEVER = -10_000
-
-# Need above which a domain counts as high, and a person's need as unmet.
-HIGH_NEED = 0.5
-# A goal counts as met when the need in that domain is below this.
-GOAL_MET = 0.3
+# "Never happened" for event weeks: far enough before any week a run can have (burn-in included).
+NEVER = np.iinfo(np.int32).min
+# Keeps the log-odds of the mean need finite when it is 0 or 1.
+LOGIT_GUARD = 1e-9
 
 
-def wellbeing(needs: np.ndarray, goals: np.ndarray, assets: np.ndarray) -> np.ndarray:
+def wellbeing(
+    needs: np.ndarray, goals: np.ndarray, assets: np.ndarray, assets_weight: float, goal_weight: float
+):
     """The true outcome: low needs, above all in the domains that matter to the person, and assets."""
-    weights = 1.0 + goals
+    weights = 1.0 + goal_weight * goals
     weighted_need = (needs * weights).sum(axis=-1) / weights.sum(axis=-1)
-    return 0.75 * (1.0 - weighted_need) + 0.25 * assets
+    return (1.0 - assets_weight) * (1.0 - weighted_need) + assets_weight * assets
 
 
 class People:
@@ -72,12 +78,14 @@ class People:
         "episodes",
     )
 
-    def __init__(self, domains: int, capacity: int):
-        self.domains = domains
+    def __init__(self, scenario: Scenario, capacity: int):
+        self.domains = scenario.population.domains
+        self.assets_weight = scenario.wellbeing.assets_weight
+        self.goal_weight = scenario.wellbeing.goal_weight
         self.count = 0
-        self.needs = np.zeros((capacity, domains))
-        self.goals = np.zeros((capacity, domains), dtype=bool)
-        self.approach = np.zeros((capacity, domains), dtype=np.int64)
+        self.needs = np.zeros((capacity, self.domains))
+        self.goals = np.zeros((capacity, self.domains), dtype=bool)
+        self.approach = np.zeros((capacity, self.domains), dtype=np.int64)
         for name in self.FLOAT_COLUMNS:
             setattr(self, name, np.zeros(capacity))
         for name in self.INT_COLUMNS:
@@ -94,8 +102,13 @@ class People:
             grown[:capacity] = old
             setattr(self, name, grown)
 
-    def add(self, rng: np.random.Generator, params: Population, n: int, week: int) -> np.ndarray:
-        """Add ``n`` new people drawn from the population's distribution; returns their rows."""
+    def add(self, rng: np.random.Generator, scenario: Scenario, n: int, week: int) -> np.ndarray:
+        """Add ``n`` new people drawn from the population's distribution; returns their rows.
+
+        Needs are logit-normal: one vulnerability trait shared by all of a person's
+        domains plus correlated domain terms; assets and trust are Beta-distributed.
+        """
+        params = scenario.population
         self._grow(self.count + n)
         rows = np.arange(self.count, self.count + n)
         self.count += n
@@ -104,19 +117,35 @@ class People:
         shared = np.sqrt(params.need_correlation)
         own = np.sqrt(1.0 - params.need_correlation)
         latent = shared * rng.normal(0.0, 1.0, (n, 1)) + own * rng.normal(0.0, 1.0, (n, d))
-        base = np.log(params.need_mean / (1.0 - params.need_mean + 1e-9) + 1e-9)
-        needs = 1.0 / (1.0 + np.exp(-(base + 0.9 * vulnerability[:, None] + 1.1 * latent)))
+        base = np.log(params.need_mean / (1.0 - params.need_mean + LOGIT_GUARD) + LOGIT_GUARD)
+        needs = 1.0 / (
+            1.0
+            + np.exp(
+                -(
+                    base
+                    + params.need_vulnerability_weight * vulnerability[:, None]
+                    + params.need_domain_weight * latent
+                )
+            )
+        )
         self.needs[rows] = needs
         self.vulnerability[rows] = vulnerability
+        half = params.assets_concentration / 2
+        centre = half / params.assets_concentration  # the mean of Beta(half, half)
         self.assets[rows] = np.clip(
-            rng.beta(4, 4, n) + (params.assets_mean - 0.5) - 0.08 * vulnerability, 0.0, 1.0
+            rng.beta(half, half, n)
+            + (params.assets_mean - centre)
+            - params.assets_vulnerability * vulnerability,
+            0.0,
+            1.0,
         )
         preference = needs * 2.0 + rng.gumbel(0.0, 1.0, (n, d))
         top = np.argsort(-preference, axis=1)[:, : min(params.goals_per_person, d)]
         goals = np.zeros((n, d), dtype=bool)
         np.put_along_axis(goals, top, True, axis=1)
         self.goals[rows] = goals
-        self.trust[rows] = np.clip(rng.beta(5, 3, n), 0.0, 1.0)
+        trusting = params.trust_mean * params.trust_concentration
+        self.trust[rows] = np.clip(rng.beta(trusting, params.trust_concentration - trusting, n), 0.0, 1.0)
         self.status[rows] = COMMUNITY
         for name in ("provider", "worker", "assessed_domain", "second_domain", "recorded_domain"):
             getattr(self, name)[rows] = -1
@@ -132,21 +161,13 @@ class People:
         return np.flatnonzero(self.status[: self.count] == status)
 
     def wellbeing(self, rows: np.ndarray) -> np.ndarray:
-        return wellbeing(self.needs[rows], self.goals[rows], self.assets[rows])
-
-    def difficulty(self, rows: np.ndarray) -> np.ndarray:
-        """How hard a person is to help as a worker would see it: severe, many, entrenched, few assets."""
-        needs = self.needs[rows]
-        return (
-            needs.mean(axis=1)
-            + 0.1 * (needs > HIGH_NEED).sum(axis=1)
-            + 0.3 * self.entrenchment[rows]
-            - 0.2 * self.assets[rows]
+        return wellbeing(
+            self.needs[rows], self.goals[rows], self.assets[rows], self.assets_weight, self.goal_weight
         )
 
 
 class Person(mesa.Agent):
-    """One person, as a Mesa agent; reads and writes its row of the ``People`` table."""
+    """One person, as a Mesa agent; reads its row of the ``People`` table."""
 
     def __init__(self, model: mesa.Model, row: int):
         super().__init__(model)
@@ -188,65 +209,3 @@ class Person(mesa.Agent):
     @property
     def wellbeing(self) -> float:
         return float(self._people.wellbeing(np.array([self.row]))[0])
-
-
-def live_week(
-    people: People, rows: np.ndarray, params: Population, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Life events raise needs; people recover some on their own, faster with more assets.
-
-    Needs pull on each other: a high need in one domain drags the others up,
-    so fixing one domain while others stay high does not last. Returns who had
-    a life event and in which domain (for the journeys).
-    """
-    n, d = len(rows), people.domains
-    needs = people.needs[rows]
-    assets = people.assets[rows]
-    chance = params.shock_rate * np.exp(0.35 * people.vulnerability[rows])
-    hit = rng.random(n) < chance
-    domain = rng.integers(0, d, n)
-    size = params.shock_size * rng.uniform(0.5, 1.5, n) * (1.0 - 0.5 * assets)
-    needs[hit, domain[hit]] += size[hit]
-    mean_other = (needs.sum(axis=1, keepdims=True) - needs) / (d - 1)
-    needs += 0.01 * np.maximum(0.0, mean_other - needs)
-    recovery = params.recovery_rate * assets * (1.0 - people.entrenchment[rows])
-    needs -= recovery[:, None] * (needs > 0.05)
-    people.needs[rows] = np.clip(needs, 0.0, 1.0)
-    return rows[hit], domain[hit]
-
-
-def entrench(people: People, rows: np.ndarray) -> None:
-    """Needs left high without help become entrenched; help and recovery loosen them slowly."""
-    high = people.needs[rows].max(axis=1)
-    unsupported = people.status[rows] != SUPPORTED
-    grow = np.where(unsupported & (high > 0.6), 0.012 * (high - 0.6) / 0.4, 0.0)
-    ease = np.where(~unsupported, 0.004, 0.0) + np.where(high < 0.4, 0.003, 0.0)
-    people.entrenchment[rows] = np.clip(people.entrenchment[rows] + grow - ease, 0.0, 1.0)
-
-
-def crises(people: People, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Crises (A&E, police, eviction) happen to people with severe, entrenched needs; returns who."""
-    high = people.needs[rows].max(axis=1)
-    chance = 0.03 * np.maximum(0.0, high - 0.6) / 0.4 * (1.0 + 2.0 * people.entrenchment[rows])
-    happened = rows[rng.random(len(rows)) < chance]
-    people.crises[happened] += 1
-    return happened
-
-
-def seeks_help(
-    people: People, rows: np.ndarray, in_crisis: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    """Who in the community contacts services this week.
-
-    People with low trust wait until needs are worse; a crisis brings people in
-    regardless (referral from A&E or police).
-    """
-    high = people.needs[rows].max(axis=1)
-    threshold = 0.35 + 0.4 * (1.0 - people.trust[rows])
-    willing = (high > threshold) & (rng.random(len(rows)) < 0.3)
-    return rows[willing | np.isin(rows, in_crisis)]
-
-
-def adjust_trust(people: People, rows: np.ndarray, change: float | np.ndarray) -> None:
-    """Trust in services moves with each experience of them."""
-    people.trust[rows] = np.clip(people.trust[rows] + change, 0.0, 1.0)

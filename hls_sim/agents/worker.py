@@ -1,9 +1,13 @@
-"""Front-line workers: how they split their week, how they feel about it, and whether they stay.
+"""Front-line workers: the ``Workforce`` table of their state, and ``Worker``, a Mesa view of one row.
 
-A worker's week is a story in four verbs: ``plan_week`` (paperwork first, then
-assessments and forums, then effort split between real support and moving the
-indicator), the support itself (``hls_sim.support``), ``reflect`` (motivation
-crowded in or out, morale moved by the week), and ``decide_whether_to_leave``.
+A worker's week is a story in four verbs, each a mechanism of its own home:
+plan the week (paperwork first, then assessments and forums, then effort split
+between real support and moving the indicator: ``hls_sim.work``), support
+the caseload (``hls_sim.support``), reflect (motivation crowded in or out,
+morale moved by the week: ``hls_sim.motivation``) and decide whether to leave
+(``hls_sim.staffing``). The state of all workers lives in arrays indexed by a
+worker's slot, so that each verb is a handful of array operations over the
+whole workforce; slots are never reused.
 """
 
 from __future__ import annotations
@@ -13,117 +17,137 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from hls_sim import gaming
-from hls_sim.motivation import crowd_motivation, effort, leaving_chance, morale_target, oversight
-
 if TYPE_CHECKING:
     from hls_sim.agents.provider import Provider
 
-# Hours a week of fixed admin (supervision, team meetings) before any reporting.
-BASE_ADMIN_HOURS = 2.0
+# How a worker's paid hours are split each week (``hls_sim.work.plan_week``).
+HOUR_PARTS = ("support", "admin", "assessment", "forum", "gaming", "slack")
+
+
+class Workforce:
+    """Every worker's state, one slot each, in the order they were hired."""
+
+    FLOAT_COLUMNS = (
+        "hours",
+        "motivation",
+        "baseline_motivation",
+        "morale",
+        "stakes",
+        "assessment_hours",
+        "relational_skill",
+        "success_seen",
+        *HOUR_PARTS,
+    )
+    INT_COLUMNS = ("provider", "caseload", "joined")
+
+    def __init__(self, domains: int, capacity: int):
+        self.count = 0
+        self.joins = 0
+        self.skill = np.zeros((capacity, domains))
+        self.active = np.zeros(capacity, dtype=bool)
+        for name in self.FLOAT_COLUMNS:
+            setattr(self, name, np.zeros(capacity))
+        for name in self.INT_COLUMNS:
+            setattr(self, name, np.zeros(capacity, dtype=np.int64))
+
+    def _grow(self) -> None:
+        capacity = len(self.active)
+        for name in ("skill", "active", *self.FLOAT_COLUMNS, *self.INT_COLUMNS):
+            old = getattr(self, name)
+            grown = np.zeros((capacity * 2, *old.shape[1:]), dtype=old.dtype)
+            grown[:capacity] = old
+            setattr(self, name, grown)
+
+    def new_slot(
+        self,
+        provider: int,
+        hours: float,
+        motivation: float,
+        morale: float,
+        skill: np.ndarray,
+        relational_skill: float,
+    ) -> int:
+        if self.count == len(self.active):
+            self._grow()
+        slot = self.count
+        self.count += 1
+        self.active[slot] = True
+        self.hours[slot] = hours
+        self.baseline_motivation[slot] = motivation
+        self.motivation[slot] = motivation
+        self.morale[slot] = morale
+        self.skill[slot] = skill
+        self.relational_skill[slot] = relational_skill
+        self.join(slot, provider)
+        return slot
+
+    def join(self, slot: int, provider: int) -> None:
+        """The worker joins ``provider``'s staff, at the end of its staff list."""
+        self.provider[slot] = provider
+        self.joined[slot] = self.joins
+        self.joins += 1
+
+    def slots(self) -> np.ndarray:
+        """Every worker employed, in the order they were hired."""
+        return np.flatnonzero(self.active[: self.count])
+
+    def staff(self, provider: int) -> np.ndarray:
+        """``provider``'s workers, in the order they joined it."""
+        count = self.count
+        mine = np.flatnonzero(self.active[:count] & (self.provider[:count] == provider))
+        return mine[np.argsort(self.joined[mine], kind="stable")]
+
+    def headcount(self, providers: int) -> np.ndarray:
+        """Workers employed by each provider."""
+        count = self.count
+        return np.bincount(self.provider[:count][self.active[:count]], minlength=providers)
 
 
 class Worker(mesa.Agent):
-    """One front-line worker employed by a provider."""
+    """One front-line worker, as a Mesa agent: a view of its slot in the ``Workforce`` table."""
 
-    def __init__(
-        self,
-        model: mesa.Model,
-        provider: Provider,
-        motivation: float,
-        skill: np.ndarray,
-        relational_skill: float,
-    ):
+    def __init__(self, model: mesa.Model, slot: int):
         super().__init__(model)
-        self.provider = provider
-        self.slot = model.workforce.new_slot(skill, relational_skill)
-        self.hours = model.params.workforce.hours
-        self.baseline_motivation = motivation
-        self.motivation = motivation
-        self.morale = 0.7
-        self.stakes = 0.0
-        self.assessment_hours = 0.0
-        self.split = dict.fromkeys(("support", "admin", "assessment", "forum", "gaming", "slack"), 0.0)
+        self.slot = slot
+
+    @property
+    def _workforce(self) -> Workforce:
+        return self.model.workforce
+
+    @property
+    def provider(self) -> Provider:
+        return self.model.provider_list[int(self._workforce.provider[self.slot])]
 
     @property
     def caseload(self) -> int:
-        return int(self.model.workforce.caseload[self.slot])
-
-    @property
-    def skill(self) -> np.ndarray:
-        return self.model.workforce.skill[self.slot]
-
-    @property
-    def relational_skill(self) -> float:
-        """Skill at bespoke, relational, strengths-based practice, learnt by doing it."""
-        return float(self.model.workforce.relational_skill[self.slot])
+        return int(self._workforce.caseload[self.slot])
 
     @property
     def free_places(self) -> int:
         return max(0, self.model.params.workforce.max_caseload - self.caseload)
 
-    def plan_week(self, forum_hours: float) -> None:
-        """Split the week: paperwork and assessments first, then effort between helping and the indicator."""
-        regime = self.model.regime
-        self.stakes = self.provider.stakes()
-        admin = BASE_ADMIN_HOURS + regime.reporting_hours_per_case * self.caseload
-        fixed = min(self.hours, admin + self.assessment_hours + forum_hours)
-        available = self.hours - fixed
-        seen = oversight(regime.dialogue_hours)
-        working = available * effort(self.motivation, self.stakes, seen)
-        gaming_part = gaming.gaming_share(self.stakes, self.motivation, self.model.gaming_leverage)
-        scale = fixed / max(admin + self.assessment_hours + forum_hours, 1e-9)
-        self.split = {
-            "admin": admin * scale,
-            "assessment": self.assessment_hours * scale,
-            "forum": forum_hours * scale,
-            "support": working * (1.0 - gaming_part),
-            "gaming": working * gaming_part,
-            "slack": available - working,
-        }
-        self.assessment_hours = 0.0
+    @property
+    def skill(self) -> np.ndarray:
+        return self._workforce.skill[self.slot]
 
-    def reflect(self, success_seen: float) -> None:
-        """Motivation is crowded in or out; morale moves toward how the week felt."""
-        regime = self.model.regime
-        admin_share = self.split["admin"] / self.hours
-        control = min(1.0, 2.0 * self.stakes + admin_share)
-        self.motivation = crowd_motivation(
-            self.motivation,
-            self.baseline_motivation,
-            control,
-            regime.discretion,
-            self.model.params.workforce.crowding_rate,
-        )
-        overload = max(0.0, self.caseload / self.model.params.workforce.max_caseload - 0.9) * 5
-        target = morale_target(regime.discretion, admin_share, self.stakes, success_seen, overload)
-        self.morale += 0.05 * (target - self.morale)
+    @property
+    def relational_skill(self) -> float:
+        """Skill at bespoke, relational, strengths-based practice, learnt by doing it."""
+        return float(self._workforce.relational_skill[self.slot])
 
-    def decide_whether_to_leave(self) -> bool:
-        """Low morale makes leaving likelier; returns whether this worker leaves this week."""
-        params = self.model.params.workforce
-        chance = leaving_chance(self.morale, params.base_turnover, params.morale_turnover)
-        return bool(self.model.rng.random() < chance)
+    @property
+    def motivation(self) -> float:
+        return float(self._workforce.motivation[self.slot])
 
+    @property
+    def morale(self) -> float:
+        return float(self._workforce.morale[self.slot])
 
-class Workforce:
-    """Per-worker arrays (skill, weekly hours) indexed by a worker's slot, for vectorised support."""
+    @property
+    def stakes(self) -> float:
+        return float(self._workforce.stakes[self.slot])
 
-    def __init__(self, domains: int, capacity: int = 64):
-        self.skill = np.zeros((capacity, domains))
-        self.relational_skill = np.zeros(capacity)
-        self.caseload = np.zeros(capacity, dtype=np.int64)
-        self.count = 0
-
-    def new_slot(self, skill: np.ndarray, relational_skill: float) -> int:
-        if self.count == len(self.caseload):
-            self.skill = np.vstack([self.skill, np.zeros_like(self.skill)])
-            self.relational_skill = np.concatenate(
-                [self.relational_skill, np.zeros_like(self.relational_skill)]
-            )
-            self.caseload = np.concatenate([self.caseload, np.zeros_like(self.caseload)])
-        slot = self.count
-        self.skill[slot] = skill
-        self.relational_skill[slot] = relational_skill
-        self.count += 1
-        return slot
+    @property
+    def split(self) -> dict[str, float]:
+        """This week's hours by part (``HOUR_PARTS``)."""
+        return {part: float(getattr(self._workforce, part)[self.slot]) for part in HOUR_PARTS}

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 import hls_sim
-from hls_sim.metrics import INDICATOR_WINDOW
+from hls_sim.parameters.measurement import INDICATOR_WINDOW
 
 # The small place of the stylized-fact tests: about half a second a run.
 SMALL_PLACE: dict[str, Any] = {
@@ -108,9 +108,9 @@ def _cached_run(pbr_share: float, seed: int, key: tuple[tuple[str, Any], ...]) -
     model = hls_sim.simulate(
         seed=seed, overrides={**SMALL_PLACE, **dict(key), "funding.pbr_share": pbr_share}
     )
-    # The per-closure log behind the summary's indicator (metrics.RunRecords): the summary
+    # The per-closure log behind the summary's indicator (``Observations.records``): the summary
     # holds only its means, and the correlation needs the cases themselves.
-    records = model.records
+    records = model.observe.records
     return RunResult(
         pbr_share=pbr_share,
         seed=seed,

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 import solara
 
+from hls_sim import learning
 from hls_sim.metrics import HOUR_PARTS
 from hls_sim.model import SupportSystemModel
 from hls_sim.regimes import REGIME_NAMES, regime_overrides
@@ -166,7 +167,7 @@ class Run:
 
     def observe(self) -> None:
         model = self.model
-        hours = {part: float(model.counters.get(f"hours_{part}", 0.0)) for part in HOUR_PARTS}
+        hours = {part: float(model.observe.tally.hours(part)) for part in HOUR_PARTS}
         if model.week >= 0:
             row = {part: hours[part] - self._last_hours.get(part, 0.0) for part in HOUR_PARTS}
             self.hour_rows.append({"week": model.week, **row})
@@ -180,7 +181,7 @@ class Run:
                         "cash": float(provider.cash),
                         "contract_share": float(provider.share) if provider.active else 0.0,
                         "workers": len(provider.workers),
-                        "knowledge_error": float(provider.knowledge.error(model.context)),
+                        "knowledge_error": learning.error(provider.beliefs, model.context),
                     }
                 )
         self._last_hours = hours

@@ -54,8 +54,8 @@ from matplotlib.figure import Figure
 
 from hls_sim.dashboard import campbell
 from hls_sim.dashboard.campbell import LessonState, RunResult
-from hls_sim.metrics import INDICATOR_WINDOW
 from hls_sim.outputs import OKABE_ITO
+from hls_sim.parameters.measurement import INDICATOR_WINDOW
 
 SCREENS = 5
 TITLES = {

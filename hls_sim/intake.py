@@ -1,0 +1,99 @@
+"""Intake: every contact is assessed, and accepted onto a waiting list or turned away.
+
+Each contact is routed to a provider (``hls_sim.routing``), which assesses it.
+An assessment costs worker hours whether or not the person is accepted. The
+provider accepts those whose assessed primary need reaches the eligibility
+threshold, unless it creams them off because they look unlikely to score
+(``gaming.creams``). The rest are turned away, trusting services less.
+Sources: Lowe and Plimmer (2019), "What does this way of working achieve?",
+"Cost savings" (assessments that decide whether a problem is serious enough
+cost money in themselves); Seddon (2003, 2008) on failure demand.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hls_sim import casework, gaming, routing
+from hls_sim.parameters.measurement import FAILURE_DEMAND_WEEKS
+
+if TYPE_CHECKING:
+    from hls_sim.agents.person import People
+    from hls_sim.model import SupportSystemModel
+
+
+def take_contacts(model: SupportSystemModel, contacts: np.ndarray) -> None:
+    """Route each contact to a provider, which assesses and accepts or turns away."""
+    if len(contacts) == 0:
+        return
+    people = model.people
+    people.contacts[contacts] += 1
+    failure = casework.is_failure_demand(people, contacts, model.week, FAILURE_DEMAND_WEEKS)
+    model.observe.contacts(contacts, failure)
+    providers = model.providers.active_indices()
+    choice = routing.route(model, contacts, providers)
+    refused = np.zeros(len(contacts), dtype=bool)
+    for position, provider in enumerate(providers):
+        mine = np.flatnonzero(choice == position)
+        turned_away = assess_and_decide(model, int(provider), contacts[mine])
+        refused[mine] = np.isin(contacts[mine], turned_away)
+    # Assessments wasted on refusals or caused by an earlier failure, each counted once.
+    wasted = int((refused | failure).sum())
+    model.observe.refusals(int(refused.sum()), wasted * model.params.eligibility.assessment_hours)
+
+
+def assess(people: People, rows: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
+    """An assessment: the assessor's noisy view of each need. Sets the assessed (primary) domain."""
+    observed = np.clip(people.needs[rows] + rng.normal(0.0, noise, people.needs[rows].shape), 0.0, 1.0)
+    ranked = np.argsort(-observed, axis=1)
+    people.assessed_domain[rows] = ranked[:, 0]
+    people.second_domain[rows] = ranked[:, 1]
+    people.recorded_domain[rows] = people.assessed_domain[rows]
+    return observed
+
+
+def eligible_needs(observed: np.ndarray, threshold: float) -> np.ndarray:
+    """Eligibility: the assessed primary need must reach the threshold."""
+    return observed.max(axis=1) >= threshold
+
+
+def assess_and_decide(model: SupportSystemModel, provider: int, rows: np.ndarray) -> np.ndarray:
+    """``provider`` assesses ``rows``: the accepted join its waiting list. Returns those turned away."""
+    if len(rows) == 0:
+        return rows
+    people, params, table = model.people, model.params, model.providers
+    observed = assess(people, rows, params.eligibility.assessment_noise, model.rng)
+    charge_assessment_hours(model, provider, len(rows) * params.eligibility.assessment_hours)
+    eligible = eligible_needs(observed, params.eligibility.threshold)
+    chance = gaming.success_chance(
+        observed,
+        people.entrenchment[rows],
+        people.assets[rows],
+        params.indicator.threshold,
+        params.closure.high_need,
+        params.gaming,
+    )
+    stakes = model.stakes(provider)
+    creamed = gaming.creams(
+        stakes, table.mission[provider], chance, table.typical_success_chance, params.gaming
+    )
+    accept = eligible & ~creamed
+    if eligible.any():
+        table.typical_success_chance += params.gaming.typical_chance_rate * (
+            float(chance[eligible].mean()) - table.typical_success_chance
+        )
+    model.observe.intake(rows, provider, eligible, accept)
+    casework.join_waiting_list(people, rows[accept], provider, model.week)
+    table.waiting[provider].extend(rows[accept].tolist())
+    casework.turn_away(people, rows[~accept], model.week, params)
+    return rows[~accept]
+
+
+def charge_assessment_hours(model: SupportSystemModel, provider: int, hours: float) -> None:
+    """Assessments take hours from the provider's workers, accepted or not, shared equally."""
+    staff = model.workforce.staff(provider)
+    if len(staff):
+        model.workforce.assessment_hours[staff] += hours / len(staff)
+    model.observe.assessment_hours(hours)

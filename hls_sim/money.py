@@ -1,0 +1,55 @@
+"""Providers' money: contract income, what they expect to earn, wages, discretionary spend and borrowing.
+
+A provider pays its workers every week and spends on people only from what
+is left once wages are covered; it lays staff off rather than spend money it
+lacks (it may borrow up to ``providers.overdraft`` weeks of contract income).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hls_sim.parameters.calendar import WEEKS_PER_YEAR
+
+if TYPE_CHECKING:
+    from hls_sim.model import SupportSystemModel
+
+
+def weekly_core_value(model: SupportSystemModel, provider: int) -> float:
+    """The provider's contract value for a week: its share of the budget."""
+    return model.params.funding.budget / WEEKS_PER_YEAR * model.providers.share[provider]
+
+
+def expected_income(model: SupportSystemModel, provider: int) -> float:
+    """Core payment plus the results payment it expects, given past quarters."""
+    pbr = model.regime.pbr_share
+    expectation = model.providers.expected_results_ratio[provider]
+    return weekly_core_value(model, provider) * ((1 - pbr) + pbr * expectation)
+
+
+def borrowing_limit(model: SupportSystemModel, provider: int) -> float:
+    """How far below zero the provider's cash may go: some weeks of its contract income."""
+    return model.params.providers.overdraft * weekly_core_value(model, provider)
+
+
+def wage_bill(model: SupportSystemModel, provider: int) -> float:
+    return len(model.workforce.staff(provider)) * model.params.workforce.wage
+
+
+def discretionary_budgets(model: SupportSystemModel) -> np.ndarray:
+    """What each provider has left for discretionary spend this week once wages are covered (0 if closed)."""
+    table = model.providers
+    budgets = np.zeros(table.count)
+    for provider in range(table.count):
+        if table.active[provider]:
+            budgets[provider] = max(
+                0.0, table.cash[provider] + borrowing_limit(model, provider) - wage_bill(model, provider)
+            )
+    return budgets
+
+
+def receive(model: SupportSystemModel, provider: int, amount: float) -> None:
+    model.providers.cash[provider] += amount
+    model.providers.received[provider] += amount

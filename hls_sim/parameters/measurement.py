@@ -1,0 +1,56 @@
+"""How the metrics measure: definitions of the observation, not assumptions about behaviour.
+
+Changing one of these changes what a metric means, never what happens in a
+run, so they are fixed definitions rather than scenario keys; docs/ODD.md
+(section 8) gives each its reason.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from hls_sim.agents.person import People
+
+# Weeks over which the reported and true indicator are read each week (one quarter).
+INDICATOR_WINDOW = 13
+# Width of the band either side of the threshold used to measure bunching.
+BUNCHING_BAND = 0.05
+# How long after a turn-away or an unresolved closure a contact or a crisis counts as caused by it.
+FAILURE_DEMAND_WEEKS = 52
+# The hardest-to-help fifth: people whose vulnerability is in its top fifth. Vulnerability is
+# standard normal for everyone who arrives, so this is scipy.stats.norm.ppf(0.8), a fixed group.
+HARDEST_FIFTH_VULNERABILITY = 0.8416212335729143
+HARDEST_QUANTILE = 0.8
+# Need above which a domain counts as high (unmet need, difficulty) and below which a goal is met.
+HIGH_NEED = 0.5
+GOAL_MET = 0.3
+# Fewest eligible assessments for a creaming index.
+FEWEST_FOR_CREAMING = 10
+# Knowledge error: weeks fitted after each start or shock for the learning rate, and the
+# weeks before a shock that set the level recovery is measured against.
+LEARNING_WINDOW = 26
+PRE_SHOCK_WEEKS = 4
+RECOVERY_TOLERANCE = 0.1
+# How a worker would see how hard a person is to help: several high needs, entrenched, few assets.
+DIFFICULTY_PER_HIGH_NEED = 0.1
+DIFFICULTY_ENTRENCHMENT = 0.3
+DIFFICULTY_ASSETS = 0.2
+
+
+def difficulty(people: People, rows: np.ndarray) -> np.ndarray:
+    """How hard a person is to help as a worker would see it: severe, many, entrenched, few assets."""
+    needs = people.needs[rows]
+    return (
+        needs.mean(axis=1)
+        + DIFFICULTY_PER_HIGH_NEED * (needs > HIGH_NEED).sum(axis=1)
+        + DIFFICULTY_ENTRENCHMENT * people.entrenchment[rows]
+        - DIFFICULTY_ASSETS * people.assets[rows]
+    )
+
+
+def hardest_share(values: np.ndarray) -> np.ndarray:
+    """Who is in the top fifth of ``values``."""
+    return values >= np.quantile(values, HARDEST_QUANTILE)

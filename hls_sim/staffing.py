@@ -1,0 +1,169 @@
+"""Staff: hiring toward what income pays for, paying wages, layoffs, leavers, and the hand-offs they cause.
+
+A provider plans its front-line staffing from the income it expects, less
+overheads. A mission-driven provider staffs fully; one with little mission
+skims the contract unless money rides on results or the funder is looking:
+trust can be abused where nobody looks (Le Grand 1997). Vacancies take weeks
+to fill. Workers reflect on their week (``hls_sim.motivation``) and may leave;
+a leaver's people are handed to colleagues with room or put back at the front
+of the waiting list, losing most of the relationship (Lowe and Plimmer 2019,
+"Responding with empathy").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hls_sim import casework, money, motivation
+from hls_sim.agents.person import SUPPORTED
+from hls_sim.agents.worker import HOUR_PARTS, Worker
+
+if TYPE_CHECKING:
+    from hls_sim.model import SupportSystemModel
+
+
+def hire(model: SupportSystemModel, provider: int) -> Worker:
+    """A recruit joins ``provider``: motivation drawn as a knight or a knave, skill round the place's mean."""
+    params, rng = model.params.workforce, model.rng
+    drawn = float(motivation.draw_motivation(rng, 1, params.knave_share, model.params.motivation)[0])
+    skill = np.clip(
+        rng.normal(params.skill_mean, params.skill_spread, model.domains), params.skill_floor, 1.0
+    )
+    relational = float(
+        np.clip(rng.normal(params.recruit_relational_skill, params.skill_spread), params.skill_floor, 1.0)
+    )
+    slot = model.workforce.new_slot(provider, params.hours, drawn, params.start_morale, skill, relational)
+    model.workforce.success_seen[slot] = model.params.morale.neutral_success  # nothing seen yet
+    worker = Worker(model, slot)
+    model.worker_agents[slot] = worker
+    return worker
+
+
+def staffing_commitment(model: SupportSystemModel, provider: int) -> float:
+    """Share of planned front-line staffing the provider actually keeps."""
+    params = model.params
+    seen = motivation.oversight(model.regime.dialogue_hours, params.motivation)
+    effort = motivation.effort(
+        model.providers.mission[provider], model.stakes(provider), seen, params.motivation
+    )
+    floor = params.providers.staffing_floor
+    return floor + (1.0 - floor) * effort
+
+
+def pay_wages(model: SupportSystemModel, provider: int, spend: float) -> None:
+    """Pay staff and discretionary spend; lay staff off rather than spend money it lacks.
+
+    Discretionary spend was already held within ``money.discretionary_budgets``.
+    """
+    table = model.providers
+    while True:
+        staff = model.workforce.staff(provider)
+        short = table.cash[provider] - money.wage_bill(model, provider) < -money.borrowing_limit(
+            model, provider
+        )
+        if not (len(staff) and short):
+            break
+        lay_off(model, int(staff[-1]))
+    table.cash[provider] -= money.wage_bill(model, provider) + spend
+
+
+def plan_workforce(model: SupportSystemModel, provider: int) -> None:
+    """Hire toward what expected income pays for, or shed staff beyond it."""
+    params, table, week = model.params, model.providers, model.week
+    wage = params.workforce.wage
+    budget = (
+        params.providers.wage_share
+        * staffing_commitment(model, provider)
+        * money.expected_income(model, provider)
+    )
+    target = int(budget // wage) if table.active[provider] else 0
+    vacancies = table.vacancies[provider]
+    arriving = [due for due in vacancies if due <= week]
+    table.vacancies[provider] = vacancies = [due for due in vacancies if due > week]
+    for _ in arriving:
+        if len(model.workforce.staff(provider)) < target and table.cash[provider] > wage:
+            hire(model, provider)
+    planned = len(model.workforce.staff(provider)) + len(vacancies)
+    if planned < target:
+        vacancies.extend([week + params.workforce.vacancy_weeks] * (target - planned))
+    while len(staff := model.workforce.staff(provider)) > target:
+        lay_off(model, int(staff[-1]))
+
+
+def reflect_and_leave(model: SupportSystemModel) -> None:
+    """Every worker reflects on the week, in hiring order, and may leave.
+
+    A leaver's people go to colleagues before later workers reflect, so those
+    colleagues feel the extra caseload in the same week.
+    """
+    workforce, params = model.workforce, model.params
+    slots = model.workforce.slots()
+    draws = model.rng.random(len(slots))
+    start = 0
+    while start < len(slots):
+        rest = slots[start:]
+        new_motivation, new_morale = motivation.reflect(workforce, rest, model.regime.discretion, params)
+        chance = motivation.leaving_chance(
+            new_morale, params.workforce.base_turnover, params.workforce.morale_turnover
+        )
+        leaves = np.flatnonzero(draws[start:] < chance)
+        done = len(rest) if len(leaves) == 0 else int(leaves[0]) + 1
+        workforce.motivation[rest[:done]] = new_motivation[:done]
+        workforce.morale[rest[:done]] = new_morale[:done]
+        if len(leaves):
+            model.observe.leaver()
+            release_worker(model, int(rest[done - 1]))
+        start += done
+
+
+def release_worker(model: SupportSystemModel, slot: int, *, replace: bool = True) -> None:
+    """A worker leaves: their caseload is handed to colleagues with room, or back to the list.
+
+    A provider replaces a leaver (after a vacancy delay) but not someone it laid off.
+    """
+    workforce, people = model.workforce, model.people
+    provider = int(workforce.provider[slot])
+    workforce.active[slot] = False
+    rows = people.in_status(SUPPORTED)
+    rows = rows[people.worker[rows] == slot]
+    workforce.caseload[slot] = 0
+    workforce.stakes[slot] = 0.0
+    for part in HOUR_PARTS:
+        getattr(workforce, part)[slot] = 0.0
+    model.worker_agents.pop(slot).remove()
+    reassign(model, rows, provider)
+    model.observe.handoffs(rows, previous_worker=slot)
+    if replace and model.providers.active[provider]:
+        model.providers.vacancies[provider].append(model.week + model.params.workforce.vacancy_weeks)
+
+
+def lay_off(model: SupportSystemModel, slot: int) -> None:
+    model.observe.layoff()
+    model.providers.vacancies[int(model.workforce.provider[slot])].clear()
+    release_worker(model, slot, replace=False)
+
+
+def reassign(model: SupportSystemModel, rows: np.ndarray, provider: int) -> None:
+    """Hand people to colleagues at ``provider`` with room; the rest go to the front of its list."""
+    if len(rows) == 0:
+        return
+    people, workforce = model.people, model.workforce
+    casework.hand_off(people, rows, model.params)
+    model.observe.handoff_count(len(rows))
+    remaining = list(rows)
+    staff = workforce.staff(provider)
+    max_caseload = model.params.workforce.max_caseload
+    for other in staff[np.argsort(workforce.caseload[staff], kind="stable")]:
+        while remaining and workforce.caseload[other] < max_caseload:
+            row = remaining.pop()
+            people.worker[row] = other
+            people.provider[row] = provider
+            workforce.caseload[other] += 1
+    if remaining:
+        back = np.array(remaining)
+        casework.join_waiting_list(people, back, provider, model.week)
+        people.worker[back] = -1
+        model.providers.waiting[provider].extendleft(reversed(remaining))
+        model.observe.back_on_list(len(back))

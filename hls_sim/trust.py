@@ -1,0 +1,45 @@
+"""Trust in services: how each experience of them moves a person's trust.
+
+Refusals, waits that end in giving up, hand-offs and cases closed with needs
+unmet dent trust; a good relationship with a worker and a case closed with
+needs met rebuild it. Low trust delays asking for help (``hls_sim.life``).
+Sources: Lowe and Plimmer (2019), "What does this way of working achieve?"
+and "Responding with empathy"; Cottam (2018) on relationships.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hls_sim.agents.person import People
+
+if TYPE_CHECKING:
+    from hls_sim.parameters.sections import Trust
+
+
+def adjust(people: People, rows: np.ndarray, change: float | np.ndarray) -> None:
+    """Move trust, keeping it within 0 and 1."""
+    people.trust[rows] = np.clip(people.trust[rows] + change, 0.0, 1.0)
+
+
+def turned_away(people: People, rows: np.ndarray, params: Trust) -> None:
+    adjust(people, rows, -params.turned_away)
+
+
+def gave_up(people: People, rows: np.ndarray, params: Trust) -> None:
+    adjust(people, rows, -params.gave_up)
+
+
+def handed_off(people: People, rows: np.ndarray, params: Trust) -> None:
+    adjust(people, rows, -params.handed_off)
+
+
+def case_closed(people: People, rows: np.ndarray, resolved: np.ndarray, params: Trust) -> None:
+    adjust(people, rows, np.where(resolved, params.resolved, -params.unresolved))
+
+
+def supported(people: People, rows: np.ndarray, hours: np.ndarray, params: Trust) -> None:
+    """A week of support rebuilds trust in proportion to the relationship."""
+    adjust(people, rows, params.relationship * people.relationship[rows] * (hours > 0))
