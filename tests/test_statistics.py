@@ -166,6 +166,14 @@ def test_effect_size_interval_is_the_noncentral_t_inversion():
     assert stats.nct.cdf(t, 11, high * np.sqrt(12)) == pytest.approx(0.025, abs=1e-7)
 
 
+def test_effect_size_interval_is_symmetric_and_finite_for_very_large_effects():
+    differences = np.random.default_rng(22).normal(30.0, 1.0, 5)
+    low, high = effect_size_intervals(differences)
+    mirrored = effect_size_intervals(-differences)
+    assert np.isfinite([low, high]).all() and 0 < low < high
+    assert (float(mirrored[0]), float(mirrored[1])) == pytest.approx((-float(high), -float(low)))
+
+
 def test_effect_size_recovers_a_known_standardised_shift():
     rng = np.random.default_rng(14)
     baseline = rng.normal(0.0, 5.0, 400)

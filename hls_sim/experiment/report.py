@@ -74,13 +74,13 @@ def write_report(folder: str | Path) -> Path:
     first_arm = (spec["arms"] or [{"name": "as-written"}])[0]["name"]
     if method:
         # A SALib design is analysed as a whole; per-point estimates would be noise.
-        tables = {"claims": claims_table(ok, [], swept), "sensitivity": indices(runs, spec, method)}
+        tables = {"claims": claims_table(ok, []), "sensitivity": indices(runs, spec, method)}
     else:
         tables = {
             "means": means_table(ok, spec["metrics"], swept),
             "differences": differences_table(ok, spec["metrics"], swept),
             "trends": trends_table(ok, spec["metrics"], swept),
-            "claims": claims_table(ok, spec["claims"], swept, first_arm),
+            "claims": claims_table(ok, spec["claims"], first_arm),
         }
     tables["seeds"] = seeds_table(runs)
     for name, table in tables.items():
@@ -206,9 +206,7 @@ CLAIM_COLUMNS = [
 ]
 
 
-def claims_table(
-    runs: pd.DataFrame, claims: list[dict[str, Any]], swept: list[str], first_arm: str = ""
-) -> pd.DataFrame:
+def claims_table(runs: pd.DataFrame, claims: list[dict[str, Any]], first_arm: str = "") -> pd.DataFrame:
     """Each claim of the spec with its estimate, 95% CI, p-value and verdict.
 
     A claim comparing two arms is decided on each seed's difference after
@@ -389,9 +387,10 @@ def _runs_section(manifest: dict[str, Any], runs: pd.DataFrame, swept: list[str]
     return [
         "## Runs",
         "",
-        f"{len(runs)} runs stored ({ok} OK, {failed} failed): {len(spec['scenarios'])} scenario(s) "
-        f"({', '.join(spec['scenarios'])}) × {len(arms)} arm(s) ({', '.join(arms)}) × {points} "
-        f"parameter point(s){' over ' + ', '.join(swept) if swept else ''} × {seeds} seeds.",
+        f"{len(runs)} runs stored ({ok} OK, {failed} failed): {_count(len(spec['scenarios']), 'scenario')} "
+        f"({', '.join(spec['scenarios'])}) × {_count(len(arms), 'arm')} ({', '.join(arms)}) × "
+        f"{_count(points, 'parameter point')}{' over ' + ', '.join(swept) if swept else ''} × "
+        f"{_count(seeds, 'seed')}.",
         "",
     ]
 
@@ -424,30 +423,39 @@ def methods_paragraphs(
     if n >= 2:
         coverage = simulated_coverage(n, replicates=COVERAGE_REPLICATES)
         skew = _lognormal_skewness(SKEWED_LOG_SD)
+        trends = len(tables.get("trends", [])) or any(claim.get("along") for claim in spec["claims"])
         paragraphs.append(
             f"**Intervals.** Means and paired differences (a − b over seeds) have Student t {level} "
-            f"confidence intervals with n − 1 = {n - 1} degrees of freedom. A trend is the mean over seeds "
-            "of each seed's least-squares slope of the metric on the swept parameter, with a t interval "
-            "over those slopes. The standardised effect size is d_z (mean difference over the standard "
-            "deviation of the differences) multiplied by Hedges' small-sample correction "
-            f"(J = {_hedges(n):.3f} at n = {n}), with the exact {level} interval of the population d_z "
-            "from the noncentral t distribution. No interval is bootstrapped. In a simulation at "
-            f"n = {n} ({COVERAGE_REPLICATES:,} synthetic experiments per cell, Monte Carlo standard error "
-            f"about 0.35 points), the t interval held the true mean in {_percent(coverage['t']['normal'])} "
-            f"of normal samples and {_percent(coverage['t']['lognormal'])} of lognormal samples of skewness "
-            f"{skew:.2f}; the d_z interval in {_percent(coverage['noncentral t']['normal'])} and "
+            f"confidence intervals with n − 1 = {n - 1} degrees of freedom. "
+            + (
+                "A trend is the mean over seeds of each seed's least-squares slope of the metric on the "
+                "swept parameter, with a t interval over those slopes. "
+                if trends
+                else ""
+            )
+            + "The standardised effect size is d_z (mean difference over the standard deviation of the "
+            f"differences) multiplied by Hedges' small-sample correction (J = {_hedges(n):.3f} at n = {n}), "
+            f"with the exact {level} interval of the population d_z from the noncentral t distribution. "
+            f"No interval is bootstrapped. In a simulation at n = {n} ({COVERAGE_REPLICATES:,} synthetic "
+            "experiments per cell, Monte Carlo standard error about 0.35 points), the t interval held the "
+            f"true mean in {_percent(coverage['t']['normal'])} of normal samples and "
+            f"{_percent(coverage['t']['lognormal'])} of lognormal samples of skewness {skew:.2f}; the d_z "
+            f"interval in {_percent(coverage['noncentral t']['normal'])} and "
             f"{_percent(coverage['noncentral t']['lognormal'])} (nominal {level})."
         )
         exact = (
             f"exact null distribution up to {WILCOXON_EXACT_UP_TO} seeds when no differences tie or are "
             f"zero; at n = {n} the smallest p-value it can give is {_number(smallest_exact_p(n))}, so rows "
             "with every seed on one side share that p"
+            + (", and no difference can reach p < 0.05 with it" if smallest_exact_p(n) >= 0.05 else "")
             if n <= WILCOXON_EXACT_UP_TO
             else f"normal approximation above {WILCOXON_EXACT_UP_TO} seeds"
         )
         paragraphs.append(
             "**Tests.** p-values of paired differences are two-sided Wilcoxon signed-rank tests "
-            f"({exact}); p-values of trends are two-sided one-sample t-tests of the per-seed slopes."
+            f"({exact})"
+            + ("; p-values of trends are two-sided one-sample t-tests of per-seed slopes" if trends else "")
+            + "."
         )
     paragraphs.append(
         f"**Verdicts.** Each claim is decided by its {level} interval. A claim that a − b (or a slope) is "

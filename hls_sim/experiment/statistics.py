@@ -12,9 +12,7 @@ seed: runs that share a seed share their people, their crises and their luck
   correction and an exact noncentral-t interval; and a Wilcoxon signed-rank
   p-value (exact for up to 50 seeds without ties or zeros).
 - ``trend``: the slope of a metric along a swept parameter, as the mean of each
-  seed's own least-squares slope with a t interval over seeds, its p-value,
-  and Spearman's rho over all runs with a bootstrap interval that resamples
-  whole seeds.
+  seed's own least-squares slope, with a t interval over seeds and its p-value.
 - ``claim_test`` and ``verdict``: whether the per-seed values bear out a claim
   (a direction, a direction beyond a minimum effect, or equivalence within a
   tolerance by two one-sided tests, TOST).
@@ -23,23 +21,31 @@ seed: runs that share a seed share their people, their crises and their luck
   given number of seeds, on normal and on skewed synthetic data.
 
 Why t intervals and not the bootstrap: at the 5 to 30 seeds an experiment
-affords, the bootstrap runs narrow. ``benchmarks/coverage.py`` measured (2,000
-replicates each) a BCa interval of a mean covering 91% at 12 normal seeds
-where the t interval covers 95%, and BCa was no better than t on skewed
-(lognormal) data; bootstrapping d_z covered as little as 55% on skewed data,
-where the exact noncentral-t interval holds up; and a percentile bootstrap of
-a slope over 12 seeds covered 90%, the t interval over per-seed slopes 95%.
-The bootstrap stays only for Spearman's rho, which has no exact interval.
+affords, the bootstrap runs narrow. ``benchmarks/coverage.py`` measured, with
+2,000 synthetic experiments per cell: the BCa interval of a mean covered 84%,
+91% and 95% of normal samples of 5, 12 and 30 (t: 96%, 96%, 95%) and was no
+better than t on lognormal samples of skewness 1.75 (81 to 91% against 92 to
+93%); bootstrapping d_z gave no interval at all from 5 seeds and covered 84% on
+30 strongly skewed ones, where the exact noncentral-t interval covers 95% on
+normal data and errs wide on skewed data; the percentile bootstrap of a slope
+over seeds covered 84% and 91% at 5 and 12 seeds, the t interval over
+per-seed slopes 95%. The bootstrap was kept nowhere: in the one cell where it
+beat t (a mean of 30 lognormal values of skewness 6.2, 89% against 87%) the
+gap is about 1.5 standard errors, and both miss 95% by far. Spearman's rho over runs, with a
+bootstrap over seeds, was dropped: resampling seeds shrinks the spread of
+their shared luck, which that rho depends on, and the interval missed the
+truth most of the time.
 
 Why pair, and why per-seed slopes: differencing within seed removes the luck
 the two settings share, so the interval of the differences is far narrower
 than one that treats the runs as independent. A slope is estimated within each
 seed for the same reason, and the seeds' slopes, being independent, give a t
-interval with n - 1 degrees of freedom (the same as a cluster-robust interval
-of the pooled slope when every seed ran every point).
+interval with n - 1 degrees of freedom. When every seed ran every point, their
+mean is the pooled least-squares slope.
 
 NaNs in the inputs are dropped; ``n`` (or ``n_seeds``) says how many
-observations were used. Everything is deterministic given ``seed``.
+observations were used. Nothing here draws random numbers except
+``simulated_coverage``, which is seeded.
 """
 
 from __future__ import annotations
@@ -64,8 +70,9 @@ MIN_PARAMETER_SPREAD = 1e-12
 # The exact Wilcoxon distribution is what scipy uses up to this many pairs.
 WILCOXON_EXACT_UP_TO = 50
 # Log-sd of the skewed (lognormal) distribution the simulated coverage is
-# reported for: skewness 1.75, more than any metric's spread over seeds in a
-# 30-seed run of regimes-2x2 (see benchmarks/coverage.py).
+# reported for: skewness 1.75. Over 30 seeds of regimes-2x2 (default scenario)
+# only 1 of 40 metric-by-arm samples and 2 of 60 paired differences were more
+# skewed (largest 2.2, turnaway_cost); the median was 0.4.
 SKEWED_LOG_SD = 0.5
 
 
@@ -193,8 +200,12 @@ def effect_size_intervals(
     spread = np.ptp(differences, axis=-1) > 0
     t = np.divide(np.mean(differences, axis=-1) * np.sqrt(n), sd, out=np.zeros(sd.shape), where=spread)
     tail = (1 - confidence) / 2
-    ends = [_noncentrality(t, n - 1, quantile) / np.sqrt(n) for quantile in (1 - tail, tail)]
-    return tuple(np.where(spread, end, np.nan) for end in ends)
+    # The noncentral t is symmetric (t, ncp) -> (-t, -ncp); scipy's cdf is accurate in the
+    # upper half, where the roots for a large negative t would otherwise be lost, so solve for |t|.
+    near, far = (_noncentrality(np.abs(t), n - 1, quantile) / np.sqrt(n) for quantile in (1 - tail, tail))
+    negative = t < 0
+    low, high = np.where(negative, -far, near), np.where(negative, -near, far)
+    return np.where(spread, low, np.nan), np.where(spread, high, np.nan)
 
 
 def _noncentrality(t: np.ndarray, df: int, quantile: float) -> np.ndarray:
