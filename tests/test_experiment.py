@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 import hls_sim
 from hls_sim.cli import main
@@ -147,6 +149,24 @@ BASE = """
             "needs a tolerance",
         ),
         ('scenarios = ["atlantis"]', "atlantis: no such scenario file"),
+        (
+            '[[arms]]\nname = "a"\n[[arms]]\nname = "b"\n'
+            '[[claims]]\nmetric = "wellbeing_mean"\ncompare = ["a", "b"]\nexpect = "greater"\n'
+            "tolerance = 0.1",
+            "tolerance goes with expect = 'equal'",
+        ),
+        (
+            '[[arms]]\nname = "a"\n[[arms]]\nname = "b"\n[[claims]]\nmetric = "wellbeing_mean"\n'
+            'compare = ["a", "b"]\nexpect = "equal"\ntolerance = 0.1\nmin_effect = 0.1',
+            "min_effect goes with expect = 'greater' or 'less'",
+        ),
+        (
+            '[[arms]]\nname = "perfect"\nset = { "indicator.aligned" = true, "indicator.audit_rate" = 1.0 }\n'
+            '[[arms]]\nname = "b"\n[[claims]]\nmetric = "gaming_gap"\ncompare = ["b", "perfect"]\n'
+            'expect = "greater"',
+            "claims.0 (gaming_gap: b minus perfect): in arm 'perfect' gaming_gap is the same in every run "
+            "by construction: the indicator measures the true outcome",
+        ),
     ],
 )
 def test_bad_spec_is_refused_with_file_key_and_value_and_nothing_written(tmp_path, capsys, extra, expected):
@@ -482,31 +502,101 @@ def toml_text(spec: dict) -> str:
 # ---------------------------------------------------------------- report, loaders, sensitivity
 
 
-def test_report_states_the_hypothesis_the_verdicts_and_the_runs(uninterrupted):
-    path = write_report(uninterrupted)
-    text = path.read_text()
+def restated(folder: Path, tmp_path: Path, **changes: object) -> Path:
+    """A copy of a results folder whose spec says something else about the same runs."""
+    target = tmp_path / "restated"
+    shutil.copytree(folder, target)
+    assert sweep(experiment_from_dict(tiny(**changes)), target, workers=1, progress=False).ran == 0
+    return target
+
+
+def test_report_states_the_hypothesis_the_verdicts_and_the_runs(uninterrupted, tmp_path):
+    # Trust's gaming gap also rises with the stakes (its discretion lets workers game as hard
+    # as under targets), so the model contradicts the third claim: a report must be able to say so.
+    # Three seeds cannot tell the two arms' gaps apart, so the first claim stays open.
+    claims = [
+        *TINY["claims"],
+        {"metric": "gaming_gap", "along": "funding.pbr_share", "arm": "trust", "expect": "less"},
+    ]
+    folder = restated(uninterrupted, tmp_path, claims=claims)
+    text = write_report(folder).read_text()
     assert TINY["hypothesis"] in text
     assert "12 runs stored (12 OK, 0 failed)" in text
     assert "## Do the data support the hypothesis?" in text
-    # With 0.8 of payment on the indicator, trust's discretion lets workers game as hard as
-    # under targets, so the model contradicts the first claim: a report must be able to say so.
-    claims = pd.read_csv(uninterrupted / "tables" / "claims.csv")
-    assert list(claims["verdict"]) == ["contradicted", "supported"], claims
-    assert "contradict the hypothesis in 1 of 2 claims" in text
-    means = pd.read_csv(uninterrupted / "tables" / "means.csv")
-    runs = load_runs(uninterrupted)
+    table = pd.read_csv(folder / "tables" / "claims.csv")
+    assert list(table["verdict"]) == ["inconclusive", "supported", "contradicted"], table
+    assert list(table["seeds"]) == [3, 3, 3] and list(table["points"]) == [2, 2, 2]
+    assert "contradict the hypothesis in 1 of 3 claims" in text
+    runs = load_runs(folder)
+    means = pd.read_csv(folder / "tables" / "means.csv")
     target = runs[(runs["arm"] == "target") & (runs["point"] == 1)]["gaming_gap"]
     row = means[(means["arm"] == "target") & (means["point"] == 1) & (means["metric"] == "gaming_gap")].iloc[
         0
     ]
     assert row["mean"] == pytest.approx(target.mean())
     assert row["low"] <= row["mean"] <= row["high"]
-    differences = pd.read_csv(uninterrupted / "tables" / "differences.csv")
-    assert {"effect_size", "effect_low", "effect_high", "p_value"} <= set(differences.columns)
-    assert (uninterrupted / "tables" / "trends.csv").exists()
+    differences = pd.read_csv(folder / "tables" / "differences.csv")
+    assert {"effect_size", "effect_low", "effect_high", "p_value", "p_adjusted"} <= set(differences.columns)
+    assert (differences["p_adjusted"] >= differences["p_value"]).all()
+    trends = pd.read_csv(folder / "tables" / "trends.csv")
+    assert {"slope", "low", "high", "p_value", "p_adjusted", "n_seeds"} <= set(trends.columns)
     for figure in ("wellbeing_mean", "gaming_gap"):
-        assert (uninterrupted / "figures" / f"{figure}.png").stat().st_size > 1000
+        assert (folder / "figures" / f"{figure}.png").stat().st_size > 1000
         assert f"figures/{figure}.png" in text
+
+
+def test_a_compare_claim_is_decided_on_per_seed_differences_averaged_over_its_points(uninterrupted):
+    write_report(uninterrupted)
+    runs = load_runs(uninterrupted)
+    by_seed = runs.groupby(["arm", "seed_index"])["gaming_gap"].mean().unstack("arm")
+    differences = by_seed["target"] - by_seed["trust"]
+    claim = pd.read_csv(uninterrupted / "tables" / "claims.csv").iloc[0]
+    interval = stats.ttest_1samp(differences, 0.0).confidence_interval(0.95)
+    assert (claim["estimate"], claim["low"], claim["high"]) == pytest.approx(
+        (differences.mean(), interval.low, interval.high)
+    )
+    assert claim["p_value"] == pytest.approx(
+        stats.ttest_1samp(differences, 0.0, alternative="greater").pvalue
+    )
+
+
+def test_report_methods_say_how_every_number_was_made(uninterrupted):
+    text = write_report(uninterrupted).read_text()
+    methods = text[text.index("## Methods") : text.index("## Do the data support")]
+    seeds = pd.read_csv(uninterrupted / "tables" / "seeds.csv")
+    assert list(seeds["seed"]) == run_seeds(7, 3)
+    for said in (
+        "n = 3 seeds",
+        "`numpy.random.SeedSequence(7)`",
+        "tables/seeds.csv",
+        "paired by seed",
+        "Student t 95% confidence intervals with n − 1 = 2 degrees of freedom",
+        "each seed's least-squares slope",
+        "Hedges' small-sample correction (J = 0.564 at n = 3)",
+        "noncentral t",
+        "No interval is bootstrapped",
+        "In a simulation at n = 3",
+        "Wilcoxon signed-rank",
+        "at n = 3 the smallest p-value it can give is 0.25",
+        "TOST",
+        "smallest effect of interest",
+        "The 2 claims form one family, tested as an intersection–union",
+        "Benjamini–Hochberg",
+        "2 further families: the 4 paired differences (pairs × metrics) and the 4 trends",
+        "averages each seed's runs over the parameter points it covers (of funding.pbr_share)",
+    ):
+        assert said in methods, said
+    assert "cannot give a p-value below 0.25" in text
+    assert "| p adj. |" in text
+
+
+def test_a_report_never_shows_a_zero_width_interval_as_evidence(uninterrupted, tmp_path):
+    """Every run of a seed giving the same value is no evidence: the claim stays inconclusive."""
+    claim = {"metric": "gaming_gap", "compare": ["target", "trust"], "expect": "equal", "tolerance": 0.05}
+    folder = restated(uninterrupted, tmp_path, claims=[{**claim, "where": {"funding.pbr_share": 0.0}}])
+    write_report(folder)
+    row = pd.read_csv(folder / "tables" / "claims.csv").iloc[0]
+    assert row["verdict"] == "inconclusive" and "same value" in row["note"]
 
 
 def test_report_command_and_duckdb_query_over_the_store(uninterrupted, capsys):

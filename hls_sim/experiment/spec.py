@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -28,7 +29,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from scipy.stats import qmc
 
-from hls_sim.metrics import SUMMARY_KEYS
+from hls_sim.metrics import SUMMARY_KEYS, fixed_by_construction
 from hls_sim.regimes import REGIME_NAMES, regime_overrides
 from hls_sim.scenario import (
     Scenario,
@@ -109,12 +110,14 @@ class Sample(_Part):
 
 
 class Claim(_Part):
-    """One checkable part of the hypothesis, decided from a confidence interval.
+    """One checkable part of the hypothesis, decided from a confidence interval over seeds.
 
     Either a paired difference between two arms (``compare = [a, b]``: is a - b
     greater than, less than or equal to zero?) or a trend along a swept
     parameter within one arm (``along = key``: is the slope above, below or
-    within ``tolerance`` of zero?).
+    within ``tolerance`` of zero?). A direction may state the smallest effect
+    that matters (``min_effect``); "equal" needs the band that counts as none
+    (``tolerance``) and is decided by an equivalence test.
     """
 
     metric: str = Field(description="A summary metric.")
@@ -124,7 +127,17 @@ class Claim(_Part):
     compare: tuple[str, str] | None = Field(None, description="Two arms: the claim is about first - second.")
     along: str | None = Field(None, description="A swept parameter: the claim is about the slope along it.")
     arm: str | None = Field(None, description="The arm the trend is measured in (default: the first).")
-    tolerance: float = Field(0.0, ge=0, description="Half-width of the band that counts as equal.")
+    tolerance: float = Field(
+        0.0, ge=0, description="expect = 'equal' only: half-width of the band that counts as no effect."
+    )
+    min_effect: float = Field(
+        0.0,
+        ge=0,
+        description=(
+            "greater or less only: smallest effect of interest, in the metric's units (per unit of the "
+            "swept key for a trend); supported needs the interval wholly beyond it."
+        ),
+    )
     where: dict[str, Any] = Field(
         default_factory=dict, description="Only the parameter points with these values (swept keys)."
     )
@@ -135,7 +148,52 @@ class Claim(_Part):
             raise ValueError("give either compare = [arm, arm] or along = parameter key")
         if self.expect == "equal" and self.tolerance == 0:
             raise ValueError("expect = 'equal' needs a tolerance above 0 (what difference counts as none)")
+        if self.expect == "equal" and self.min_effect > 0:
+            raise ValueError("min_effect goes with expect = 'greater' or 'less'; 'equal' uses tolerance")
+        if self.expect != "equal" and self.tolerance > 0:
+            raise ValueError(
+                f"tolerance goes with expect = 'equal'; for expect = {self.expect!r} state the smallest "
+                "effect of interest as min_effect"
+            )
         return self
+
+    def arms_involved(self, first_arm: str) -> tuple[str, ...]:
+        """The arms whose runs the claim reads: both compared arms, or the trend's arm."""
+        return self.compare or (self.arm or first_arm,)
+
+    def describe(self, first_arm: str) -> str:
+        """The claim in words, e.g. 'wellbeing_mean: trust minus target where funding.pbr_share=0.5'."""
+        if self.compare:
+            what = f"{self.metric}: {self.compare[0]} minus {self.compare[1]}"
+        else:
+            what = f"{self.metric}: slope along {self.along} ({self.arm or first_arm})"
+        where = ", ".join(f"{key}={_short(value)}" for key, value in self.where.items())
+        return what + (f" where {where}" if where else "")
+
+    def expectation(self) -> str:
+        """What the claim expects, in words: 'above 0', 'below -0.02', 'within ±0.05 of 0'."""
+        if self.expect == "equal":
+            return f"within ±{self.tolerance:g} of 0"
+        if self.expect == "greater":
+            return f"above {self.min_effect:g}"
+        return f"below {-self.min_effect:g}" if self.min_effect else "below 0"
+
+
+def _short(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def at_point(point: dict[str, Any], where: dict[str, Any]) -> bool:
+    """Whether a parameter point has the ``where`` values; numbers match within rounding.
+
+    So ``where = {x = 0.3}`` finds the 0.30000000000000004 of an evenly spaced range.
+    """
+    for key, wanted in where.items():
+        value = point.get(key)
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (value, wanted))
+        if not (math.isclose(value, wanted, rel_tol=1e-9, abs_tol=1e-12) if numbers else value == wanted):
+            return False
+    return True
 
 
 class Sensitivity(_Part):
@@ -338,6 +396,7 @@ def experiment_from_dict(data: dict[str, Any], source: str = "experiment") -> Ex
             raise ExperimentError(f"{source}: scenarios: {error}") from None
     experiment = Experiment(spec, source, scenarios)
     _check_runs(experiment)
+    _check_claims_can_fail(experiment)
     return experiment
 
 
@@ -391,3 +450,27 @@ def _check_runs(experiment: Experiment) -> None:
             experiment.scenario_for(scenario, arm, {**cell, **end})
         except ScenarioError as error:
             raise ExperimentError(f"{error} (scenario {scenario}, point {cell or end})") from None
+
+
+def _check_claims_can_fail(experiment: Experiment) -> None:
+    """Refuse a claim whose metric cannot vary in a run it reads: its verdict would be set by construction.
+
+    Every scenario, arm and parameter point the claim reads is built as the
+    sweep will build it and put to ``metrics.fixed_by_construction``.
+    """
+    spec = experiment.spec
+    arms = {arm.name: arm for arm in spec.arm_list()}
+    first = spec.arm_list()[0].name
+    points = spec.points()
+    for index, claim in enumerate(spec.claims):
+        chosen = [point for point in points if at_point(point, claim.where)]
+        for scenario, arm, point in itertools.product(spec.scenarios, claim.arms_involved(first), chosen):
+            reason = fixed_by_construction(claim.metric, experiment.scenario_for(scenario, arms[arm], point))
+            if reason:
+                at = f" (scenario {scenario}, point {point})" if point or len(spec.scenarios) > 1 else ""
+                raise ExperimentError(
+                    f"{experiment.source}: claims.{index} ({claim.describe(first)}): in arm {arm!r}{at} "
+                    f"{claim.metric} is the same in every run by construction: {reason}. A claim about it "
+                    "would hold or fail without evidence; drop it, or claim something that can fail "
+                    "(for example expect = 'equal' with a tolerance on a metric that varies)"
+                )
