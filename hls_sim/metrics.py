@@ -192,6 +192,23 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
     }
 
 
+def fixed_by_construction(metric: str, scenario: Any) -> str | None:
+    """Why ``metric`` cannot vary across runs of ``scenario``, or ``None`` if it can.
+
+    A claim about such a metric would be true (or false) by construction, not
+    by evidence, so the experiment runner refuses it. ``scenario`` is a
+    validated ``Scenario``.
+    """
+    indicator = scenario.indicator
+    if metric in ("gaming_gap", "misreports_uncaught") and indicator.aligned and indicator.audit_rate >= 1.0:
+        return (
+            "the indicator measures the true outcome (indicator.aligned = true) and every reported "
+            "success is audited (indicator.audit_rate = 1), so reported and true results are the same "
+            "in every run"
+        )
+    return None
+
+
 def weekly_reporters() -> dict[str, Any]:
     """DataCollector reporters: each reads this week's already computed metric."""
     return {name: _reporter(name) for name in WEEKLY_COLUMNS}
