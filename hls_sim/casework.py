@@ -2,9 +2,14 @@
 
 These are the bookkeeping of a person's journey, used by the mechanisms that
 decide: intake (``hls_sim.intake``), the waiting list (``hls_sim.queue``),
-hand-offs (``hls_sim.staffing``) and closure (``hls_sim.closure``). Demand
-that comes back because a person was turned away, or because their case was
-closed with needs unmet, is failure demand (Seddon 2003, 2008).
+hand-offs (``hls_sim.staffing``) and closure (``hls_sim.closure``).
+
+A failure to help is remembered with the need it left unmet: the need assessed
+at a turn-away or when someone gave up waiting, or the worst need left at an
+unresolved closure. A later contact is failure demand (Seddon 2003, 2008) when
+it comes within a window of that failure and the same need is still high: it is
+caused by the failure. A contact because of a new need in another domain is
+not.
 """
 
 from __future__ import annotations
@@ -20,10 +25,20 @@ if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
 
 
-def is_failure_demand(people: People, rows: np.ndarray, week: int, window: int) -> np.ndarray:
-    """Contacts within ``window`` weeks of a failure to help: a turn-away or an unresolved closure."""
-    recent = np.maximum(people.last_turnaway[rows], people.last_unresolved[rows])
-    return week - recent <= window
+def is_failure_demand(
+    people: People, rows: np.ndarray, week: int, window: int, high_need: float
+) -> np.ndarray:
+    """Contacts caused by a failure to help within ``window`` weeks: the need it left is still high."""
+    failed = people.failed_domain[rows]
+    recent = (week - people.failed_at[rows] <= window) & (failed >= 0)
+    still_high = people.needs[rows, np.maximum(failed, 0)] >= high_need
+    return recent & still_high
+
+
+def remember_failure(people: People, rows: np.ndarray, domains: np.ndarray, week: int) -> None:
+    """Remember that ``rows`` were failed this week, and which need was left unmet."""
+    people.failed_at[rows] = week
+    people.failed_domain[rows] = domains
 
 
 def turn_away(people: People, rows: np.ndarray, week: int, scenario: Scenario) -> None:
@@ -32,13 +47,25 @@ def turn_away(people: People, rows: np.ndarray, week: int, scenario: Scenario) -
     people.last_turnaway[rows] = week
     people.turnaways[rows] += 1
     people.provider[rows] = -1
+    remember_failure(people, rows, people.assessed_domain[rows], week)
     trust.turned_away(people, rows, scenario.trust)
 
 
-def join_waiting_list(people: People, rows: np.ndarray, provider: int, week: int) -> None:
+def give_up(people: People, rows: np.ndarray, week: int, scenario: Scenario) -> None:
+    """Leave a waiting list after waiting too long: as good as turned away, and trust dented."""
+    people.status[rows] = COMMUNITY
+    people.provider[rows] = -1
+    people.last_turnaway[rows] = week
+    remember_failure(people, rows, people.assessed_domain[rows], week)
+    trust.gave_up(people, rows, scenario.trust)
+
+
+def join_waiting_list(people: People, rows: np.ndarray, provider: int, time: float | np.ndarray) -> None:
+    """``rows`` join ``provider``'s list at ``time`` (weeks, with the fraction of the week)."""
     people.status[rows] = WAITING
     people.provider[rows] = provider
-    people.wait_start[rows] = week
+    people.worker[rows] = -1
+    people.queued_at[rows] = time
 
 
 def start_support(
@@ -81,9 +108,10 @@ def reclassify(people: People, rows: np.ndarray) -> None:
 def end_support(
     people: People, rows: np.ndarray, resolved: np.ndarray, week: int, scenario: Scenario
 ) -> None:
-    """Close cases: back to the community; an unresolved closure is remembered (failure demand)."""
+    """Close cases: back to the community; an unresolved closure is remembered with its worst need."""
     people.status[rows] = COMMUNITY
     people.worker[rows] = -1
     people.provider[rows] = -1
-    people.last_unresolved[rows[~resolved]] = week
+    unresolved = rows[~resolved]
+    remember_failure(people, unresolved, people.needs[unresolved].argmax(axis=1), week)
     trust.case_closed(people, rows, resolved, scenario.trust)

@@ -1,12 +1,19 @@
 """Closing cases, and what providers report when they do.
 
 A case closes when the person is doing well (resolved), when the worker stops
-once the indicator is met (the threshold effect), when the package runs out
-and the worker has no discretion to extend it, or when a person with no
-relationship to speak of drops out. At closure a worker with stakes may record
-the case under a need that flatters it (reclassification) or report a success
-that was not (misreporting): ``hls_sim.gaming`` decides, case by case. The
-provider logs what it reports for the quarter's payment (``indicators``).
+once the indicator is met (the threshold effect, only where a threshold is what
+pays), when the package runs out and the worker has no discretion to extend
+it, or when a person with no relationship to speak of drops out. Cases close
+at some moment in the week, and the place is taken again from the list the
+same week (``hls_sim.queue``). In the docking configuration
+(``queue.mean_service_weeks``) a case instead lasts its exponential service
+time, whatever happens to the person.
+
+At closure a worker with stakes may record the case under a need that flatters
+it (reclassification) or report a success that was not (misreporting):
+``hls_sim.gaming`` decides, case by case, weighing the provider's audit rate.
+The provider logs what the report claims, and what each case truly scored, for
+the quarter's payment (``indicators``).
 Sources: Hood (2006); Bevan and Hood (2006); Lowe and Plimmer (2019).
 """
 
@@ -16,8 +23,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hls_sim import casework, gaming
+from hls_sim import casework, gaming, indicators
 from hls_sim.agents.person import SUPPORTED, People
+from hls_sim.queue import Places
 
 if TYPE_CHECKING:
     from hls_sim.model import SupportSystemModel
@@ -32,7 +40,8 @@ def closure_decisions(
     measured: np.ndarray,
     stakes: np.ndarray,
     motivation: np.ndarray,
-    discretion: float,
+    discretion: np.ndarray | float,
+    threshold_pays: bool,
     scenario: Scenario,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -45,8 +54,10 @@ def closure_decisions(
     length = week - people.episode_start[rows]
     left = casework.remaining_need(people, rows, scenario)
     resolved = left <= 0.0
-    at_threshold = (measured < scenario.indicator.threshold) & gaming.stops_at_threshold(
-        stakes, motivation, left, scenario.gaming
+    at_threshold = (
+        threshold_pays
+        & (measured < scenario.indicator.threshold)
+        & gaming.stops_at_threshold(stakes, motivation, left, scenario.gaming)
     )
     extends = (rng.random(len(rows)) < discretion) & (length < params.extension_cap * package_weeks)
     package_over = (length >= package_weeks) & ~extends
@@ -58,50 +69,72 @@ def closure_decisions(
     return resolved | at_threshold | package_over | drops_out, resolved
 
 
-def close_cases(model: SupportSystemModel) -> None:
-    """Workers close the cases that end this week; providers log them for the indicator."""
-    people, params, workforce = model.people, model.params, model.workforce
+def cases_ending(model: SupportSystemModel) -> tuple[np.ndarray, np.ndarray]:
+    """The cases that end this week and when (a fraction of the week)."""
+    people = model.people
     rows = people.in_status(SUPPORTED)
+    if model.params.queue.mean_service_weeks:
+        ending = rows[people.service_end[rows] < model.week + 1]
+        return ending, np.maximum(people.service_end[ending] - model.week, 0.0)
     if len(rows) == 0:
-        return
+        return rows, np.zeros(0)
     slots = people.worker[rows]
-    stakes, motivation = workforce.stakes[slots], workforce.motivation[slots]
-    threshold = params.indicator.threshold
-    measured = model.measure(rows)
-    closing, resolved = closure_decisions(
+    workforce = model.workforce
+    closing, _ = closure_decisions(
         people,
         rows,
         week=model.week,
-        measured=measured,
-        stakes=stakes,
-        motivation=motivation,
-        discretion=model.regime.discretion,
-        scenario=params,
+        measured=model.measure(rows),
+        stakes=workforce.stakes[slots],
+        motivation=workforce.motivation[slots],
+        discretion=model.providers.discretion[people.provider[rows]],
+        threshold_pays=model.regime.tariff != indicators.DISTANCE,
+        scenario=model.params,
         rng=model.rng,
     )
-    if not closing.any():
-        return
-    rows, stakes, motivation = rows[closing], stakes[closing], motivation[closing]
-    resolved, measured = resolved[closing], measured[closing]
+    ending = rows[closing]
+    return ending, model.rng.random(len(ending))
+
+
+def close(model: SupportSystemModel, rows: np.ndarray, times: np.ndarray) -> Places:
+    """Close ``rows`` at ``times``: report them for the indicator, end support. Returns the places freed."""
+    if len(rows) == 0:
+        return Places.none()
+    people, params, workforce, table = model.people, model.params, model.workforce, model.providers
+    regime = model.regime
+    slots = people.worker[rows]
+    provider_of = people.provider[rows]
+    stakes, motivation = workforce.stakes[slots], workforce.motivation[slots]
+    threshold = params.indicator.threshold
+    resolved = casework.remaining_need(people, rows, params) <= 0.0
+    measured = model.measure(rows)
     reclassified = np.zeros(len(rows), dtype=bool)
-    if not params.indicator.aligned:
+    threshold_pays = regime.tariff != indicators.DISTANCE
+    if threshold_pays and not params.indicator.aligned:
         reclassified = (measured >= threshold) & gaming.reclassifies(stakes, motivation, params.gaming)
         casework.reclassify(people, rows[reclassified])
         measured = model.measure(rows)
     success = measured < threshold
     misreported = ~success & gaming.misreports(
-        stakes, motivation, params.indicator.audit_rate, params.indicator.audit_penalty, params.gaming
+        stakes, motivation, table.audit_rate[provider_of], params.indicator.audit_penalty, params.gaming
     )
-    reported = success | misreported
-    true = model.true_indicator(rows) < threshold
-    provider_of = people.provider[rows]
-    table = model.providers
-    for provider in table.active_indices():
+    claimed = indicators.claimed_value(measured, misreported, threshold)
+    true_value = model.true_indicator(rows)
+    weight, start = people.tariff_weight[rows], people.measured_start[rows]
+    reported_score = indicators.scores(claimed, start, weight, regime.tariff, threshold)
+    true_score = indicators.scores(true_value, start, weight, regime.tariff, threshold)
+    reported, true = claimed < threshold, true_value < threshold
+    for provider in np.unique(provider_of):
         mine = provider_of == provider
-        if mine.any():
-            table.log[provider].add(
-                reported[mine], true[mine], misreported[mine], (reclassified & success)[mine]
-            )
+        table.log[provider].add(
+            reported[mine],
+            reported_score[mine],
+            true[mine],
+            true_score[mine],
+            misreported[mine],
+            (reclassified & success)[mine],
+        )
     model.observe.closures(rows, resolved, measured, reported, true)
-    np.subtract.at(workforce.caseload, people.worker[rows], 1)
+    np.subtract.at(workforce.caseload, slots, 1)
     casework.end_support(people, rows, resolved, model.week, params)
+    return Places(times, slots)

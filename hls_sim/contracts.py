@@ -2,7 +2,10 @@
 
 Under competition, contracts are re-let every ``market.contract_weeks`` to the
 best scores: reported performance, blended with what dialogue has shown, less
-misreports caught. Shares move toward the best scores; a provider whose share
+misreports caught, and, as far as the tender weighs price
+(``market.price_weight``), the price bid. The bid is each provider's decision:
+one with little mission cuts its price to win, planning to spend less on
+staff. Shares move toward the best scores; a provider whose share
 falls too low loses it and leaves, its staff and people moving to the winner;
 entrants copy the winner's culture and know-how, so gaming can spread by
 selection without anyone intending it (Smaldino and McElreath 2016; Braganza
@@ -42,8 +45,12 @@ def retender(model: SupportSystemModel) -> None:
     model.commissioner.weeks_since_letting = 0
     if len(providers) < 2:
         return
-    visibility = oversight(model.regime.dialogue_hours, model.params.motivation)
-    scores = np.array([score(model, int(p), visibility) for p in providers])
+    scores = np.array([score(model, int(p)) for p in providers])
+    price_weight = model.regime.price_weight
+    if price_weight > 0:
+        bids = 1.0 - price_weight * params.max_discount * (1.0 - table.mission[providers])
+        scores = (1 - price_weight) * scores + price_weight * bids.min() / bids
+        table.price[providers] = bids
     spread = scores.std() + params.score_spread_floor
     shares = table.share[providers] * np.exp(params.selection_strength * (scores - scores.mean()) / spread)
     shares /= shares.sum()
@@ -62,9 +69,10 @@ def retender(model: SupportSystemModel) -> None:
         enter_provider(model, copying=winner)
 
 
-def score(model: SupportSystemModel, provider: int, visibility: float) -> float:
-    """Bid score: reported performance, blended with what dialogue has shown, less misreports caught."""
+def score(model: SupportSystemModel, provider: int) -> float:
+    """Quality score of a bid: reported performance, blended with what dialogue has shown, less misreports caught."""
     table = model.providers
+    visibility = oversight(table.dialogue_hours[provider], model.params.motivation)
     reported_rates = table.contract_reported[provider]
     reported = float(np.mean(reported_rates)) if reported_rates else 0.0
     seen_values = [v for v in table.contract_seen[provider] if not np.isnan(v)]
@@ -117,13 +125,17 @@ def add_provider(
     params = model.params
     weekly = params.funding.budget / WEEKS_PER_YEAR * share
     index = model.providers.add(
-        share,
-        pressure,
-        mission,
         beliefs,
         np.zeros_like(beliefs) if evidence is None else evidence,
-        params.providers.start_cash_weeks * weekly,
-        params.providers.results_expectation_start,
+        share=share,
+        pressure=pressure,
+        mission=mission,
+        cash=params.providers.start_cash_weeks * weekly,
+        expected_results_ratio=params.providers.results_expectation_start,
+        candour=params.candour.start,
+        funder_trust=params.commissioner.trust_start,
+        audit_rate=params.indicator.audit_rate,
+        price=1.0,
     )
     provider = Provider(model, index)
     model.provider_list.append(provider)

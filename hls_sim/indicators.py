@@ -1,13 +1,18 @@
-"""The indicator: what the commissioner measures, how it can be moved, and how audit checks it.
+"""The indicator: what the commissioner measures and pays for, how it can be moved, and how audit checks it.
 
-A closed case counts as a success when its measured value is below the
-threshold. The default indicator is a proxy, as most KPIs are: the need in one
-recorded domain at closure, as recorded (so it can be biased by indicator work
-and by reclassification). An aligned indicator measures the true outcome
-itself (overall need, one minus wellbeing), which neither indicator work nor
-reclassification can move. Misreporting can corrupt either; audit catches
-what it checks. Campbell (1979): the more a quantitative indicator is used for
-social decision-making, the more it is corrupted and corrupts.
+A closed case is measured on one recorded need at closure, as the provider's
+records show it (so indicator work and reclassification can bias it), unless
+the indicator is aligned: then it measures the true outcome itself (overall
+need, one minus wellbeing), which neither indicator work nor reclassification
+can move. Misreporting can corrupt either; audit catches what it checks.
+
+What a result earns depends on the tariff (``funding.tariff``): a flat
+tariff pays each case measured below the threshold alike; a differential one
+pays more for cases that looked less likely to succeed at intake (the Work
+Programme's payment groups); a distance tariff pays for the fall in the
+measure from intake to closure, so there is no threshold to stop at or bunch
+past. Campbell (1979): the more a quantitative indicator is used for social
+decision-making, the more it is corrupted and corrupts.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
+FLAT, DIFFERENTIAL, DISTANCE = "flat", "differential", "distance"
 
 
 def measured_value(
@@ -44,27 +51,77 @@ def true_value(
     return needs[rows, assessed_domain]
 
 
+def tariff_weight(chance: np.ndarray, tariff: str, groups: int, reference_rate: float) -> np.ndarray:
+    """What a success of each case is worth relative to a typical one, set at intake.
+
+    A differential tariff prices each band of predicted success so that a case
+    in it is worth about as much in expectation as a typical one: the reference
+    rate over the band's middle chance.
+    """
+    if tariff != DIFFERENTIAL:
+        return np.ones(len(chance))
+    band = np.minimum(groups - 1, np.floor(chance * groups))
+    middle = (band + 0.5) / groups
+    return reference_rate / middle
+
+
+def scores(
+    value: np.ndarray, start: np.ndarray, weight: np.ndarray, tariff: str, threshold: float
+) -> np.ndarray:
+    """What each closed case earns toward the results payment, measured at ``value``."""
+    if tariff == DISTANCE:
+        return np.maximum(0.0, start - value)
+    return (value < threshold) * weight
+
+
+def claimed_value(value: np.ndarray, misreported: np.ndarray, threshold: float) -> np.ndarray:
+    """The value a report claims: a misreport claims the case ended just inside the threshold."""
+    inside = np.nextafter(threshold, 0.0)
+    return np.where(misreported, np.minimum(value, inside), value)
+
+
 @dataclass
 class ClosureLog:
     """One provider's closures in the current reporting period."""
 
-    reported: list[bool] = field(default_factory=list)
-    true: list[bool] = field(default_factory=list)
-    misreported: list[bool] = field(default_factory=list)
-    reclassified: list[bool] = field(default_factory=list)
+    reported: list[np.ndarray] = field(default_factory=list)
+    reported_score: list[np.ndarray] = field(default_factory=list)
+    true: list[np.ndarray] = field(default_factory=list)
+    true_score: list[np.ndarray] = field(default_factory=list)
+    misreported: list[np.ndarray] = field(default_factory=list)
+    reclassified: list[np.ndarray] = field(default_factory=list)
 
     def add(
-        self, reported: np.ndarray, true: np.ndarray, misreported: np.ndarray, reclassified: np.ndarray
+        self,
+        reported: np.ndarray,
+        reported_score: np.ndarray,
+        true: np.ndarray,
+        true_score: np.ndarray,
+        misreported: np.ndarray,
+        reclassified: np.ndarray,
     ) -> None:
-        self.reported.extend(reported.tolist())
-        self.true.extend(true.tolist())
-        self.misreported.extend(misreported.tolist())
-        self.reclassified.extend(reclassified.tolist())
+        for name, values in (
+            ("reported", reported),
+            ("reported_score", reported_score),
+            ("true", true),
+            ("true_score", true_score),
+            ("misreported", misreported),
+            ("reclassified", reclassified),
+        ):
+            getattr(self, name).append(np.asarray(values))
+
+    def column(self, name: str) -> np.ndarray:
+        parts = getattr(self, name)
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def __len__(self) -> int:
+        return sum(len(part) for part in self.reported)
 
 
 @dataclass
 class AuditResult:
     reported_successes: int
+    reported_points: float
     true_successes: int
     closures: int
     checked: int
@@ -77,17 +134,20 @@ def audit(log: ClosureLog, audit_rate: float, detection: float, rng: np.random.G
     """Check a random share of reported successes; what is caught is struck out.
 
     Misreports are always caught when checked; reclassifications only with
-    probability ``detection`` (``indicator.reclassification_detection``).
+    probability ``detection`` (``indicator.reclassification_detection``). A caught
+    case earns what it truly scored.
     """
-    reported = np.asarray(log.reported, dtype=bool)
-    false_claim = np.asarray(log.misreported, dtype=bool)
-    reclassified = np.asarray(log.reclassified, dtype=bool) & reported & ~false_claim
+    reported = log.column("reported").astype(bool)
+    false_claim = log.column("misreported").astype(bool)
+    reclassified = log.column("reclassified").astype(bool) & reported & ~false_claim
     checked = reported & (rng.random(len(reported)) < audit_rate)
     spotted = false_claim | (reclassified & (rng.random(len(reported)) < detection))
     caught = checked & spotted
+    points = np.where(caught, log.column("true_score"), log.column("reported_score"))
     return AuditResult(
         reported_successes=int((reported & ~caught).sum()),
-        true_successes=int(np.asarray(log.true, dtype=bool).sum()),
+        reported_points=float(points.sum()),
+        true_successes=int(log.column("true").astype(bool).sum()),
         closures=len(reported),
         checked=int(checked.sum()),
         caught=int(caught.sum()),

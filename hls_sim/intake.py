@@ -4,10 +4,15 @@ Each contact is routed to a provider (``hls_sim.routing``), which assesses it.
 An assessment costs worker hours whether or not the person is accepted. The
 provider accepts those whose assessed primary need reaches the eligibility
 threshold, unless it creams them off because they look unlikely to score
-(``gaming.creams``). The rest are turned away, trusting services less.
+(``gaming.creams``), which a no-decline rule forbids (``eligibility.no_decline``,
+as the Work Programme's mandatory referrals did). The rest are turned away,
+trusting services less. An accepted person joins the list at the moment in the
+week they made contact; a differential tariff fixes what their success will be
+worth, and a distance tariff measures where they start.
 Sources: Lowe and Plimmer (2019), "What does this way of working achieve?",
 "Cost savings" (assessments that decide whether a problem is serious enough
-cost money in themselves); Seddon (2003, 2008) on failure demand.
+cost money in themselves); Seddon (2003, 2008) on failure demand; Rees,
+Whitworth and Carter (2014) on the Work Programme.
 """
 
 from __future__ import annotations
@@ -16,28 +21,28 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hls_sim import casework, gaming, routing
-from hls_sim.parameters.measurement import FAILURE_DEMAND_WEEKS
+from hls_sim import casework, gaming, indicators, routing
+from hls_sim.parameters.measurement import FAILURE_DEMAND_WEEKS, HIGH_NEED
 
 if TYPE_CHECKING:
     from hls_sim.agents.person import People
     from hls_sim.model import SupportSystemModel
 
 
-def take_contacts(model: SupportSystemModel, contacts: np.ndarray) -> None:
-    """Route each contact to a provider, which assesses and accepts or turns away."""
+def take_contacts(model: SupportSystemModel, contacts: np.ndarray, times: np.ndarray) -> None:
+    """Route each contact (in the order they arrive in the week) to a provider, which assesses it."""
     if len(contacts) == 0:
         return
     people = model.people
     people.contacts[contacts] += 1
-    failure = casework.is_failure_demand(people, contacts, model.week, FAILURE_DEMAND_WEEKS)
+    failure = casework.is_failure_demand(people, contacts, model.week, FAILURE_DEMAND_WEEKS, HIGH_NEED)
     model.observe.contacts(contacts, failure)
     providers = model.providers.active_indices()
     choice = routing.route(model, contacts, providers)
     refused = np.zeros(len(contacts), dtype=bool)
     for position, provider in enumerate(providers):
         mine = np.flatnonzero(choice == position)
-        turned_away = assess_and_decide(model, int(provider), contacts[mine])
+        turned_away = assess_and_decide(model, int(provider), contacts[mine], times[mine])
         refused[mine] = np.isin(contacts[mine], turned_away)
     # Assessments wasted on refusals or caused by an earlier failure, each counted once.
     wasted = int((refused | failure).sum())
@@ -59,11 +64,23 @@ def eligible_needs(observed: np.ndarray, threshold: float) -> np.ndarray:
     return observed.max(axis=1) >= threshold
 
 
-def assess_and_decide(model: SupportSystemModel, provider: int, rows: np.ndarray) -> np.ndarray:
+def expected_value(chance: np.ndarray, weight: np.ndarray, observed: np.ndarray, tariff: str) -> np.ndarray:
+    """What a case is expected to earn on the indicator: its chance of success times what success pays.
+
+    Under a distance tariff a case earns by how far it travels, so a high start is worth more.
+    """
+    if tariff == indicators.DISTANCE:
+        return chance * observed.max(axis=1)
+    return chance * weight
+
+
+def assess_and_decide(
+    model: SupportSystemModel, provider: int, rows: np.ndarray, times: np.ndarray
+) -> np.ndarray:
     """``provider`` assesses ``rows``: the accepted join its waiting list. Returns those turned away."""
     if len(rows) == 0:
         return rows
-    people, params, table = model.people, model.params, model.providers
+    people, params, table, regime = model.people, model.params, model.providers, model.regime
     observed = assess(people, rows, params.eligibility.assessment_noise, model.rng)
     charge_assessment_hours(model, provider, len(rows) * params.eligibility.assessment_hours)
     eligible = eligible_needs(observed, params.eligibility.threshold)
@@ -75,18 +92,26 @@ def assess_and_decide(model: SupportSystemModel, provider: int, rows: np.ndarray
         params.closure.high_need,
         params.gaming,
     )
-    stakes = model.stakes(provider)
-    creamed = gaming.creams(
-        stakes, table.mission[provider], chance, table.typical_success_chance, params.gaming
+    weight = indicators.tariff_weight(
+        chance, regime.tariff, regime.tariff_groups, params.indicator.reference_rate
     )
-    accept = eligible & ~creamed
+    value = expected_value(chance, weight, observed, regime.tariff)
+    creamed = gaming.creams(
+        model.stakes(provider), table.mission[provider], value, table.typical_value, params.gaming
+    )
+    accept = eligible & ~creamed if not regime.no_decline else eligible
     if eligible.any():
-        table.typical_success_chance += params.gaming.typical_chance_rate * (
-            float(chance[eligible].mean()) - table.typical_success_chance
+        table.typical_value += params.gaming.typical_chance_rate * (
+            float(value[eligible].mean()) - table.typical_value
         )
     model.observe.intake(rows, provider, eligible, accept)
-    casework.join_waiting_list(people, rows[accept], provider, model.week)
-    table.waiting[provider].extend(rows[accept].tolist())
+    taken = rows[accept]
+    casework.join_waiting_list(people, taken, provider, model.week + times[accept])
+    people.tariff_weight[taken] = weight[accept]
+    people.measured_start[taken] = model.measure(taken)
+    if params.queue.mean_service_weeks:
+        people.service_time[taken] = model.rng.exponential(params.queue.mean_service_weeks, len(taken))
+    table.waiting[provider].extend(taken.tolist())
     casework.turn_away(people, rows[~accept], model.week, params)
     return rows[~accept]
 

@@ -64,6 +64,11 @@ WEEKLY_COLUMNS = (
 )
 
 
+def whole_weeks(span: np.ndarray) -> np.ndarray:
+    """A wait, in weeks and fractions of a week, to the nearest whole week (as a story tells it)."""
+    return np.rint(span).astype(np.int64)
+
+
 class JourneyLog:
     """Every person's events and weekly state over the recorded weeks (week 0 onward).
 
@@ -124,17 +129,18 @@ class JourneyLog:
         self.add("turned-away", rows[refused], provider=provider, reason=reason)
         self.add("waiting", rows[accepted], provider=provider, after_handoff=False)
 
-    def note_gave_up(self, rows: np.ndarray) -> None:
+    def note_gave_up(self, rows: np.ndarray, times: np.ndarray) -> None:
         """Called while the people are still on the list, so their provider and wait are known."""
         if self.recording:
             people = self.model.people
-            waited = self.model.week - people.wait_start[rows]
+            waited = whole_weeks(times - people.queued_at[rows])
             self.add("gave-up", rows, provider=people.provider[rows], waited=waited)
 
-    def note_allocations(self, rows: np.ndarray, provider: int) -> None:
+    def note_allocations(self, rows: np.ndarray, provider: int, times: np.ndarray) -> None:
+        """Called once support has started; ``times`` are when (in weeks) each reached a place."""
         if self.recording:
             people = self.model.people
-            waited = self.model.week - people.wait_start[rows]
+            waited = whole_weeks(times - people.queued_at[rows])
             self.add("allocated", rows, provider=provider, worker=people.worker[rows], waited=waited)
 
     def note_closures(

@@ -98,32 +98,53 @@ def regret(beliefs: np.ndarray, context: Context) -> float:
 
 
 def observed_signal(
-    rng: np.random.Generator, context: Context, hours: np.ndarray, honest_feedback: float, params: Learning
+    rng: np.random.Generator, context: Context, hours: np.ndarray, candour: float, params: Learning
 ) -> np.ndarray:
     """What a provider sees of how well each approach worked this week.
 
-    The true result where its error culture lets it see and admit it (share
-    ``honest_feedback``), otherwise the indicator's view. Noise shrinks with
-    the amount of practice observed.
+    The true result as far as its error culture lets staff admit it (its
+    ``candour``: ``hls_sim.candour``), otherwise the indicator's view. Noise
+    shrinks with the amount of practice observed.
     """
-    seen = honest_feedback * context.effectiveness + (1 - honest_feedback) * context.indicator_view
+    seen = candour * context.effectiveness + (1 - candour) * context.indicator_view
     spread = params.signal_noise / np.sqrt(1.0 + hours)
     return seen + rng.normal(0.0, 1.0, size=seen.shape) * spread
 
 
-def pool_knowledge(beliefs: np.ndarray, evidence: np.ndarray, members: np.ndarray, sharing: float) -> float:
-    """A learning forum: each member moves its beliefs toward the evidence-weighted pool (in place).
+def pool_knowledge(
+    beliefs: np.ndarray, evidence: np.ndarray, members: np.ndarray, openness: np.ndarray, uptake: float
+) -> float:
+    """A learning forum: each member moves its beliefs toward what it now knows (in place).
 
     ``beliefs`` and ``evidence`` are indexed by provider; ``members`` are those at
-    the forum. Returns how far beliefs moved on average (knowledge shared).
+    the forum and ``openness`` how much of its evidence each discloses. A member
+    knows its own evidence and what the others disclosed, and moves its beliefs
+    ``uptake`` of the way toward the evidence-weighted mean of that. Returns
+    how far beliefs moved on average (knowledge shared).
     """
-    if len(members) < 2 or sharing <= 0:
+    if len(members) < 2 or uptake <= 0:
         return 0.0
-    weights = evidence[members] + NO_EVIDENCE
-    pooled = (weights * beliefs[members]).sum(axis=0) / weights.sum(axis=0)
+    own = evidence[members] + NO_EVIDENCE
+    shared = openness[:, None, None] * own
+    total_weight = shared.sum(axis=0)
+    total = (shared * beliefs[members]).sum(axis=0)
     moved = 0.0
-    for member in members:
-        change = sharing * (pooled - beliefs[member])
+    for position, member in enumerate(members):
+        others_weight = total_weight - shared[position]
+        known = (own[position] * beliefs[member] + total - shared[position] * beliefs[member]) / (
+            own[position] + others_weight
+        )
+        change = uptake * (known - beliefs[member])
         beliefs[member] += change
         moved += float(np.abs(change).mean())
     return moved / len(members)
+
+
+def openness(rivals_retender: bool, open_books: bool, members: int, guardedness: float) -> np.ndarray:
+    """How much of its evidence each forum member discloses.
+
+    Under open books everything; otherwise a provider that will tender against
+    the others holds back ``forum.guardedness`` of it ("keepers of secrets").
+    """
+    held_back = 0.0 if open_books or not rivals_retender else guardedness
+    return np.full(members, 1.0 - held_back)

@@ -18,6 +18,8 @@ from hls_sim.agents.provider import share_weighted
 from hls_sim.parameters.calendar import WEEKS_PER_QUARTER, WEEKS_PER_YEAR
 from hls_sim.parameters.measurement import (
     BUNCHING_BAND,
+    BUNCHING_SHARE_BAND,
+    DRIFT_WEEKS,
     FEWEST_FOR_CREAMING,
     GOAL_MET,
     HARDEST_FIFTH_VULNERABILITY,
@@ -60,7 +62,15 @@ EXTRA_KEYS = (
     "misreports_uncaught",
     "reclassifications_caught",
     "bunching",
+    "bunching_share",
     "admin_share",
+    "spare_hours_share",
+    "utilisation",
+    "queue_length_mean",
+    "gave_up_count",
+    "discretion_mean",
+    "candour_mean",
+    "wellbeing_drift",
     "regret",
     "recovery_weeks",
     "knowledge_shared",
@@ -105,6 +115,8 @@ WEEKLY_COLUMNS = (
     "handoffs",
     "knowledge_error",
     "regret",
+    "discretion_mean",
+    "candour_mean",
     "trust_in_services",
     "trust_between_actors",
     "providers_active",
@@ -185,6 +197,8 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
         "handoffs": week.handoffs,
         "knowledge_error": share_weighted(table, errors),
         "regret": share_weighted(table, regrets),
+        "discretion_mean": share_weighted(table, table.discretion),
+        "candour_mean": share_weighted(table, table.candour),
         "trust_in_services": float(people.trust[present].mean()),
         "trust_between_actors": model.commissioner.mean_trust(table.active_indices()),
         "providers_active": float(model.active_provider_count()),
@@ -228,10 +242,12 @@ def weekly_table(model: SupportSystemModel) -> pd.DataFrame:
 
 
 def creaming_index(difficulty: np.ndarray, accepted: np.ndarray) -> float:
-    """Acceptance rate of the rest minus that of the hardest fifth, among eligible people assessed.
+    """How much likelier the rest are to be taken on than the hardest fifth, among eligible people assessed.
 
-    Restricting to people who met the eligibility rule isolates the provider's
-    choice from who happens to come forward; positive means the hardest are creamed off.
+    ``accepted`` is whether each eligible assessment led to support (not refused,
+    and not given up on or left before a place came). Restricting to people who met
+    the eligibility rule isolates the provider's choice from who comes forward; positive
+    means the hardest are creamed off. Without stakes it is noise around 0.
     """
     if len(difficulty) < FEWEST_FOR_CREAMING:
         return float("nan")
@@ -239,6 +255,32 @@ def creaming_index(difficulty: np.ndarray, accepted: np.ndarray) -> float:
     if hard.all() or not hard.any():
         return float("nan")
     return float(accepted[~hard].mean() - accepted[hard].mean())
+
+
+def parking_index(tally: Any) -> float:
+    """How far the hardest fifth of supported people get fewer hours than their needs claim.
+
+    One minus their share of hours over their share of the need-weighted claim on
+    hours (``measurement.need_weight``), over every recorded week of support; 0 when
+    hours follow need, positive when the hardest are parked.
+    """
+    if tally.hours_all <= 0 or tally.need_weight_hard <= 0:
+        return float("nan")
+    return 1.0 - (tally.hours_hard / tally.hours_all) / (tally.need_weight_hard / tally.need_weight_all)
+
+
+def bunching_share(measured: np.ndarray, threshold: float, band: float = BUNCHING_SHARE_BAND) -> float:
+    """Share of closures measured just inside the threshold, in [threshold - band, threshold)."""
+    if len(measured) == 0:
+        return float("nan")
+    return float(((measured >= threshold - band) & (measured < threshold)).mean())
+
+
+def drift(weekly: np.ndarray, weeks: int = DRIFT_WEEKS) -> float:
+    """Stationarity diagnostic: the mean of the last ``weeks`` recorded weeks less that of the first."""
+    if len(weekly) < 2 * weeks:
+        return float("nan")
+    return float(weekly[-weeks:].mean() - weekly[:weeks].mean())
 
 
 def bunching(measured: np.ndarray, threshold: float, band: float = BUNCHING_BAND) -> float:
@@ -251,18 +293,25 @@ def bunching(measured: np.ndarray, threshold: float, band: float = BUNCHING_BAND
     return float(below / above - 1.0) if above else float("nan")
 
 
-def learning_rate(errors: np.ndarray, starts: list[int], window: int = LEARNING_WINDOW) -> float:
-    """Share of knowledge error removed per quarter just after the start and after each shock.
+def learning_rate(errors: np.ndarray, shocks: list[int], window: int = LEARNING_WINDOW) -> float:
+    """How fast providers unlearn a shock: the share of the excess knowledge error removed per quarter.
 
-    Fits log(error) against week over ``window`` weeks from each start; the rate is
-    1 - exp(13 * slope), averaged over starts. Positive means providers are learning.
+    After each context shock the error jumps above the level it had settled at
+    (its mean over the quarter before the shock). The excess is fitted as an
+    exponential decay over ``window`` weeks (log excess against week, where the
+    excess is still positive); the rate is 1 - exp(13 * slope), averaged over
+    shocks. Positive means providers learn what works now. It needs a shock with
+    a quarter of recorded weeks before it, and does not depend on the burn-in.
     """
     rates = []
-    for start in starts:
-        part = errors[start : start + window]
-        part = part[np.isfinite(part) & (part > 0)]
-        if len(part) >= PRE_SHOCK_WEEKS:
-            slope = np.polyfit(np.arange(len(part)), np.log(part), 1)[0]
+    for shock in shocks:
+        if shock < WEEKS_PER_QUARTER or shock >= len(errors):
+            continue
+        settled = np.nanmean(errors[shock - WEEKS_PER_QUARTER : shock])
+        excess = errors[shock : shock + window] - settled
+        weeks = np.flatnonzero(np.isfinite(excess) & (excess > 0))
+        if len(weeks) >= PRE_SHOCK_WEEKS:
+            slope = np.polyfit(weeks, np.log(excess[weeks]), 1)[0]
             rates.append(1.0 - np.exp(WEEKS_PER_QUARTER * slope))
     return float(np.mean(rates)) if rates else float("nan")
 
@@ -292,8 +341,6 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
     wage_per_hour = params.workforce.wage / params.workforce.hours
     total_cost = sum(getattr(tally, part) for part in COST_PARTS)
     errors = table["knowledge_error"].to_numpy(dtype=float) if weeks else np.array([])
-    hard_rate = records.hard_hours / max(1, records.hard_weeks)
-    other_rate = records.other_hours / max(1, records.other_weeks)
     workers_mean = float(table["workers"].mean()) if len(table) else float("nan")
     contacts = tally.contacts
     values = {
@@ -304,9 +351,9 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
         "gaming_gap": indicator_reported - indicator_true,
         "gaming_hours_share": tally.hours_gaming / paid if paid else 0.0,
         "creaming_index": creaming_index(
-            np.asarray(records.eligible_difficulty), np.asarray(records.eligible_accepted, dtype=bool)
+            np.asarray(records.eligible_difficulty), np.asarray(records.eligible_taken_on, dtype=bool)
         ),
-        "parking_index": 1.0 - hard_rate / other_rate if other_rate > 0 else float("nan"),
+        "parking_index": parking_index(tally),
         "turnaway_count": tally.turnaways,
         "assessment_hours": tally.assessment_hours,
         "failure_demand_share": tally.failure_demand / contacts if contacts else 0.0,
@@ -315,7 +362,7 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
             tally.wasted_assessment_hours * wage_per_hour + tally.crisis_cost_after_turnaway
         ),
         "knowledge_error": float(np.mean(errors)),
-        "learning_rate": learning_rate(errors, [0, *records.shocks]),
+        "learning_rate": learning_rate(errors, records.shocks),
         "total_cost": total_cost,
         "cost_per_wellbeing": total_cost / records.wellbeing_gain
         if records.wellbeing_gain > 0
@@ -331,7 +378,15 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
         "misreports_uncaught": float(sum(q.misreports_uncaught for q in records.quarters)),
         "reclassifications_caught": float(sum(q.caught - q.misreports_caught for q in records.quarters)),
         "bunching": bunching(np.asarray(records.closure_measured), params.indicator.threshold),
+        "bunching_share": bunching_share(np.asarray(records.closure_measured), params.indicator.threshold),
         "admin_share": tally.hours_admin / paid if paid else 0.0,
+        "spare_hours_share": tally.hours_spare / paid if paid else 0.0,
+        "utilisation": tally.place_time_used / tally.place_time if tally.place_time else float("nan"),
+        "queue_length_mean": tally.queue_time / weeks,
+        "gave_up_count": tally.gave_up,
+        "discretion_mean": float(table["discretion_mean"].mean()),
+        "candour_mean": float(table["candour_mean"].mean()),
+        "wellbeing_drift": drift(table["wellbeing_mean"].to_numpy(dtype=float)),
         "regret": float(table["regret"].mean()),
         "recovery_weeks": recovery_weeks(errors, records.shocks),
         "knowledge_shared": tally.knowledge_shared,
@@ -342,7 +397,9 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
         "waiting_mean": float(table["waiting"].mean()),
         "queue_entries_per_week": tally.queue_entries / weeks,
         "trust_in_services": float(table["trust_in_services"].mean()),
-        "trust_between_actors": float(table["trust_between_actors"].mean()),
+        "trust_between_actors": tally.funder_matches / tally.funder_checks
+        if tally.funder_checks
+        else float("nan"),
         "providers_active": float(model.active_provider_count()),
     }
     return {key: values[key] for key in SUMMARY_KEYS}

@@ -22,7 +22,22 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
-from hls_sim import closure, contracts, gaming, intake, learning, life, metrics, queue, staffing, work
+from hls_sim import (
+    candour,
+    closure,
+    contracts,
+    gaming,
+    indicators,
+    intake,
+    learning,
+    life,
+    metrics,
+    money,
+    practice,
+    queue,
+    staffing,
+    work,
+)
 from hls_sim.agents.commissioner import Commissioner
 from hls_sim.agents.person import COMMUNITY, EXITED, SUPPORTED, WAITING, People, Person
 from hls_sim.agents.provider import Provider, ProviderTable
@@ -30,7 +45,7 @@ from hls_sim.agents.worker import Worker, Workforce
 from hls_sim.indicators import measured_value, true_value
 from hls_sim.journeys import JourneyLog
 from hls_sim.learning import Context
-from hls_sim.motivation import draw_motivation
+from hls_sim.motivation import draw_motivation, oversight
 from hls_sim.observation import Observations
 from hls_sim.parameters.calendar import WEEKS_PER_YEAR
 from hls_sim.parameters.measurement import FAILURE_DEMAND_WEEKS
@@ -96,6 +111,7 @@ class SupportSystemModel(mesa.Model):
         self.provider_list: list[Provider] = []
         self.create_providers()
         self.commissioner = Commissioner(self)
+        self.providers_decide()
         self.forum_week = False
         self.latest: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(model_reporters=metrics.weekly_reporters())
@@ -131,14 +147,12 @@ class SupportSystemModel(mesa.Model):
             self.observe.start_recording(already_waiting=len(self.people.in_status(WAITING)))
         self.apply_regime_changes()
         self.change_context()
-        contacts = self.people_live_their_week()
-        intake.take_contacts(self, contacts)
-        queue.give_up_waiting(self)
-        for provider in self.providers.active_indices():
-            queue.allocate(self, int(provider))
+        self.providers_decide()
+        contacts, times = self.demand()
+        intake.take_contacts(self, contacts, times)
+        self.run_waiting_lists()
         self.plan_work()
         self.support_and_learn()
-        closure.close_cases(self)
         self.commissioner.commission()
         self.hold_forum()
         self.manage_money_and_staff()
@@ -165,8 +179,8 @@ class SupportSystemModel(mesa.Model):
             self.context.shock(self.params.context.shock_size)
             self.observe.shock(self.week)
 
-    def people_live_their_week(self) -> np.ndarray:
-        """Life events, entrenchment and crises; returns who contacts services."""
+    def demand(self) -> tuple[np.ndarray, np.ndarray]:
+        """Life events, entrenchment and crises; returns who contacts services and when in the week."""
         people, rng, params = self.people, self.rng, self.params
         present = people.present()
         hit, domains = life.live_week(people, present, params, rng)
@@ -183,16 +197,63 @@ class SupportSystemModel(mesa.Model):
         )
         self.observe.crises(in_crisis, cost, after_refusal)
         community = present[people.status[present] == COMMUNITY]
-        return life.seeks_help(people, community, in_crisis, params, rng)
+        if params.queue.arrival_rate:
+            arriving = min(len(community), int(rng.poisson(params.queue.arrival_rate)))
+            contacts = rng.choice(community, size=arriving, replace=False)
+        else:
+            contacts = life.seeks_help(people, community, in_crisis, params, rng)
+        times = rng.random(len(contacts))
+        order = np.argsort(times, kind="stable")
+        return contacts[order], times[order]
+
+    def providers_decide(self) -> None:
+        """Each provider sets its practice (how far it devolves) and its culture moves (candour)."""
+        table, params = self.providers, self.params
+        active = table.active_indices()
+        stakes = self.stakes(active)
+        table.discretion[active] = practice.discretion(
+            stakes, table.mission[active], self.regime, params.indicator.aligned, params
+        )
+        fear = candour.fear(stakes, table.blame[active], params.candour)
+        target = candour.target(fear, table.funder_trust[active], params.candour)
+        table.candour[active] += params.candour.rate * (target - table.candour[active])
+
+    def run_waiting_lists(self) -> None:
+        """Cases end during the week and their places go, as they free up, to the front of each list."""
+        table = self.providers
+        active = [int(p) for p in table.active_indices()]
+        at_start = {p: queue.free_at_start(self, p) for p in active}
+        occupied = sum(self.occupied(p) for p in active)
+        capacity = sum(self.places(p) for p in active)
+        ending, times = closure.cases_ending(self)
+        freed = closure.close(self, ending, times)
+        used = occupied - float((1.0 - times).sum())
+        freed_at = self.workforce.provider[freed.slots]
+        for provider in active:
+            filled = queue.run_week(
+                self, provider, at_start[provider].join(freed.where(freed_at == provider))
+            )
+            queue.give_up(self, filled)
+            queue.start_cases(self, provider, filled)
+            used += float((1.0 - filled.start_times).sum())
+            if len(filled.ended):
+                closure.close(self, filled.ended, filled.end_times)
+                used -= float((1.0 - filled.end_times).sum())
+            self.observe.queue_time(filled.queue_time)
+        self.observe.places(used, capacity)
 
     def plan_work(self) -> None:
         """Every worker splits the week; forums take hours in forum weeks."""
+        table, workforce = self.providers, self.workforce
         self.forum_week = self.regime.is_forum_week(self.week)
-        slots = self.workforce.slots()
-        stakes = self.stakes(self.workforce.provider[slots])
+        slots = workforce.slots()
+        provider_of = workforce.provider[slots]
+        stakes = self.stakes(provider_of)
+        fear = candour.fear(stakes, table.blame[provider_of], self.params.candour)
+        seen = oversight(table.dialogue_hours[provider_of], self.params.motivation)
         forum_hours = self.regime.forum_hours if self.forum_week else 0.0
         work.plan_week(
-            self.workforce, slots, stakes, forum_hours, self.regime, self.params, self.gaming_leverage
+            workforce, slots, stakes, fear, seen, forum_hours, self.regime, self.params, self.gaming_leverage
         )
         self.observe.hours_planned(slots)
 
@@ -209,9 +270,10 @@ class SupportSystemModel(mesa.Model):
         before = self.people.wellbeing(rows)
         rules = SupportRules(
             threshold=self.params.indicator.threshold,
-            discretion=self.regime.discretion,
+            discretion=table.discretion,
             gaming_leverage=self.gaming_leverage,
             aligned=self.params.indicator.aligned,
+            threshold_pays=self.regime.tariff != indicators.DISTANCE,
         )
         result = deliver_support(
             self.people,
@@ -220,7 +282,7 @@ class SupportSystemModel(mesa.Model):
             self.context,
             self.measure(rows),
             rules,
-            self.money_to_spare(),
+            money.discretionary_budgets(self),
             self.params,
         )
         table.spend[: len(result.spend)] = result.spend
@@ -228,11 +290,6 @@ class SupportSystemModel(mesa.Model):
         self.note_success_seen(rows, self.people.wellbeing(rows) - before)
         for provider in table.active_indices():
             self.learn(int(provider), result.practice_hours[provider])
-
-    def money_to_spare(self) -> np.ndarray:
-        from hls_sim import money
-
-        return money.discretionary_budgets(self)
 
     def note_success_seen(self, rows: np.ndarray, gain: np.ndarray) -> None:
         """What each worker sees of their work: the share of their caseload doing better this week."""
@@ -243,11 +300,11 @@ class SupportSystemModel(mesa.Model):
         self.workforce.success_seen[seen] = improving[seen] / counts[seen]
 
     def learn(self, provider: int, practice_hours: np.ndarray) -> None:
-        """A provider updates its beliefs from this week's practice, as far as honest feedback lets it see."""
+        """A provider updates its beliefs from this week's practice, as far as its candour lets it see."""
         if practice_hours.sum() <= 0:
             return
         signal = learning.observed_signal(
-            self.rng, self.context, practice_hours, self.regime.honest_feedback, self.params.learning
+            self.rng, self.context, practice_hours, self.providers.candour[provider], self.params.learning
         )
         table = self.providers
         learning.update_beliefs(
@@ -255,10 +312,15 @@ class SupportSystemModel(mesa.Model):
         )
 
     def hold_forum(self) -> None:
+        """At a forum week, providers pool what they choose to disclose of what they know."""
         if self.forum_week:
             members = self.providers.active_indices()
+            forum = self.params.forum
+            openness = learning.openness(
+                self.regime.rivals_retender, self.regime.open_books, len(members), forum.guardedness
+            )
             moved = learning.pool_knowledge(
-                self.providers.beliefs, self.providers.evidence, members, self.regime.sharing
+                self.providers.beliefs, self.providers.evidence, members, openness, forum.uptake
             )
             self.observe.knowledge_shared(moved)
 
@@ -282,9 +344,8 @@ class SupportSystemModel(mesa.Model):
 
     def person_leaves(self, row: int) -> None:
         people = self.people
-        self.observe.left(row)
+        self.observe.left(row, waiting=people.status[row] == WAITING)
         if people.status[row] == WAITING:
-            self.observe.waits_ended(np.array([row]))
             queue.drop(self, int(people.provider[row]), {row})
         elif people.status[row] == SUPPORTED:
             self.workforce.caseload[people.worker[row]] -= 1
@@ -329,6 +390,17 @@ class SupportSystemModel(mesa.Model):
         people, aligned = self.people, self.params.indicator.aligned
         wellbeing = people.wellbeing(rows) if aligned else None
         return true_value(people.needs[rows], people.assessed_domain[rows], wellbeing, aligned)
+
+    def places(self, provider: int) -> int:
+        """How many people ``provider`` can support at once: its workers' caseloads, or fixed places."""
+        fixed = self.params.queue.places
+        if fixed:
+            return int(round(fixed * self.providers.share[provider]))
+        return len(self.workforce.staff(provider)) * self.params.workforce.max_caseload
+
+    def occupied(self, provider: int) -> int:
+        """How many people ``provider`` is supporting."""
+        return int(self.workforce.caseload[self.workforce.staff(provider)].sum())
 
     def active_provider_count(self) -> int:
         return len(self.providers.active_indices())

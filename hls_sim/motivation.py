@@ -47,10 +47,12 @@ def oversight(dialogue_hours: float, params: Motivation) -> float:
 def effort(motivation, stakes, seen: float, params: Motivation):
     """Share of available hours actually worked.
 
-    Motivation gives its own effort; the rest comes only when someone is
-    looking (oversight) or money rides on results (stakes).
+    Motivation gives its own effort; the rest comes only from consequences:
+    money riding on results (stakes), or a funder who sees the work (oversight)
+    and whose seeing is felt as a consequence (``motivation.seen_sanction``).
+    Knaves respond to consequences, not to being watched as such (Le Grand 2003).
     """
-    accountability = np.minimum(1.0, params.stakes_accountability * stakes + seen)
+    accountability = np.minimum(1.0, params.stakes_accountability * stakes + params.seen_sanction * seen)
     return motivation + (1.0 - motivation) * accountability
 
 
@@ -58,7 +60,7 @@ def crowd_motivation(
     motivation: np.ndarray,
     baseline: np.ndarray,
     control: np.ndarray,
-    autonomy: float,
+    autonomy: np.ndarray | float,
     rate: float,
     params: Motivation,
 ) -> np.ndarray:
@@ -82,7 +84,7 @@ def overload(caseload: np.ndarray, max_caseload: int, params: Morale) -> np.ndar
 
 
 def morale_target(
-    autonomy: float,
+    autonomy: np.ndarray | float,
     admin_share: np.ndarray,
     stakes: np.ndarray,
     success_seen: np.ndarray,
@@ -107,7 +109,7 @@ def leaving_chance(morale: np.ndarray, base_turnover: float, morale_turnover: fl
 
 
 def reflect(
-    workforce: Workforce, slots: np.ndarray, autonomy: float, scenario: Scenario
+    workforce: Workforce, slots: np.ndarray, autonomy: np.ndarray, scenario: Scenario
 ) -> tuple[np.ndarray, np.ndarray]:
     """How the week leaves each worker: motivation crowded in or out, morale moved toward how it felt.
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hls_sim.agents.worker import HOUR_PARTS
-from hls_sim.parameters.measurement import INDICATOR_WINDOW, difficulty, hardest_share
+from hls_sim.parameters.measurement import INDICATOR_WINDOW, difficulty, hardest_share, need_weight
 
 if TYPE_CHECKING:
     from hls_sim.journeys import JourneyLog
@@ -36,6 +36,7 @@ class Tally:
     assessment_hours: float = 0.0
     wasted_assessment_hours: float = 0.0
     queue_entries: float = 0.0
+    queue_exits: float = 0.0
     crises: float = 0.0
     entrenchment_cost: float = 0.0
     crisis_cost_after_turnaway: float = 0.0
@@ -46,6 +47,16 @@ class Tally:
     hours_gaming: float = 0.0
     hours_slack: float = 0.0
     hours_spare: float = 0.0
+    need_weight_hard: float = 0.0
+    need_weight_all: float = 0.0
+    hours_hard: float = 0.0
+    hours_all: float = 0.0
+    queue_time: float = 0.0
+    place_time_used: float = 0.0
+    place_time: float = 0.0
+    gave_up: float = 0.0
+    funder_matches: float = 0.0
+    funder_checks: float = 0.0
     outlay: float = 0.0
     commissioning_cost: float = 0.0
     leavers: float = 0.0
@@ -68,7 +79,7 @@ class Records:
     """Raw observations of the recorded weeks that the summary needs beyond the tally."""
 
     eligible_difficulty: list[float] = field(default_factory=list)
-    eligible_accepted: list[bool] = field(default_factory=list)
+    eligible_taken_on: list[bool] = field(default_factory=list)
     closure_measured: list[float] = field(default_factory=list)
     closure_reported: list[bool] = field(default_factory=list)
     closure_true: list[bool] = field(default_factory=list)
@@ -76,10 +87,6 @@ class Records:
     waits: list[float] = field(default_factory=list)
     quarters: list[Any] = field(default_factory=list)
     shocks: list[int] = field(default_factory=list)
-    hard_hours: float = 0.0
-    hard_weeks: int = 0
-    other_hours: float = 0.0
-    other_weeks: int = 0
     ever_supported: set[int] = field(default_factory=set)
     weekly_closures: deque = field(default_factory=lambda: deque(maxlen=INDICATOR_WINDOW))
     closures_at_last_week: int = 0
@@ -143,9 +150,14 @@ class Observations:
         self.tally.assessment_hours += hours
 
     def intake(self, rows: np.ndarray, provider: int, eligible: np.ndarray, accepted: np.ndarray) -> None:
+        """Assessments: each eligible person's is kept, to see later whether they were taken on."""
         if self.recording:
-            self.records.eligible_difficulty.extend(difficulty(self.model.people, rows[eligible]).tolist())
-            self.records.eligible_accepted.extend(accepted[eligible].tolist())
+            people, records = self.model.people, self.records
+            assessed = rows[eligible]
+            first = len(records.eligible_difficulty)
+            records.eligible_difficulty.extend(difficulty(people, assessed).tolist())
+            records.eligible_taken_on.extend([False] * len(assessed))
+            people.assessment_record[assessed] = np.arange(first, first + len(assessed))
         self.tally.queue_entries += int(accepted.sum())
         self.journeys.note_intake(rows, provider, eligible, accepted)
 
@@ -153,18 +165,40 @@ class Observations:
         self.tally.turnaways += refused
         self.tally.wasted_assessment_hours += wasted_hours
 
-    def waits_ended(self, rows: np.ndarray) -> None:
-        """Waits of people leaving the list, counted from the start of recording at the earliest."""
+    def started(self, rows: np.ndarray, times: np.ndarray) -> None:
+        """People reaching a place at ``times`` (weeks): their wait, counted from week 0 at the earliest."""
+        people = self.model.people
+        self.tally.queue_exits += len(rows)
         if self.recording:
-            started = np.maximum(self.model.people.wait_start[rows], 0)
-            self.records.waits.extend((self.model.week - started).tolist())
+            self.records.waits.extend((times - np.maximum(people.queued_at[rows], 0.0)).tolist())
+            taken = people.assessment_record[rows]
+            for record in taken[taken >= 0].tolist():
+                self.records.eligible_taken_on[record] = True
+        people.assessment_record[rows] = -1
 
-    def gave_up(self, rows: np.ndarray) -> None:
-        self.waits_ended(rows)
-        self.journeys.note_gave_up(rows)
+    def gave_up(self, rows: np.ndarray, times: np.ndarray) -> None:
+        """People leaving a list at ``times`` (weeks) without a place, before their state is cleared."""
+        self.tally.gave_up += len(rows)
+        self.tally.queue_exits += len(rows)
+        self.model.people.assessment_record[rows] = -1
+        self.journeys.note_gave_up(rows, times)
 
-    def allocated(self, rows: np.ndarray, provider: int) -> None:
-        self.journeys.note_allocations(rows, provider)
+    def queue_time(self, person_weeks: float) -> None:
+        """Time people spent waiting this week, summed (for the time-average list length)."""
+        self.tally.queue_time += person_weeks
+
+    def places(self, used: float, capacity: int) -> None:
+        """Place-weeks in use and place-weeks paid for this week (utilisation)."""
+        self.tally.place_time_used += used
+        self.tally.place_time += capacity
+
+    def funder_checks(self, matches: int, checks: int) -> None:
+        """Reports the funder checked (audit and dialogue) and how many matched what it found."""
+        self.tally.funder_matches += matches
+        self.tally.funder_checks += checks
+
+    def allocated(self, rows: np.ndarray, provider: int, times: np.ndarray) -> None:
+        self.journeys.note_allocations(rows, provider, times)
 
     def back_on_list(self, count: int) -> None:
         self.tally.queue_entries += count
@@ -190,13 +224,14 @@ class Observations:
         self.tally.hours_spare += offered - delivered
         if not self.recording:
             return
-        records = self.records
-        records.ever_supported.update(rows.tolist())
-        hard = hardest_share(difficulty(self.model.people, rows))
-        records.hard_hours += float(hours[hard].sum())
-        records.hard_weeks += int(hard.sum())
-        records.other_hours += float(hours[~hard].sum())
-        records.other_weeks += int((~hard).sum())
+        people, tally = self.model.people, self.tally
+        self.records.ever_supported.update(rows.tolist())
+        hard = hardest_share(difficulty(people, rows))
+        weight = need_weight(people, rows, self.model.params.support.need_weight_floor)
+        tally.hours_hard += float(hours[hard].sum())
+        tally.hours_all += delivered
+        tally.need_weight_hard += float(weight[hard].sum())
+        tally.need_weight_all += float(weight.sum())
 
     def closures(
         self,
@@ -247,5 +282,7 @@ class Observations:
     def shock(self, week: int) -> None:
         self.records.shocks.append(week)
 
-    def left(self, row: int) -> None:
+    def left(self, row: int, waiting: bool) -> None:
+        """Someone moves away or dies (``waiting``: from a waiting list)."""
+        self.tally.queue_exits += waiting
         self.journeys.note_leaving(row)

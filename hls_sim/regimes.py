@@ -22,38 +22,42 @@ if TYPE_CHECKING:
 
 FUNDING_MODES = ("target", "trust")
 MARKET_MODES = ("competition", "alliance")
+SPECIFICATIONS = ("prescribed", "black-box")
+TARIFFS = ("flat", "differential", "distance")
 REGIME_NAMES = tuple(f"{funding}-{market}" for funding in FUNDING_MODES for market in MARKET_MODES)
 
 PRESETS: dict[str, dict[str, dict[str, object]]] = {
     "funding": {
-        # Payment by results with KPI returns: money rides on the indicator,
-        # workers fill in monitoring forms, packages are specified, and providers
-        # learn mostly from the numbers they are paid on.
+        # Payment by results with KPI returns: money rides on the indicator, the
+        # contract requires monitoring returns for every case, and it specifies
+        # the packages of support (Lowe and Plimmer 2019, Introduction: the old
+        # world commissions specified services and activities). The last is a
+        # modelling choice of its own: ``funding.specification = "black-box"``
+        # gives payment by results with delivery freedom.
         "target": {
             "pbr_share": 0.5,
             "reporting_hours_per_case": 0.6,
             "dialogue_hours": 0.0,
-            "discretion": 0.2,
-            "honest_feedback": 0.2,
+            "specification": "prescribed",
         },
         # Multi-year core funding: nothing rides on a number; the funder spends
-        # time in dialogue instead, which gives partial but honest sight of
-        # outcomes and supports a positive error culture.
+        # time in dialogue instead, a light annual return replaces KPI returns,
+        # and providers decide how to help ("Trust-based funding").
         "trust": {
             "pbr_share": 0.0,
             "reporting_hours_per_case": 0.15,
             "dialogue_hours": 3.0,
-            "discretion": 0.8,
-            "honest_feedback": 0.8,
+            "specification": "black-box",
         },
     },
     "market": {
-        # Re-tender every two years to the best reported performer; no sharing.
+        # Re-tender every two years to the best reported performer; no forum, and
+        # nothing in the contract makes rivals open their books.
         "competition": {
             "contract_weeks": 104,
             "forum_weeks": 0,
             "forum_hours": 0.0,
-            "sharing": 0.0,
+            "open_books": False,
             "referrals": False,
             "pooled_results": False,
         },
@@ -63,7 +67,7 @@ PRESETS: dict[str, dict[str, dict[str, object]]] = {
             "contract_weeks": 0,
             "forum_weeks": 4,
             "forum_hours": 3.0,
-            "sharing": 0.8,
+            "open_books": True,
             "referrals": True,
             "pooled_results": True,
         },
@@ -83,20 +87,27 @@ def regime_overrides(name: str) -> dict[str, str]:
 class Regime:
     """The rules in force this week, read by agents when they decide.
 
-    Built from a scenario; replaced whole at a regime change.
+    Built from a scenario; replaced whole at a regime change. Everything here
+    is a rule: what is paid for and how, what is reported, what is specified,
+    how contracts are let and what is shared. What agents make of the rules
+    (discretion, candour, sharing, effort, gaming) is theirs to decide.
     """
 
     pbr_share: float
     pooled_results: bool
     reporting_hours_per_case: float
     dialogue_hours: float
-    honest_feedback: float
-    discretion: float
+    prescribed: bool
+    tariff: str
+    tariff_groups: int
     contract_weeks: int
     forum_weeks: int
     forum_hours: float
-    sharing: float
+    open_books: bool
     referrals: bool
+    catchments: bool
+    price_weight: float
+    no_decline: bool
     funding_mode: str
     market_mode: str
 
@@ -108,13 +119,17 @@ class Regime:
             pooled_results=market.pooled_results,
             reporting_hours_per_case=funding.reporting_hours_per_case,
             dialogue_hours=funding.dialogue_hours,
-            honest_feedback=funding.honest_feedback,
-            discretion=funding.discretion,
+            prescribed=funding.specification == "prescribed",
+            tariff=funding.tariff,
+            tariff_groups=funding.tariff_groups,
             contract_weeks=market.contract_weeks,
             forum_weeks=market.forum_weeks,
             forum_hours=market.forum_hours,
-            sharing=market.sharing,
+            open_books=market.open_books,
             referrals=market.referrals,
+            catchments=market.catchments,
+            price_weight=market.price_weight,
+            no_decline=scenario.eligibility.no_decline,
             funding_mode=funding.mode,
             market_mode=market.mode,
         )
@@ -122,6 +137,11 @@ class Regime:
     @property
     def name(self) -> str:
         return f"{self.funding_mode}-{self.market_mode}"
+
+    @property
+    def rivals_retender(self) -> bool:
+        """Providers compete for their next contract: it is re-tendered and results are not pooled."""
+        return self.contract_weeks > 0 and not self.pooled_results
 
     def is_tender_week(self, weeks_since_letting: int) -> bool:
         """Contracts are re-tendered when they run out; 0 means never."""

@@ -1,10 +1,14 @@
 """Which provider a contact reaches.
 
-Without referrals a contact reaches a provider in proportion to its contract
-share (its catchment). Where providers pass people on (an alliance's
-referrals), a contact goes to the provider that seems to fit the person's main
-need best, unless it is already full (Lowe and Plimmer 2019, Plymouth's
-alliance).
+A contact goes to a provider with room (free places beyond its waiting list),
+chosen in proportion to contract shares; only when every provider is full does
+it join the shortest list for its size. Where providers pass people on (an
+alliance's referrals) it goes, among those with room, to the provider that
+seems to fit the person's main need best (Lowe and Plimmer 2019, Plymouth's
+alliance). Contacts are routed in the order they arrive in the week, each
+taking up the room it is sent to. Where the commissioner fixes catchments
+(``market.catchments``), a contact goes by contract share whether or not the
+provider has room.
 """
 
 from __future__ import annotations
@@ -18,16 +22,33 @@ if TYPE_CHECKING:
 
 
 def route(model: SupportSystemModel, contacts: np.ndarray, providers: np.ndarray) -> np.ndarray:
-    """For each contact, the position in ``providers`` (active provider indices) of the one it reaches."""
-    table, rng = model.providers, model.rng
+    """For each contact (in arrival order), the position in ``providers`` of the provider it reaches."""
+    table, rng, regime = model.providers, model.rng, model.regime
     shares = table.share[providers]
-    if not model.regime.referrals:
+    if regime.catchments:
         return rng.choice(len(providers), size=len(contacts), p=shares / shares.sum())
-    params = model.params.referrals
-    domain = model.people.needs[contacts].argmax(axis=1)
-    fit = table.beliefs[providers].max(axis=2).T[domain]
-    free = np.maximum(0, model.params.workforce.max_caseload - model.workforce.caseload)
-    room = np.array([free[model.workforce.staff(p)].sum() - len(table.waiting[p]) for p in providers])
-    crowding = np.clip(-room / (params.crowding_scale * shares * len(providers) + 1.0), 0.0, 1.0)
-    score = fit - params.crowding_weight * crowding + rng.normal(0.0, params.noise, fit.shape)
-    return score.argmax(axis=1)
+    capacity = np.array([model.places(int(p)) for p in providers], dtype=float)
+    queued = np.array([len(table.waiting[p]) for p in providers], dtype=float)
+    room = capacity - np.array([model.occupied(int(p)) for p in providers]) - queued
+    if regime.referrals:
+        domain = model.people.needs[contacts].argmax(axis=1)
+        noise = rng.normal(0.0, model.params.referrals.noise, (len(contacts), len(providers)))
+        preference = table.beliefs[providers].max(axis=2).T[domain] + noise
+    else:
+        # Share-weighted random choice: the largest share-weighted exponential draw wins.
+        preference = np.log(shares)[None, :] - np.log(-np.log(rng.random((len(contacts), len(providers)))))
+    return _take_room(preference, room, np.maximum(capacity, 1.0))
+
+
+def _take_room(preference: np.ndarray, room: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Each contact in turn: its most preferred provider with room, else the least crowded one."""
+    choice = np.empty(len(preference), dtype=np.int64)
+    for index, wants in enumerate(preference):
+        open_ = room > 0
+        if open_.any():
+            chosen = int(np.argmax(np.where(open_, wants, -np.inf)))
+        else:
+            chosen = int(np.argmax(room / capacity))
+        choice[index] = chosen
+        room[chosen] -= 1
+    return choice

@@ -104,7 +104,8 @@ def reflect_and_leave(model: SupportSystemModel) -> None:
     start = 0
     while start < len(slots):
         rest = slots[start:]
-        new_motivation, new_morale = motivation.reflect(workforce, rest, model.regime.discretion, params)
+        autonomy = model.providers.discretion[workforce.provider[rest]]
+        new_motivation, new_morale = motivation.reflect(workforce, rest, autonomy, params)
         chance = motivation.leaving_chance(
             new_morale, params.workforce.base_turnover, params.workforce.morale_turnover
         )
@@ -130,6 +131,7 @@ def release_worker(model: SupportSystemModel, slot: int, *, replace: bool = True
     rows = rows[people.worker[rows] == slot]
     workforce.caseload[slot] = 0
     workforce.stakes[slot] = 0.0
+    workforce.accountability_hours[slot] = 0.0
     for part in HOUR_PARTS:
         getattr(workforce, part)[slot] = 0.0
     model.worker_agents.pop(slot).remove()
@@ -163,7 +165,7 @@ def reassign(model: SupportSystemModel, rows: np.ndarray, provider: int) -> None
             workforce.caseload[other] += 1
     if remaining:
         back = np.array(remaining)
-        casework.join_waiting_list(people, back, provider, model.week)
-        people.worker[back] = -1
-        model.providers.waiting[provider].extendleft(reversed(remaining))
+        # Back at the front of the list, waiting from the start of next week.
+        casework.join_waiting_list(people, back, provider, model.week + 1.0)
+        model.providers.waiting[provider][:0] = remaining
         model.observe.back_on_list(len(back))

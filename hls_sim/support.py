@@ -4,7 +4,8 @@ Standardised practice spends the hours on the package for the need assessed at
 intake. Bespoke practice lets the worker spend them where the person's real
 needs and goals are, as far as the relationship has let the worker see them
 (empathy grows with continuity). How far practice is bespoke is the worker's
-discretion, a constraint the regime sets. Strengths-based work builds assets;
+discretion, which their provider gives them within what the contract specifies
+(``hls_sim.practice``). Strengths-based work builds assets;
 deficit-led packages erode them (dependency: "trapped in the system").
 Where decisions are devolved a worker can also spend a little money (a bus
 pass, a coffee) to remove a practical barrier.
@@ -45,12 +46,17 @@ class SupportResult:
 
 @dataclass(frozen=True)
 class SupportRules:
-    """The regime's constraints on this week's support, and how far indicator work moves the measure."""
+    """What shapes this week's support: each provider's discretion and what the indicator rewards.
+
+    ``discretion`` is indexed by provider. Where a threshold pays (``threshold_pays``),
+    indicator-minded hours go to cases near it, weighted by what their success would pay.
+    """
 
     threshold: float
-    discretion: float
+    discretion: np.ndarray
     gaming_leverage: float
     aligned: bool
+    threshold_pays: bool
 
 
 def share_within(groups: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
@@ -74,13 +80,14 @@ def deliver_support(
     providers = len(spend_budgets)
     provider = people.provider[rows]
     params = scenario.support
+    discretion = rules.discretion[provider]
     hours, near_share = allocate_hours(people, rows, workforce, measured, rules, scenario)
     if not rules.aligned:
         record_indicator_work(
             people, rows, workforce.gaming[slots] * near_share, rules.gaming_leverage, scenario
         )
     relational = workforce.relational_skill[slots]
-    by_domain, craft = direct_hours(people, rows, hours, relational, rules.discretion, scenario)
+    by_domain, craft = direct_hours(people, rows, hours, relational, discretion, scenario)
     approach = people.approach[rows]
     needs = people.needs[rows]
     relationship = people.relationship[rows]
@@ -88,14 +95,14 @@ def deliver_support(
     if not rules.aligned:
         record_flattering_results(people, rows, context, by_domain, approach, scenario)
     spend = np.zeros(providers)
-    if rules.discretion > 0 and params.discretionary_spend > 0:
+    if params.discretionary_spend > 0 and (discretion > 0).any():
         spend, relationship = spend_at_discretion(
-            needs, relationship, provider, hours, spend_budgets, rules.discretion, scenario
+            needs, relationship, provider, hours, spend_budgets, discretion, scenario
         )
     people.needs[rows] = np.clip(needs, 0.0, 1.0)
     grow_relationships(people, rows, relationship, hours, workforce.morale[slots], relational, scenario)
-    bespoke_hours = hours * rules.discretion
-    build_or_erode_assets(people, rows, bespoke_hours, relationship, rules.discretion, scenario)
+    bespoke_hours = hours * discretion
+    build_or_erode_assets(people, rows, bespoke_hours, relationship, discretion, scenario)
     people.hours_received[rows] += hours
     trust.supported(people, rows, hours, scenario.trust)
 
@@ -120,7 +127,10 @@ def allocate_hours(
     """
     slots = people.worker[rows]
     size = workforce.count
-    near = gaming.near_threshold(measured, rules.threshold, scenario.gaming)
+    if rules.threshold_pays:
+        near = gaming.near_threshold(measured, rules.threshold, scenario.gaming) * people.tariff_weight[rows]
+    else:
+        near = np.ones(len(rows))
     tilt = gaming.parking_tilt(workforce.stakes[slots], workforce.motivation[slots], scenario.gaming)
     by_need = share_within(slots, people.needs[rows].mean(axis=1) + scenario.support.need_weight_floor, size)
     by_indicator = share_within(slots, near, size)
@@ -142,7 +152,7 @@ def direct_hours(
     rows: np.ndarray,
     hours: np.ndarray,
     relational: np.ndarray,
-    discretion: float,
+    discretion: np.ndarray,
     scenario: Scenario,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Where the hours go, and how well: the assessed need, or what the worker has come to see.
@@ -157,9 +167,10 @@ def direct_hours(
     seen = people.understanding[rows][:, None]
     judged = seen * (people.needs[rows] + params.goal_weight * people.goals[rows]) + (1 - seen) * assessed
     judged /= judged.sum(axis=1, keepdims=True)
-    by_domain = hours[:, None] * ((1 - discretion) * assessed + discretion * judged)
+    devolved = discretion[:, None]
+    by_domain = hours[:, None] * ((1 - devolved) * assessed + devolved * judged)
     skilled = params.craft_floor + (1.0 - params.craft_floor) * relational
-    craft = (1 - discretion) * assessed + discretion * judged * skilled[:, None]
+    craft = (1 - devolved) * assessed + devolved * judged * skilled[:, None]
     return by_domain, craft
 
 
@@ -211,7 +222,7 @@ def spend_at_discretion(
     provider: np.ndarray,
     hours: np.ndarray,
     spend_budgets: np.ndarray,
-    discretion: float,
+    discretion: np.ndarray,
     scenario: Scenario,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Small spends that remove a practical barrier, only from money the provider has to spare.
@@ -259,7 +270,7 @@ def build_or_erode_assets(
     rows: np.ndarray,
     bespoke_hours: np.ndarray,
     relationship: np.ndarray,
-    discretion: float,
+    discretion: np.ndarray,
     scenario: Scenario,
 ) -> None:
     """Strengths-based hours build assets; deficit-led packages erode them (dependency)."""

@@ -72,7 +72,7 @@ def test_one_regime_gives_one_column(capsys):
 def test_set_beats_the_regime_preset(capsys):
     resolved = resolve_regimes(Scenario(), "trust-alliance", {"funding.pbr_share": 0.9}, None)
     assert resolved["trust-alliance"].funding.pbr_share == 0.9
-    assert resolved["trust-alliance"].funding.discretion == 0.8  # rest of the preset stays
+    assert resolved["trust-alliance"].funding.dialogue_hours == 3.0  # rest of the preset stays
 
     base = ["run", "--regime", "trust-alliance", *FAST, "--json"]
     _, preset_out, _ = run_cli(capsys, *base)
@@ -235,13 +235,13 @@ def test_a_named_regime_says_which_of_the_files_values_its_preset_replaces(tmp_p
     from hls_sim.cli import preset_replaced
 
     path = tmp_path / "tuned.toml"
-    path.write_text("[funding]\npbr_share = 0.8\ndiscretion = 0.1\n", encoding="utf-8")
+    path.write_text("[funding]\npbr_share = 0.8\ndialogue_hours = 0.5\n", encoding="utf-8")
     scenario = load_scenario(path)
     assert preset_replaced(scenario, "all", {}) == [
         "funding.pbr_share = 0.8",
-        "funding.discretion = 0.1",
+        "funding.dialogue_hours = 0.5",
     ]
-    assert preset_replaced(scenario, "all", {"funding.pbr_share": 0.8}) == ["funding.discretion = 0.1"]
+    assert preset_replaced(scenario, "all", {"funding.pbr_share": 0.8}) == ["funding.dialogue_hours = 0.5"]
     assert preset_replaced(scenario, "scenario", {}) == []
     assert preset_replaced(Scenario(), "all", {}) == []
 

@@ -18,7 +18,7 @@ import pytest
 from hls_sim import casework, closure, gaming, indicators, intake
 from hls_sim.agents.person import COMMUNITY, NEVER, SUPPORTED, People, wellbeing
 from hls_sim.indicators import ClosureLog, audit, measured_value
-from hls_sim.learning import Context, observed_signal, pool_knowledge, update_beliefs
+from hls_sim.learning import Context, observed_signal, openness, pool_knowledge, update_beliefs
 from hls_sim.life import crises, entrench, live_week, seeks_help
 from hls_sim.model import SupportSystemModel
 from hls_sim.motivation import crowd_motivation, effort, leaving_chance, oversight
@@ -134,7 +134,8 @@ def test_proxy_indicator_reads_the_recorded_domain_less_bias():
 def misreported_log(n: int = 200) -> ClosureLog:
     log = ClosureLog()
     misreported = np.arange(n) % 2 == 0
-    log.add(np.ones(n, dtype=bool), ~misreported, misreported, np.zeros(n, dtype=bool))
+    reported = np.ones(n, dtype=bool)
+    log.add(reported, reported * 1.0, ~misreported, ~misreported * 1.0, misreported, np.zeros(n, dtype=bool))
     return log
 
 
@@ -211,12 +212,26 @@ def test_pooling_brings_beliefs_together_and_does_nothing_without_sharing():
     beliefs, evidence = rng.random((4, 5, 4)), rng.random((4, 5, 4)) * 10
     everyone = np.arange(4)
     frozen = beliefs.copy()
-    assert pool_knowledge(beliefs, evidence, everyone, 0.0) == 0.0
+    open_books = np.ones(4)
+    assert pool_knowledge(beliefs, evidence, everyone, open_books, 0.0) == 0.0
     np.testing.assert_array_equal(beliefs, frozen)
     spread = belief_spread(beliefs)
-    assert pool_knowledge(beliefs, evidence, everyone, 0.8) > 0.0
+    assert pool_knowledge(beliefs, evidence, everyone, open_books, 0.8) > 0.0
     assert belief_spread(beliefs) == pytest.approx(0.2 * spread)
-    assert pool_knowledge(beliefs, evidence, everyone[:1], 0.8) == 0.0
+    assert pool_knowledge(beliefs, evidence, everyone[:1], open_books[:1], 0.8) == 0.0
+
+
+def test_guarded_rivals_share_less_at_a_forum():
+    rng = np.random.default_rng(5)
+    start, evidence = rng.random((4, 5, 4)), rng.random((4, 5, 4)) * 10
+    moved = {}
+    for disclosed in (1.0, 0.2, 0.0):
+        beliefs = start.copy()
+        moved[disclosed] = pool_knowledge(beliefs, evidence, np.arange(4), np.full(4, disclosed), 0.8)
+    assert moved[1.0] > moved[0.2] > 1e-3 > moved[0.0] == pytest.approx(0.0, abs=1e-12)
+    assert openness(rivals_retender=True, open_books=False, members=3, guardedness=0.8) == pytest.approx(0.2)
+    assert (openness(rivals_retender=True, open_books=True, members=3, guardedness=0.8) == 1.0).all()
+    assert (openness(rivals_retender=False, open_books=False, members=3, guardedness=0.8) == 1.0).all()
 
 
 # --- motivation ---------------------------------------------------------------------------------
@@ -260,15 +275,22 @@ def test_eligibility_needs_the_assessed_primary_need_to_reach_the_threshold():
     assert intake.eligible_needs(observed, 1.0).sum() == 0
 
 
-def test_failure_demand_is_a_contact_within_a_year_of_a_turn_away_or_unresolved_closure():
-    people = make_people(4)
-    rows = np.arange(4)
-    casework.turn_away(people, rows[[0]], 10, DEFAULTS)
+def test_failure_demand_is_a_contact_for_the_same_need_left_high_by_a_turn_away_or_unresolved_closure():
+    people = make_people(5)
+    rows = np.arange(5)
+    people.needs[rows] = 0.2
+    people.needs[rows, 1] = 0.7
+    people.assessed_domain[rows] = 1
+    casework.turn_away(people, rows[[0, 4]], 10, DEFAULTS)
     people.status[1:3] = SUPPORTED
     casework.end_support(people, rows[[1, 2]], np.array([False, True]), 10, DEFAULTS)
-    assert people.status[:4].tolist() == [COMMUNITY] * 4
-    assert casework.is_failure_demand(people, rows, 10 + 52, 52).tolist() == [True, True, False, False]
-    assert not casework.is_failure_demand(people, rows, 10 + 53, 52).any()
+    assert people.status[:5].tolist() == [COMMUNITY] * 5
+    # Person 4's need that was turned away has since fallen; a new need brings them back.
+    people.needs[4, 1] = 0.3
+    people.needs[4, 3] = 0.9
+    failure = casework.is_failure_demand(people, rows, 10 + 52, 52, 0.5)
+    assert failure.tolist() == [True, True, False, False, False]
+    assert not casework.is_failure_demand(people, rows, 10 + 53, 52, 0.5).any()
     assert people.last_turnaway[3] == NEVER
 
 
@@ -317,6 +339,7 @@ def closing(
         stakes=np.full(len(rows), stakes),
         motivation=np.full(len(rows), 0.5),
         discretion=discretion,
+        threshold_pays=True,
         scenario=scenario,
         rng=np.random.default_rng(seed),
     )
@@ -431,9 +454,10 @@ def support_once(model: SupportSystemModel, people: People, discretion: float):
     )
     rules = SupportRules(
         threshold=model.params.indicator.threshold,
-        discretion=discretion,
+        discretion=np.full(len(model.provider_list), discretion),
         gaming_leverage=model.gaming_leverage,
         aligned=False,
+        threshold_pays=True,
     )
     return rows, deliver_support(
         people,
@@ -486,13 +510,17 @@ def test_discretion_spreads_hours_across_domains_standard_packages_do_not(suppor
 # --- regimes ------------------------------------------------------------------------------------
 
 
-def test_trust_preset_pays_nothing_on_results_and_talks_instead():
-    model = tiny_model(funding_mode="trust")
-    assert model.regime.pbr_share == 0.0
-    assert model.regime.dialogue_hours > 0.0
-    assert all(model.stakes(p.index) == 0.0 for p in model.provider_list)
-    for key, value in PRESETS["funding"]["trust"].items():
-        assert getattr(model.regime, key) == value
+def test_trust_funding_buys_dialogue_instead_of_results_and_providers_feel_no_stakes():
+    spent = {}
+    for mode in ("target", "trust"):
+        model = tiny_model(funding_mode=mode, weeks=13)
+        model.run_to_end()
+        tally = model.observe.tally
+        spent[mode] = (tally.commissioning_cost, tally.hours_gaming, model.stakes(model.providers.active_indices()))
+    cost, gaming, stakes = spent["trust"]
+    assert cost > 0 and gaming == 0 and (stakes == 0).all(), "dialogue costs hours; no stakes, no gaming"
+    cost, gaming, stakes = spent["target"]
+    assert gaming > 0 and (stakes > 0).all(), "money on the indicator gives stakes, and gaming"
     assert tiny_model(funding_mode="trust", funding_pbr_share=0.3).regime.pbr_share == 0.3
 
 
@@ -511,9 +539,9 @@ def test_regime_change_switches_the_rules_at_the_week_named():
     seen = {}
     while model.running:
         model.step()
-        seen[model.week] = (model.regime.pbr_share, model.regime.sharing)
-    before = (PRESETS["funding"]["target"]["pbr_share"], PRESETS["market"]["competition"]["sharing"])
-    after = (PRESETS["funding"]["trust"]["pbr_share"], PRESETS["market"]["alliance"]["sharing"])
+        seen[model.week] = (model.regime.pbr_share, model.regime.open_books)
+    before = (PRESETS["funding"]["target"]["pbr_share"], PRESETS["market"]["competition"]["open_books"])
+    after = (PRESETS["funding"]["trust"]["pbr_share"], PRESETS["market"]["alliance"]["open_books"])
     assert before != after
     assert seen[-2] == seen[4] == before
     assert seen[5] == seen[7] == after
@@ -554,11 +582,11 @@ def test_alliance_never_retenders():
 
 def test_learning_forum_brings_provider_beliefs_together():
     spread = {}
-    for sharing in (0.0, 0.8):
-        model = tiny_model(rng=5, providers_count=4, market_mode="alliance", market_sharing=sharing)
+    for uptake in (0.0, 0.8):
+        model = tiny_model(rng=5, providers_count=4, market_mode="alliance", forum_uptake=uptake)
         for _ in range(9):
             model.step()
-        spread[sharing] = belief_spread(model.providers.beliefs[model.providers.active_indices()])
+        spread[uptake] = belief_spread(model.providers.beliefs[model.providers.active_indices()])
     assert spread[0.8] < 0.5 * spread[0.0]
 
 

@@ -136,7 +136,7 @@ def test_default_target_mode_takes_the_preset_pbr_share():
 def test_an_explicit_value_beats_the_preset():
     scenario = scenario_from_dict({"funding": {"mode": "trust", "pbr_share": 0.3}})
     assert scenario.funding.pbr_share == 0.3
-    assert scenario.funding.discretion == PRESETS["funding"]["trust"]["discretion"]
+    assert scenario.funding.dialogue_hours == PRESETS["funding"]["trust"]["dialogue_hours"]
 
 
 # Overrides
@@ -161,7 +161,7 @@ def test_a_key_set_with_the_mode_survives_the_preset(overrides: dict):
     switched = apply_overrides(load_scenario("payment-by-results"), overrides)
     assert switched.funding.mode == "trust"
     assert switched.funding.pbr_share == 0.3
-    assert switched.funding.discretion == PRESETS["funding"]["trust"]["discretion"]
+    assert switched.funding.dialogue_hours == PRESETS["funding"]["trust"]["dialogue_hours"]
 
 
 def test_overrides_of_other_keys_keep_explicit_values():
@@ -240,8 +240,8 @@ BAD_FILES = {
         "0.3",
     ),
     "out of range in regime_change.set": (
-        "[[regime_change]]\nweek = 10\n[regime_change.set]\nfunding.discretion = 3\n",
-        "regime_change.0.set.funding.discretion",
+        "[[regime_change]]\nweek = 10\n[regime_change.set]\nfunding.pbr_share = 3\n",
+        "regime_change.0.set.funding.pbr_share",
         "3",
     ),
     "mode key in regime_change.set": (
@@ -268,9 +268,9 @@ def test_a_bad_file_names_the_file_the_key_and_the_value(tmp_path: Path, text: s
 def test_a_bad_regime_change_is_numbered_as_written_in_the_file(tmp_path: Path):
     path = write(
         tmp_path,
-        "[[regime_change]]\nweek = 200\nset = { 'funding.discretion' = 7 }\n[[regime_change]]\nweek = 10\n",
+        "[[regime_change]]\nweek = 200\nset = { 'funding.pbr_share' = 7 }\n[[regime_change]]\nweek = 10\n",
     )
-    assert "regime_change.0.set.funding.discretion = 7" in load_error(path)
+    assert "regime_change.0.set.funding.pbr_share = 7" in load_error(path)
 
 
 def test_a_missing_regime_change_week_is_named(tmp_path: Path):
@@ -280,7 +280,7 @@ def test_a_missing_regime_change_week_is_named(tmp_path: Path):
 
 
 def test_every_problem_in_a_file_gets_its_own_line(tmp_path: Path):
-    path = write(tmp_path, "[funding]\npbr_share = 2\ndiscretion = -1\n")
+    path = write(tmp_path, "[funding]\npbr_share = 2\ndialogue_hours = -1\n")
     lines = load_error(path).splitlines()
     assert len(lines) == 2
     assert all(line.startswith(str(path)) for line in lines)
@@ -409,6 +409,6 @@ def test_any_pbr_share_outside_the_unit_interval_is_rejected(share: float):
 
 @given(st.sampled_from(FUNDING_MODES), shares)
 def test_a_share_set_with_any_mode_survives(mode: str, share: float):
-    changed = apply_overrides(Scenario(), {"funding.mode": mode, "funding.discretion": share})
-    assert changed.funding.discretion == share
+    changed = apply_overrides(Scenario(), {"funding.mode": mode, "funding.reporting_hours_per_case": share})
+    assert changed.funding.reporting_hours_per_case == share
     assert changed.funding.pbr_share == PRESETS["funding"][mode]["pbr_share"]

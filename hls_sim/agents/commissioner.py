@@ -1,12 +1,13 @@
-"""The commissioner or funder: pays, checks, talks, and re-lets contracts.
+"""The commissioner or funder: pays, checks, talks, trusts, and re-lets contracts.
 
-Its week: ``pay`` core funding and accrue the results pot; each quarter
+Its week: ``pay`` core funding and accrue the results pot; ``hold_dialogue``
+where the contract buys it (visits and learning conversations, allotted by how
+little it trusts each provider: ``hls_sim.dialogue``); each quarter
 ``settle_results`` (audit the reported successes, strike out what is caught,
-claw back a penalty and pay the rest of the pot by the reported rate);
-``hold_dialogue`` where it funds on trust (visits and learning conversations
-that give it partial but honest sight of true outcomes, at a cost in its own
-hours); and, when contracts run out under competition, a re-tender
-(``hls_sim.contracts``).
+claw back a penalty and pay the rest of the pot by the reported results, then
+update its trust in each provider from what audit and dialogue showed it, and
+set next quarter's audit rate from that trust); and, when contracts run out,
+a re-tender (``hls_sim.contracts``).
 
 The commissioner never reads a person's true wellbeing directly: it sees the
 indicator, what audit corrects, and what dialogue lets it see.
@@ -19,8 +20,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from hls_sim import indicators, money
-from hls_sim.motivation import oversight
+from hls_sim import candour, dialogue, indicators, money
 from hls_sim.parameters.calendar import WEEKS_PER_QUARTER, WEEKS_PER_YEAR
 
 
@@ -30,8 +30,6 @@ class Commissioner(mesa.Agent):
     def __init__(self, model: mesa.Model):
         super().__init__(model)
         self.outlay = 0.0
-        self.results_pot: dict[int, float] = {}
-        self.trust_in: dict[int, float] = {}
         self.weeks_since_letting = 0
         self.hours_spent = 0.0
 
@@ -41,21 +39,22 @@ class Commissioner(mesa.Agent):
 
         model = self.model
         self.pay()
-        if model.regime.dialogue_hours > 0:
-            self.hold_dialogue()
+        self.hold_dialogue()
         if (model.week + model.params.burn_in) % WEEKS_PER_QUARTER == WEEKS_PER_QUARTER - 1:
             self.settle_results()
         if model.regime.is_tender_week(self.weeks_since_letting):
             contracts.retender(model)
 
     def pay(self) -> None:
-        """Weekly core payment; the results share of the contract waits for the quarter's report."""
-        model = self.model
+        """Weekly core payment at the contract's price; the results share waits for the quarter's report."""
+        model, table = self.model, self.model.providers
         pbr = model.regime.pbr_share
-        for provider in model.providers.active_indices():
-            weekly = model.params.funding.budget / WEEKS_PER_YEAR * model.providers.share[provider]
+        for provider in table.active_indices():
+            weekly = (
+                model.params.funding.budget / WEEKS_PER_YEAR * table.share[provider] * table.price[provider]
+            )
             self.transfer(int(provider), (1 - pbr) * weekly)
-            self.results_pot[int(provider)] = self.results_pot.get(int(provider), 0.0) + pbr * weekly
+            table.results_pot[provider] += pbr * weekly
         self.weeks_since_letting += 1
 
     def transfer(self, provider: int, amount: float) -> None:
@@ -64,31 +63,52 @@ class Commissioner(mesa.Agent):
             self.outlay += amount
             self.model.observe.outlay(amount)
 
+    def hold_dialogue(self) -> None:
+        """Time with providers, more with those it trusts less; both sides' hours are costed."""
+        model, table = self.model, self.model.providers
+        active = table.active_indices()
+        table.dialogue_hours[:] = 0.0
+        if model.regime.dialogue_hours <= 0 or len(active) == 0:
+            return
+        hours = dialogue.allocate(
+            model.regime.dialogue_hours, table.funder_trust[active], model.params.dialogue
+        )
+        table.dialogue_hours[active] = hours
+        self.spend_hours(float(hours.sum()))
+        for provider, spent in zip(active, hours, strict=True):
+            staff = model.workforce.staff(int(provider))
+            if len(staff):
+                model.workforce.accountability_hours[staff] += (
+                    spent * model.params.dialogue.provider_hours / len(staff)
+                )
+
     def settle_results(self) -> None:
-        """Quarterly: audit, then pay each results pot by the reported success rate."""
-        model = self.model
-        params = model.params
-        indicator = params.indicator
-        table = model.providers
+        """Quarterly: audit, pay each results pot by the reported results, then revise trust and audit."""
+        model, table, params = self.model, self.model.providers, self.model.params
+        indicator, regime = params.indicator, model.regime
         providers = [int(p) for p in table.active_indices()]
         results = {
             p: indicators.audit(
-                table.log[p], indicator.audit_rate, indicator.reclassification_detection, model.rng
+                table.log[p], table.audit_rate[p], indicator.reclassification_detection, model.rng
             )
             for p in providers
         }
-        pooled_reported = sum(r.reported_successes for r in results.values())
+        pooled_points = sum(r.reported_points for r in results.values())
         pooled_closures = sum(r.closures for r in results.values())
+        reference = (
+            indicator.reference_distance if regime.tariff == indicators.DISTANCE else indicator.reference_rate
+        )
         for provider in providers:
             result = results[provider]
             # Payment is for results reported: a quarter with no closed cases earns nothing.
-            if model.regime.pooled_results:
-                rate = pooled_reported / pooled_closures if pooled_closures else 0.0
+            if regime.pooled_results:
+                rate = pooled_points / pooled_closures if pooled_closures else 0.0
             else:
-                rate = result.reported_successes / result.closures if result.closures else 0.0
-            pot = self.results_pot.pop(provider, 0.0)
-            earned = pot * min(1.0, rate / indicator.reference_rate)
-            per_success = pot / max(1.0, indicator.reference_rate * result.closures)
+                rate = result.reported_points / result.closures if result.closures else 0.0
+            pot = table.results_pot[provider]
+            table.results_pot[provider] = 0.0
+            earned = pot * min(1.0, rate / reference)
+            per_success = pot / max(1.0, reference * result.closures)
             payment = max(0.0, earned - indicator.audit_penalty * per_success * result.caught)
             self.transfer(provider, payment)
             if pot > 0:
@@ -98,51 +118,49 @@ class Commissioner(mesa.Agent):
                 ] + moved * payment / pot
             self.spend_hours(params.commissioner.audit_hours_per_check * result.checked)
             table.caught[provider] += result.caught
-            self.trust_in[provider] = float(
-                np.clip(
-                    self.trust_in.get(provider, params.commissioner.trust_start)
-                    - params.commissioner.trust_caught_loss * result.caught
-                    + params.commissioner.trust_quarter_gain,
-                    0.0,
-                    1.0,
-                )
-            )
-            if result.closures:
-                table.contract_reported[provider].append(result.reported_successes / result.closures)
-                table.contract_seen[provider].append(self.seen_true_rate(provider))
+            self.review(provider, result)
             model.observe.quarter(result)
             table.log[provider] = indicators.ClosureLog()
 
-    def seen_true_rate(self, provider: int) -> float:
-        """What dialogue lets the commissioner see of a provider's true success rate (nan if nothing)."""
-        model = self.model
-        hours = model.regime.dialogue_hours * WEEKS_PER_QUARTER
-        sample = int(hours * model.params.dialogue.cases_seen_per_hour)
-        true = np.asarray(model.providers.log[provider].true, dtype=bool)
-        if sample == 0 or len(true) == 0:
-            return float("nan")
-        seen = model.rng.choice(true, size=min(sample, len(true)), replace=False)
-        return float(seen.mean())
+    def review(self, provider: int, result: indicators.AuditResult) -> None:
+        """What the quarter's checks showed of ``provider``, and what the commissioner does about it.
 
-    def mean_trust(self, providers: np.ndarray) -> float:
-        """How far the commissioner trusts the providers it funds (its starting trust before experience)."""
-        start = self.model.params.commissioner.trust_start
-        if len(providers) == 0:
-            return start
-        return float(np.mean([self.trust_in.get(int(p), start) for p in providers]))
+        Trust moves toward the share of checked reports that held up (audited
+        claims not caught, and cases seen in dialogue whose report matched the
+        truth); the next quarter's audit rate rises above the contract's as
+        trust falls below where it started (risk-based audit). The provider's
+        staff feel the blame of what was caught.
+        """
+        model, table, params = self.model, self.model.providers, self.model.params
+        log = table.log[provider]
+        seen = dialogue.shown(
+            log, table.dialogue_hours[provider], table.candour[provider], params.dialogue, model.rng
+        )
+        reported, true = log.column("reported").astype(bool), log.column("true").astype(bool)
+        matches = (result.checked - result.caught) + int((reported[seen] == true[seen]).sum())
+        checks = result.checked + len(seen)
+        model.observe.funder_checks(matches, checks)
+        trust = params.commissioner
+        if checks:
+            table.funder_trust[provider] += trust.trust_rate * (
+                matches / checks - table.funder_trust[provider]
+            )
+        distrust = max(0.0, trust.trust_start - table.funder_trust[provider])
+        table.audit_rate[provider] = min(1.0, params.indicator.audit_rate * (1.0 + trust.audit_response * distrust))
+        caught_share = result.caught / result.closures if result.closures else 0.0
+        table.blame[provider] = candour.blame_after_quarter(
+            table.blame[provider], caught_share, params.candour
+        )
+        if result.closures:
+            table.contract_reported[provider].append(result.reported_successes / result.closures)
+            table.contract_seen[provider].append(float(true[seen].mean()) if len(seen) else float("nan"))
 
     def spend_hours(self, hours: float) -> None:
         """Commissioner time is not free: it is costed into the system's total cost."""
         self.hours_spent += hours
         self.model.observe.commissioner_cost(hours * self.model.params.costs.commissioner_hour)
 
-    def hold_dialogue(self) -> None:
-        """Time spent with providers; builds mutual trust, costs the commissioner's hours."""
-        model = self.model
-        hours = model.regime.dialogue_hours
-        params = model.params.commissioner
-        for provider in model.providers.active_indices():
-            self.spend_hours(hours)
-            current = self.trust_in.get(int(provider), params.trust_start)
-            seen = oversight(hours, model.params.motivation)
-            self.trust_in[int(provider)] = current + params.trust_dialogue_rate * seen * (1 - current)
+    def mean_trust(self, providers: np.ndarray) -> float:
+        """How far the commissioner trusts the providers it funds."""
+        table = self.model.providers
+        return float(table.funder_trust[providers].mean()) if len(providers) else float("nan")

@@ -49,6 +49,11 @@ class People:
     """The state of every person ever present, one row each; rows are never reused."""
 
     FLOAT_COLUMNS = (
+        "queued_at",
+        "service_time",
+        "service_end",
+        "tariff_weight",
+        "measured_start",
         "assets",
         "trust",
         "entrenchment",
@@ -66,10 +71,11 @@ class People:
         "assessed_domain",
         "second_domain",
         "recorded_domain",
-        "wait_start",
         "episode_start",
         "last_turnaway",
-        "last_unresolved",
+        "failed_at",
+        "failed_domain",
+        "assessment_record",
         "arrived",
         "contacts",
         "turnaways",
@@ -147,9 +153,17 @@ class People:
         trusting = params.trust_mean * params.trust_concentration
         self.trust[rows] = np.clip(rng.beta(trusting, params.trust_concentration - trusting, n), 0.0, 1.0)
         self.status[rows] = COMMUNITY
-        for name in ("provider", "worker", "assessed_domain", "second_domain", "recorded_domain"):
+        for name in (
+            "provider",
+            "worker",
+            "assessed_domain",
+            "second_domain",
+            "recorded_domain",
+            "failed_domain",
+            "assessment_record",
+        ):
             getattr(self, name)[rows] = -1
-        for name in ("wait_start", "episode_start", "last_turnaway", "last_unresolved"):
+        for name in ("episode_start", "last_turnaway", "failed_at"):
             getattr(self, name)[rows] = NEVER
         self.arrived[rows] = week
         return rows

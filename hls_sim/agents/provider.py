@@ -17,8 +17,6 @@ own motivation, drawn like a worker's (knights and knaves).
 
 from __future__ import annotations
 
-from collections import deque
-
 import mesa
 import numpy as np
 
@@ -26,12 +24,33 @@ from hls_sim import indicators
 
 
 class ProviderTable:
-    """Every provider's state, one index each, in the order they entered; indices are never reused."""
+    """Every provider's state, one index each, in the order they entered; indices are never reused.
 
-    FLOAT_COLUMNS = ("share", "pressure", "mission", "cash", "received", "expected_results_ratio", "spend")
+    Besides the provider's own state (share, culture, money, knowledge, waiting
+    list) each row holds what its funder has decided about it: its trust in it,
+    how much it audits and talks with it, and the price it pays.
+    """
+
+    FLOAT_COLUMNS = (
+        "share",
+        "pressure",
+        "mission",
+        "cash",
+        "received",
+        "expected_results_ratio",
+        "spend",
+        "discretion",
+        "candour",
+        "blame",
+        "funder_trust",
+        "audit_rate",
+        "dialogue_hours",
+        "price",
+        "results_pot",
+    )
     INT_COLUMNS = ("caught",)
 
-    def __init__(self, domains: int, approaches: int, typical_success_chance: float):
+    def __init__(self, domains: int, approaches: int, typical_value: float):
         self.count = 0
         self.active = np.zeros(0, dtype=bool)
         for name in self.FLOAT_COLUMNS:
@@ -40,25 +59,17 @@ class ProviderTable:
             setattr(self, name, np.zeros(0, dtype=np.int64))
         self.beliefs = np.zeros((0, domains, approaches))
         self.evidence = np.zeros((0, domains, approaches))
-        self.waiting: list[deque[int]] = []
+        self.waiting: list[list[int]] = []
         self.log: list[indicators.ClosureLog] = []
         self.vacancies: list[list[int]] = []
         self.contract_reported: list[list[float]] = []
         self.contract_seen: list[list[float]] = []
-        # The going rate of success among eligible people, as providers sense it: what creaming
-        # compares a case with.
-        self.typical_success_chance = typical_success_chance
+        # The expected score of a case among eligible people, as providers sense it: what
+        # creaming compares a case with.
+        self.typical_value = typical_value
 
-    def add(
-        self,
-        share: float,
-        pressure: float,
-        mission: float,
-        beliefs: np.ndarray,
-        evidence: np.ndarray,
-        cash: float,
-        results_expectation: float,
-    ) -> int:
+    def add(self, beliefs: np.ndarray, evidence: np.ndarray, **values: float) -> int:
+        """A new provider with these ``beliefs`` and ``evidence`` and starting ``values`` of its columns."""
         index = self.count
         self.count += 1
         for name in ("active", *self.FLOAT_COLUMNS, *self.INT_COLUMNS):
@@ -67,12 +78,10 @@ class ProviderTable:
         self.beliefs = np.concatenate([self.beliefs, beliefs[None]])
         self.evidence = np.concatenate([self.evidence, evidence[None]])
         self.active[index] = True
-        self.share[index] = share
-        self.pressure[index] = float(np.clip(pressure, 0.0, 1.0))
-        self.mission[index] = mission
-        self.cash[index] = cash
-        self.expected_results_ratio[index] = results_expectation
-        self.waiting.append(deque())
+        for name, value in values.items():
+            getattr(self, name)[index] = value
+        self.pressure[index] = float(np.clip(self.pressure[index], 0.0, 1.0))
+        self.waiting.append([])
         self.log.append(indicators.ClosureLog())
         self.vacancies.append([])
         self.contract_reported.append([])
@@ -124,8 +133,16 @@ class Provider(mesa.Agent):
         return self._table.beliefs[self.index]
 
     @property
-    def waiting(self) -> deque[int]:
+    def waiting(self) -> list[int]:
         return self._table.waiting[self.index]
+
+    @property
+    def discretion(self) -> float:
+        return float(self._table.discretion[self.index])
+
+    @property
+    def candour(self) -> float:
+        return float(self._table.candour[self.index])
 
     @property
     def workers(self) -> list:

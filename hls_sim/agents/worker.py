@@ -34,6 +34,7 @@ class Workforce:
         "morale",
         "stakes",
         "assessment_hours",
+        "accountability_hours",
         "relational_skill",
         "success_seen",
         *HOUR_PARTS,

@@ -16,8 +16,14 @@ if TYPE_CHECKING:
 
 # Weeks over which the reported and true indicator are read each week (one quarter).
 INDICATOR_WINDOW = 13
-# Width of the band either side of the threshold used to measure bunching.
+# Width of the band either side of the threshold used to measure ``bunching`` (the ratio).
 BUNCHING_BAND = 0.05
+# Width of the band just inside the threshold for ``bunching_share``: the share of closures
+# measured in [threshold - 0.02, threshold), 2% of the measure's range, as the last 20 minutes
+# before four hours are 8% of an A&E wait's window (Locker and Mason 2005; Mason et al. 2012).
+BUNCHING_SHARE_BAND = 0.02
+# Weeks at each end of the recorded window compared by the stationarity diagnostic.
+DRIFT_WEEKS = 26
 # How long after a turn-away or an unresolved closure a contact or a crisis counts as caused by it.
 FAILURE_DEMAND_WEEKS = 52
 # The hardest-to-help fifth: people whose vulnerability is in its top fifth. Vulnerability is
@@ -49,6 +55,11 @@ def difficulty(people: People, rows: np.ndarray) -> np.ndarray:
         + DIFFICULTY_ENTRENCHMENT * people.entrenchment[rows]
         - DIFFICULTY_ASSETS * people.assets[rows]
     )
+
+
+def need_weight(people: People, rows: np.ndarray, floor: float) -> np.ndarray:
+    """Each person's claim on hours if hours followed need alone (``support.allocate_hours`` with no stakes)."""
+    return people.needs[rows].mean(axis=1) + floor
 
 
 def hardest_share(values: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from hls_sim.parameters import BEHAVIOUR, RULE, STRUCTURE, param
-from hls_sim.regimes import FUNDING_MODES, MARKET_MODES
+from hls_sim.regimes import FUNDING_MODES, MARKET_MODES, SPECIFICATIONS, TARIFFS
 
 LOWE_PLIMMER = "Lowe and Plimmer (2019), Exploring the New World"
 LE_GRAND = "Le Grand (1997, 2003), knights and knaves"
@@ -300,6 +300,11 @@ class Workforce(Section):
         2.0, 1.0, 4.0, "hours per week", "Fixed admin (supervision, team meetings) before any reporting.",
         "judgement", "work", kind=BEHAVIOUR, ge=0.0, le=40.0,
     )
+    defensive_recording: float = param(
+        0.3, 0.0, 0.6, "hours per case per week",
+        "Extra recording per case a fully fearful worker does to cover themselves, beyond what is required.",
+        "Munro (2011): a compliance and blame culture multiplies recording", "work", kind=BEHAVIOUR, ge=0.0, le=40.0,
+    )
     start_morale: float = param(
         0.7, 0.5, 0.8, "morale (0 to 1)", "Morale of a new recruit.", "judgement", "morale",
         kind=BEHAVIOUR, ge=0.0, le=1.0,
@@ -348,6 +353,12 @@ class Motivation(Section):
         2.0, 1.0, 6.0, "hours per week", "Dialogue hours a week at which the funder sees half of a provider's work.",
         f"judgement: {LOWE_PLIMMER}, 'Trust-based funding' (visits and stories show part of the work)",
         ("effort", "dialogue"), kind=BEHAVIOUR, gt=0.0, le=100.0,
+    )
+    seen_sanction: float = param(
+        0.5, 0.2, 1.0, "share",
+        "How far being seen by the funder makes a worker act as if shirking would cost them (1: as much as money on results).",
+        f"{LE_GRAND}: knaves respond to consequences, not to being watched as such", "effort",
+        kind=BEHAVIOUR, ge=0.0, le=1.0,
     )
     control_effect: float = param(
         0.5, 0.25, 0.75, "share", "Share of intrinsic motivation full control crowds out.", CROWDING,
@@ -464,7 +475,7 @@ class Providers(Section):
 
 # --- the regime's rules ----------------------------------------------------------------------
 class Funding(Section):
-    """How the commissioner pays: on a reported indicator, or on trust."""
+    """How the commissioner pays: on a reported indicator, or on trust; what the contract specifies."""
 
     mode: Literal[FUNDING_MODES] = param(
         "target", None, None, "mode",
@@ -480,7 +491,8 @@ class Funding(Section):
         f"{WORK_PROGRAMME}; {LOWE_PLIMMER}", ("payments", "gaming"), kind=RULE, ge=0.0, le=1.0,
     )
     reporting_hours_per_case: float | None = param(
-        None, 0.1, 1.0, "hours per case per week", "Worker hours per case per week on reporting and monitoring returns.",
+        None, 0.1, 1.0, "hours per case per week",
+        "Worker hours per case per week the contract requires for reporting and monitoring returns.",
         "Munro (2011) on recording demands", "work", kind=RULE, ge=0.0, le=40.0,
     )
     dialogue_hours: float | None = param(
@@ -488,14 +500,23 @@ class Funding(Section):
         "Commissioner hours per provider per week in visits, stories and learning conversations.",
         f"{LOWE_PLIMMER}, 'Trust-based funding'", ("dialogue", "effort"), kind=RULE, ge=0.0, le=168.0,
     )
-    discretion: float | None = param(
-        None, 0.0, 1.0, "share", "How far workers decide what support to give (1 = fully devolved, 0 = set packages).",
-        f"{LOWE_PLIMMER}, 'Devolved power and decision making'", ("support", "closure", "morale"),
-        kind=RULE, ge=0.0, le=1.0,
+    specification: Literal[SPECIFICATIONS] | None = param(
+        None, None, None, "mode",
+        "prescribed: the contract specifies the packages of support; black-box: providers decide how to help.",
+        f"{LOWE_PLIMMER}, Introduction (old-world contracts specify services and activities); "
+        "Work Programme 'black box' delivery (DWP 2011; Rees, Whitworth and Carter 2014)",
+        ("practice", "support"), kind=RULE,
     )
-    honest_feedback: float | None = param(
-        None, 0.0, 1.0, "share", "How much of the true outcomes providers see and admit (a positive error culture).",
-        f"{LOWE_PLIMMER}, 'Creating a learning culture'", "learning", kind=RULE, ge=0.0, le=1.0,
+    tariff: Literal[TARIFFS] = param(
+        "flat", None, None, "mode",
+        "How a result is priced: flat (each success alike), differential (harder cases pay more, in "
+        "tariff_groups bands of predicted success), or distance (pay for distance travelled, no threshold).",
+        f"{WORK_PROGRAMME} (nine payment groups); Social Outcomes Partnership rate cards",
+        ("payments", "gaming", "creaming"), kind=RULE,
+    )
+    tariff_groups: int = param(
+        9, 3, 12, "bands", "Price bands of a differential tariff, by predicted chance of success.",
+        f"{WORK_PROGRAMME} (nine payment groups)", ("payments", "creaming"), kind=RULE, ge=1, le=100,
     )
 
 
@@ -519,9 +540,10 @@ class Market(Section):
         None, 1.0, 6.0, "hours", "Hours each worker spends at a learning forum.", "judgement", "forum",
         kind=RULE, ge=0.0, le=168.0,
     )
-    sharing: float | None = param(
-        None, 0.0, 1.0, "share", "How much of their knowledge providers share at a forum (open books).",
-        f"{LOWE_PLIMMER}, 'keepers of secrets'", "forum", kind=RULE, ge=0.0, le=1.0,
+    open_books: bool | None = param(
+        None, None, None, "switch",
+        "Whether the contract requires providers to share their data and know-how at forums (open books).",
+        f"{LOWE_PLIMMER}, alliance contracting ('keepers of secrets' otherwise)", "forum", kind=RULE,
     )
     referrals: bool | None = param(
         None, None, None, "switch", "Whether providers pass people to whichever provider fits them best.",
@@ -531,21 +553,50 @@ class Market(Section):
         None, None, None, "switch", "Whether results payments are shared across providers (pooled risk).",
         f"{LOWE_PLIMMER}, alliance contracting", ("payments", "gaming"), kind=RULE,
     )
+    catchments: bool = param(
+        False, None, None, "switch",
+        "True: each contact goes to a provider by contract share (a fixed catchment), whether or not it has room; "
+        "false: to a provider with room.",
+        "judgement: fixed catchments are a commissioning choice", "routing", kind=RULE,
+    )
+    price_weight: float = param(
+        0.0, 0.0, 0.5, "share", "Weight a re-tender gives to the price bid, against reported performance.",
+        "UK public procurement: most-economically-advantageous-tender scoring of price and quality",
+        "tendering", kind=RULE, ge=0.0, le=1.0,
+    )
+
+
+class Queue(Section):
+    """Where demand comes from and how places are counted; the defaults are the full model.
+
+    Setting all three makes the waiting list an M/M/s queue (scenarios/queue-docking.toml).
+    """
+
+    arrival_rate: float = param(
+        0.0, None, None, "people per week",
+        "0: people ask for help when their needs and trust lead them to; above 0: contacts arrive as a "
+        "Poisson process at this rate, drawn at random from the community (for docking the queue).",
+        "Erlang (1917); Kleinrock (1975)", ("help_seeking", "queue"), kind=STRUCTURE, ge=0.0, le=100_000.0,
+    )
+    mean_service_weeks: float = param(
+        0.0, None, None, "weeks",
+        "0: cases end by the workers' closure decisions; above 0: each case lasts an exponential time with "
+        "this mean, whatever happens to the person (for docking the queue).",
+        "Erlang (1917); Kleinrock (1975)", "closure", kind=STRUCTURE, ge=0.0, le=5200.0,
+    )
+    places: int = param(
+        0, None, None, "places",
+        "0: a provider's places are its workers' caseloads; above 0: this many places in all, one person "
+        "each, whatever the workforce (for docking the queue).",
+        "Erlang (1917); Kleinrock (1975)", "queue", kind=STRUCTURE, ge=0, le=1_000_000,
+    )
 
 
 class Referrals(Section):
     """How people are passed to the provider that fits them best (``routing.py``)."""
 
-    crowding_scale: float = param(
-        10.0, 5.0, 20.0, "people", "Queue beyond free places, per equal share, that makes a provider look full.",
-        "judgement", "routing", kind=BEHAVIOUR, gt=0.0, le=1000.0,
-    )
-    crowding_weight: float = param(
-        0.5, 0.25, 1.0, "belief units", "How much a full provider counts against its fit.", "judgement",
-        "routing", kind=BEHAVIOUR, ge=0.0, le=10.0,
-    )
     noise: float = param(
-        0.05, 0.0, 0.1, "belief units (sd)", "Noise in judging which provider fits best.", "judgement",
+        0.05, 0.0, 0.1, "belief units (sd)", "Noise in judging which provider fits a person best.", "judgement",
         "routing", kind=BEHAVIOUR, ge=0.0, le=1.0,
     )
 
@@ -574,6 +625,11 @@ class Indicator(Section):
     reference_rate: float = param(
         0.6, 0.4, 0.8, "share", "Success rate that earns the full results payment.", WORK_PROGRAMME,
         "payments", kind=RULE, gt=0.0, le=1.0,
+    )
+    reference_distance: float = param(
+        0.25, 0.15, 0.35, "need (0 to 1)",
+        "Mean distance travelled on the measure (fall in measured need) that earns the full payment, under a distance tariff.",
+        "judgement: outcome-star style distance-travelled measures", "payments", kind=RULE, gt=0.0, le=1.0,
     )
     audit_rate: float = param(
         0.05, 0.0, 0.5, "share", "Share of reported successes the commissioner checks.", GAMING, "audit",
@@ -608,6 +664,11 @@ class Eligibility(Section):
     threshold: float = param(
         0.45, 0.35, 0.6, "need (0 to 1)", "Lowest assessed need a provider will accept; higher is tighter.",
         f"{LOWE_PLIMMER}, 'Cost savings'", "intake", kind=RULE, ge=0.0, le=1.0,
+    )
+    no_decline: bool = param(
+        False, None, None, "switch",
+        "True: providers must take every eligible referral (no creaming by refusal); false: they may decline.",
+        f"{WORK_PROGRAMME} (referral was mandatory)", ("intake", "creaming"), kind=RULE,
     )
     assessment_hours: float = param(
         2.0, 1.0, 4.0, "hours", "Worker hours one assessment takes, whether or not the person is accepted.",
@@ -819,12 +880,91 @@ class Gaming(Section):
     )
 
 
+class Practice(Section):
+    """How far providers devolve decisions about support to their workers (``practice.py``)."""
+
+    prescribed_discretion: float = param(
+        0.2, 0.1, 0.3, "share", "Discretion workers keep when the contract prescribes the packages.",
+        f"judgement: {LOWE_PLIMMER}, 'Bespoke by default' (workers bend packages a little)",
+        "practice", kind=BEHAVIOUR, ge=0.0, le=1.0,
+    )
+    max_discretion: float = param(
+        0.8, 0.6, 0.95, "share", "Discretion a provider free to choose devolves when nothing pulls against it.",
+        f"judgement: {LOWE_PLIMMER}, 'Devolved power and decision making' (within the bounds of safety and law)",
+        "practice", kind=BEHAVIOUR, ge=0.0, le=1.0,
+    )
+    control_pull: float = param(
+        1.0, 0.0, 2.0, "multiplier",
+        "How strongly money on a proxy indicator makes a free provider standardise practice (0: not at all).",
+        "Lowe and Wilson (2017); Hood (2006): management by numbers tightens control of practice",
+        "practice", kind=BEHAVIOUR, ge=0.0, le=100.0,
+    )
+
+
+class Candour(Section):
+    """A provider's error culture: how much of its failures its staff admit and its managers see (``learning.py``)."""
+
+    stakes_fear: float = param(
+        2.0, 0.5, 4.0, "fear per unit stakes", "How strongly money riding on results makes failure something to hide.",
+        "Edmondson (1999), psychological safety; Lowe and Plimmer (2019), 'Creating a learning culture'",
+        "candour", kind=BEHAVIOUR, ge=0.0, le=100.0,
+    )
+    blame: float = param(
+        2.0, 0.5, 4.0, "fear per share caught", "Fear from the share of a quarter's reports caught as false.",
+        "Edmondson (1999); Munro (2011) on blame cultures", "candour", kind=BEHAVIOUR, ge=0.0, le=100.0,
+    )
+    blame_memory: float = param(
+        0.9, 0.8, 0.95, "per quarter", "Share of last quarter's blame still felt this quarter.", "judgement",
+        "candour", kind=BEHAVIOUR, ge=0.0, le=1.0,
+    )
+    safety_floor: float = param(
+        0.2, 0.1, 0.4, "share", "Candour of a fearless provider that has no trusting relationship with its funder.",
+        "judgement", "candour", kind=BEHAVIOUR, ge=0.0, le=1.0,
+    )
+    rate: float = param(
+        0.05, 0.02, 0.1, "per week", "Weekly speed at which an error culture moves toward what stakes and trust make it.",
+        "judgement: cultures change over months", "candour", kind=BEHAVIOUR, ge=0.0, le=1.0,
+    )
+    start: float = param(
+        0.5, 0.3, 0.7, "share", "A provider's candour at the start.", "judgement", "candour",
+        kind=BEHAVIOUR, ge=0.0, le=1.0,
+    )
+
+
+class Forum(Section):
+    """What providers take from, and give to, a learning forum (``learning.pool_knowledge``)."""
+
+    uptake: float = param(
+        0.8, 0.4, 1.0, "share", "How far a forum moves a member's beliefs toward the evidence shared there.",
+        f"judgement: {LOWE_PLIMMER}, Plymouth's alliance", "forum", kind=BEHAVIOUR, ge=0.0, le=1.0,
+    )
+    guardedness: float = param(
+        0.8, 0.4, 1.0, "share",
+        "How much of what it knows a provider without open books holds back from rivals it will tender against.",
+        f"{LOWE_PLIMMER} ('keepers of secrets'); {SELECTION}", "forum", kind=BEHAVIOUR, ge=0.0, le=1.0,
+    )
+
+
 class Dialogue(Section):
-    """What dialogue lets the commissioner see (``dialogue.py``)."""
+    """What dialogue costs and lets the commissioner see (``dialogue.py``)."""
 
     cases_seen_per_hour: float = param(
         0.5, 0.25, 1.0, "cases per hour", "Cases a commissioner sees through one hour of dialogue.",
         f"{LOWE_PLIMMER}, 'Trust-based funding' (stories and visits)", "dialogue", kind=BEHAVIOUR, ge=0.0, le=100.0,
+    )
+    provider_hours: float = param(
+        1.0, 0.5, 2.0, "hours per hour", "Provider staff hours each hour of dialogue takes (preparing, meeting, showing).",
+        f"{LOWE_PLIMMER}, 'Trust-based funding' (accountability is work on both sides)", ("dialogue", "work"),
+        kind=BEHAVIOUR, ge=0.0, le=100.0,
+    )
+    presentation: float = param(
+        1.0, 0.0, 3.0, "multiplier",
+        "How far a provider with no candour tilts what the funder sees toward its successes (0: not at all).",
+        "judgement: a provider chooses which stories and cases to show", "dialogue", kind=BEHAVIOUR, ge=0.0, le=100.0,
+    )
+    distrust_focus: float = param(
+        1.0, 0.0, 3.0, "multiplier", "How much more of its dialogue time the funder gives a provider it does not trust.",
+        "judgement", "dialogue", kind=BEHAVIOUR, ge=0.0, le=100.0,
     )
 
 
@@ -839,17 +979,14 @@ class Commissioner(Section):
         0.5, 0.3, 0.7, "trust (0 to 1)", "The commissioner's trust in a provider before any experience.",
         "judgement", "commissioning", kind=BEHAVIOUR, ge=0.0, le=1.0,
     )
-    trust_caught_loss: float = param(
-        0.2, 0.1, 0.4, "trust (0 to 1)", "Trust lost per misreport caught.", "judgement", "commissioning",
-        kind=BEHAVIOUR, ge=0.0, le=1.0,
-    )
-    trust_quarter_gain: float = param(
-        0.02, 0.01, 0.04, "trust (0 to 1)", "Trust regained in a quarter.", "judgement", "commissioning",
-        kind=BEHAVIOUR, ge=0.0, le=1.0,
-    )
-    trust_dialogue_rate: float = param(
-        0.01, 0.005, 0.02, "per week", "Weekly share of the gap to full trust that seeing all of the work closes.",
+    trust_rate: float = param(
+        0.3, 0.15, 0.6, "per quarter",
+        "How far one quarter's checks (audit and dialogue) move the commissioner's trust toward what they found.",
         "judgement", "commissioning", kind=BEHAVIOUR, ge=0.0, le=1.0,
+    )
+    audit_response: float = param(
+        2.0, 0.0, 4.0, "multiplier", "How much more than the contract's rate the commissioner audits a provider it has come to trust less (0: not at all).",
+        "judgement: risk-based audit", ("audit", "commissioning"), kind=BEHAVIOUR, ge=0.0, le=100.0,
     )
 
 
@@ -871,6 +1008,11 @@ class Tendering(Section):
     caught_score_penalty: float = param(
         0.05, 0.0, 0.1, "score per misreport", "Bid score deducted per misreport caught.", GAMING, "tendering",
         kind=RULE, ge=0.0, le=1.0,
+    )
+    max_discount: float = param(
+        0.2, 0.1, 0.3, "share", "Largest cut on the contract price a provider with no mission bids when price counts fully.",
+        "judgement: keen pricing and the race to the bottom in care tendering", "tendering",
+        kind=BEHAVIOUR, ge=0.0, le=0.9,
     )
 
 
