@@ -78,7 +78,7 @@ class Scenario(Section):
         "schedule",
         kind=STRUCTURE,
         ge=1,
-        le=5200,
+        le=100_000,
     )
     burn_in: int = param(
         26,

@@ -680,7 +680,7 @@ class Eligibility(Section):
     )
     max_wait_weeks: int = param(
         26, 13, 52, "weeks", "Weeks a person will wait before giving up.", "judgement", "queue",
-        kind=BEHAVIOUR, ge=1, le=520,
+        kind=BEHAVIOUR, ge=1, le=10_000,
     )
 
 
