@@ -253,9 +253,11 @@ def resolve_regimes(
     """The validated scenario for each regime to run, keyed by the regime's name.
 
     The regime's preset comes first and ``--set`` pairs after, so an explicit
-    setting beats the preset. Setting a mode by hand is refused unless the
-    regime is the scenario's own, because the column would be named for a
-    regime that did not run.
+    setting beats the preset. ``--weeks`` comes last, once every ``--set`` value
+    has been checked, so a bad ``--set weeks=...`` is refused rather than
+    silently replaced. Setting a mode by hand is refused unless the regime is
+    the scenario's own, because the column would be named for a regime that
+    did not run.
     """
     names = REGIME_NAMES if regime == "all" else (regime,)
     if regime != "scenario":
@@ -265,11 +267,12 @@ def resolve_regimes(
                 f"--set {clash[0]}={settings[clash[0]]!r} conflicts with "
                 f"--regime {regime}; use --regime scenario to choose modes by hand"
             )
-    changes = dict(settings) | ({"weeks": weeks} if weeks is not None else {})
     resolved = {}
     for name in names:
         preset = {} if name == "scenario" else regime_overrides(name)
-        chosen = apply_overrides(scenario, preset | changes, source="command line")
+        chosen = apply_overrides(scenario, preset | settings, source="--set")
+        if weeks is not None:
+            chosen = apply_overrides(chosen, {"weeks": weeks}, source="--weeks")
         resolved[f"{chosen.funding.mode}-{chosen.market.mode}"] = chosen
     return resolved
 

@@ -158,6 +158,15 @@ BAD_ARGUMENTS = [
     (["--set", "population.size=2.5"], "2.5"),
     (["--set", "funding.pbr_share=1.5"], "1.5"),
     (["--set", "providers.entry=maybe"], "maybe"),
+    (["--set", "funding.pbr_share=true"], "funding.pbr_share = True"),
+    (["--set", "providers.count=true"], "providers.count = True"),
+    (["--set", "market.contract_weeks=true"], "market.contract_weeks = True"),
+    (["--set", "burn_in=true"], "burn_in = True"),
+    (["--set", "eligibility.threshold=true"], "eligibility.threshold = True"),
+    (["--set", "indicator.audit_rate=true"], "indicator.audit_rate = True"),
+    (["--set", "providers.count=3.0"], "providers.count = 3.0"),
+    (["--set", 'funding.pbr_share="0.5"'], "funding.pbr_share = '0.5'"),
+    (["--set", "weeks=true"], "weeks = True"),
     (["--regime", "trust-everything"], "trust-everything"),
     (["--regime", "trust-alliance", "--set", "funding.mode=target"], "funding.mode"),
     (["--weeks", "0"], "0"),
@@ -180,6 +189,12 @@ def test_bad_scenario_files_exit_2_naming_the_file(capsys, tmp_path, broken, nam
     out_dir = tmp_path / "results"
     code, out, err = run_cli(capsys, "run", str(broken / name), *FAST, "--out", str(out_dir))
     assert_refused(code, out, err, name, out_dir)
+
+
+def test_weeks_that_end_the_run_before_a_regime_change_are_refused(capsys, tmp_path):
+    out_dir = tmp_path / "results"
+    code, out, err = run_cli(capsys, "run", "transition", *FAST, "--out", str(out_dir))
+    assert_refused(code, out, err, "--weeks: regime_change.0.week = 104", out_dir)
 
 
 def test_no_command_is_a_usage_error(capsys):
