@@ -61,7 +61,9 @@ def test_a_hand_edited_table_is_caught(tmp_path: Path):
 
 
 def test_text_outside_the_markers_is_kept():
-    text = "# Title\n\nbefore\n\n<!-- parameters:begin -->\nstale table\n<!-- parameters:end -->\n\nmiddle\n\n"
+    text = (
+        "# Title\n\nbefore\n\n<!-- parameters:begin -->\nstale table\n<!-- parameters:end -->\n\nmiddle\n\n"
+    )
     text += "<!-- measurement:begin -->\n<!-- measurement:end -->\nafter\n"
     updated = regenerate(text)
     assert updated.startswith("# Title\n\nbefore\n\n<!-- parameters:begin -->\n")
