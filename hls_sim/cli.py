@@ -1,4 +1,4 @@
-"""The ``hls-sim`` command: run or sweep regimes, report, serve the dashboard, validate files.
+"""The ``hls-sim`` command: run or sweep regimes, report, serve the dashboard, validate, list parameters.
 
 Every input is checked before any simulation starts, and every problem is a
 message on stderr naming the file, key or value and what is allowed, with exit
@@ -9,6 +9,8 @@ long run should never die at the end because of a typo at the start.
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +26,7 @@ from hls_sim.outputs import (
     summaries_as_json,
     write_run_outputs,
 )
+from hls_sim.parameters import KINDS, catalogue
 from hls_sim.regimes import PRESETS, REGIME_NAMES, regime_overrides
 from hls_sim.scenario import (
     MODE_KEYS,
@@ -76,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report(commands)
     _add_sensitivity(commands)
     _add_validate(commands)
+    _add_params(commands)
     _add_dashboard(commands)
     return parser
 
@@ -209,6 +213,33 @@ def _add_validate(commands: Any) -> None:
     validate.set_defaults(command=validate_command)
 
 
+def _add_params(commands: Any) -> None:
+    params = commands.add_parser(
+        "params", help="list every parameter: default, plausible range, unit, meaning, source, mechanism"
+    )
+    params.add_argument("--json", action="store_true", help="print a JSON list of objects instead of a table")
+    params.add_argument(
+        "--kind",
+        choices=KINDS,
+        metavar="KIND",
+        help=f"only parameters of this kind: {', '.join(KINDS)}",
+    )
+    params.set_defaults(command=params_command)
+
+
+def params_command(args: argparse.Namespace) -> int:
+    """Print the parameter catalogue as a table that fits the terminal, or as JSON."""
+    from hls_sim.parameters.document import terminal_table
+
+    entries = catalogue(args.kind)
+    if args.json:
+        print(json.dumps([entry.as_dict() for entry in entries], indent=2))
+    else:
+        width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+        print(terminal_table(entries, width))
+    return 0
+
+
 def _add_dashboard(commands: Any) -> None:
     dashboard = commands.add_parser("dashboard", help="open the dashboard in a browser (works offline)")
     dashboard.add_argument("--port", type=_whole_number(minimum=0), default=8765, help="port (default: 8765)")
@@ -253,9 +284,11 @@ def resolve_regimes(
     """The validated scenario for each regime to run, keyed by the regime's name.
 
     The regime's preset comes first and ``--set`` pairs after, so an explicit
-    setting beats the preset. Setting a mode by hand is refused unless the
-    regime is the scenario's own, because the column would be named for a
-    regime that did not run.
+    setting beats the preset. ``--weeks`` comes last, once every ``--set`` value
+    has been checked, so a bad ``--set weeks=...`` is refused rather than
+    silently replaced. Setting a mode by hand is refused unless the regime is
+    the scenario's own, because the column would be named for a regime that
+    did not run.
     """
     names = REGIME_NAMES if regime == "all" else (regime,)
     if regime != "scenario":
@@ -265,11 +298,12 @@ def resolve_regimes(
                 f"--set {clash[0]}={settings[clash[0]]!r} conflicts with "
                 f"--regime {regime}; use --regime scenario to choose modes by hand"
             )
-    changes = dict(settings) | ({"weeks": weeks} if weeks is not None else {})
     resolved = {}
     for name in names:
         preset = {} if name == "scenario" else regime_overrides(name)
-        chosen = apply_overrides(scenario, preset | changes, source="command line")
+        chosen = apply_overrides(scenario, preset | settings, source="--set")
+        if weeks is not None:
+            chosen = apply_overrides(chosen, {"weeks": weeks}, source="--weeks")
         resolved[f"{chosen.funding.mode}-{chosen.market.mode}"] = chosen
     return resolved
 

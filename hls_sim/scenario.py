@@ -130,9 +130,21 @@ class Scenario(Section):
     def _fill_presets(self) -> Scenario:
         for section, mode in (("funding", self.funding.mode), ("market", self.market.mode)):
             fill_preset(self, section, mode, overwrite=False)
+        self._check_regime_change_weeks()
         self._check_regime_changes()
         object.__setattr__(self, "regime_change", sorted(self.regime_change, key=lambda change: change.week))
         return self
+
+    def _check_regime_change_weeks(self) -> None:
+        """A change at or after the end of the run would never happen, so it is refused, not ignored."""
+        late = [
+            f"regime_change.{index}.week = {change.week}: is outside the run; "
+            f"a change must fall in weeks 0 to {self.weeks - 1} (weeks = {self.weeks})"
+            for index, change in enumerate(self.regime_change)
+            if change.week >= self.weeks
+        ]
+        if late:
+            raise PydanticCustomError("regime_change_week", "{detail}", {"detail": "\n".join(late)})
 
     def _check_regime_changes(self) -> None:
         """Play the changes in week order on a copy, so a bad key or value in ``set`` fails at load.
@@ -244,7 +256,7 @@ def describe_validation_error(error: ValidationError, source: str, values: dict 
         location = ".".join(str(part) for part in problem["loc"])
         value = problem.get("input")
         kind = problem["type"]
-        if kind == "regime_change_set":
+        if kind in ("regime_change_set", "regime_change_week"):
             lines.extend(f"{source}: {line}" for line in problem["msg"].splitlines())
             continue
         if kind == "extra_forbidden":
@@ -255,12 +267,51 @@ def describe_validation_error(error: ValidationError, source: str, values: dict 
             message = f"must be a table of keys (a [{location}] section)"
         else:
             message = problem["msg"][:1].lower() + problem["msg"][1:]
+            if kind in ("int_type", "float_type", "bool_type"):
+                message += _allowed_instead(location, value)
             described = settable_keys().get(location)
             if described is not None and described.description:
                 message += f" ({described.description.rstrip('.')})"
         shown = "" if isinstance(value, dict) else f" = {value!r}"
         lines.append(f"{source}: {location}{shown}: {message}")
     return "\n".join(lines)
+
+
+def _allowed_instead(location: str, value: Any) -> str:
+    """For a value of the wrong type: the range the key allows, and why a near miss is refused.
+
+    Booleans are not numbers here and ``3.0`` is not a whole number (the sections
+    validate strictly), so a message says so rather than leaving the user to guess.
+    """
+    info = settable_keys().get(location)
+    if info is None:
+        return ""
+    if info.annotation is bool or info.annotation == bool | None:
+        return ", true or false"
+    limits = {
+        name: getattr(item, name)
+        for item in info.metadata
+        for name in ("ge", "gt", "le", "lt")
+        if hasattr(item, name)
+    }
+    if "ge" in limits and "le" in limits:
+        allowed = f" from {_number(limits['ge'])} to {_number(limits['le'])}"
+    elif limits:
+        words = {"ge": "at least", "gt": "above", "le": "at most", "lt": "below"}
+        allowed = " " + " and ".join(f"{words[name]} {_number(limit)}" for name, limit in limits.items())
+    else:
+        allowed = ""
+    if isinstance(value, bool):
+        return f"{allowed}, not true or false"
+    if isinstance(value, str) and isinstance(parse_value(value), int | float):
+        return f"{allowed}, written without quotes"
+    if isinstance(value, float) and value.is_integer():
+        return f"{allowed}, written without a decimal point ({int(value)}, not {value})"
+    return allowed
+
+
+def _number(limit: float) -> str:
+    return f"{int(limit):,}" if float(limit).is_integer() else f"{limit:g}"
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "scenario") -> Scenario:

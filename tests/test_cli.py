@@ -17,6 +17,7 @@ import pytest
 
 from hls_sim.cli import main, resolve_regimes
 from hls_sim.metrics import SUMMARY_KEYS
+from hls_sim.parameters import KINDS
 from hls_sim.regimes import REGIME_NAMES
 from hls_sim.scenario import SCENARIO_DIR, Scenario, load_scenario
 
@@ -158,6 +159,15 @@ BAD_ARGUMENTS = [
     (["--set", "population.size=2.5"], "2.5"),
     (["--set", "funding.pbr_share=1.5"], "1.5"),
     (["--set", "providers.entry=maybe"], "maybe"),
+    (["--set", "funding.pbr_share=true"], "funding.pbr_share = True"),
+    (["--set", "providers.count=true"], "providers.count = True"),
+    (["--set", "market.contract_weeks=true"], "market.contract_weeks = True"),
+    (["--set", "burn_in=true"], "burn_in = True"),
+    (["--set", "eligibility.threshold=true"], "eligibility.threshold = True"),
+    (["--set", "indicator.audit_rate=true"], "indicator.audit_rate = True"),
+    (["--set", "providers.count=3.0"], "providers.count = 3.0"),
+    (["--set", 'funding.pbr_share="0.5"'], "funding.pbr_share = '0.5'"),
+    (["--set", "weeks=true"], "weeks = True"),
     (["--regime", "trust-everything"], "trust-everything"),
     (["--regime", "trust-alliance", "--set", "funding.mode=target"], "funding.mode"),
     (["--weeks", "0"], "0"),
@@ -180,6 +190,12 @@ def test_bad_scenario_files_exit_2_naming_the_file(capsys, tmp_path, broken, nam
     out_dir = tmp_path / "results"
     code, out, err = run_cli(capsys, "run", str(broken / name), *FAST, "--out", str(out_dir))
     assert_refused(code, out, err, name, out_dir)
+
+
+def test_weeks_that_end_the_run_before_a_regime_change_are_refused(capsys, tmp_path):
+    out_dir = tmp_path / "results"
+    code, out, err = run_cli(capsys, "run", "transition", *FAST, "--out", str(out_dir))
+    assert_refused(code, out, err, "--weeks: regime_change.0.week = 104", out_dir)
 
 
 def test_no_command_is_a_usage_error(capsys):
@@ -252,3 +268,72 @@ def test_each_metric_row_is_formatted_in_one_style():
     assert format_row([2558.0, 258.0, 9.0]) == ["2,558", "258", "9"]
     assert format_row([87976.2, 950.1]) == ["87,976", "950"]
     assert format_row([0.5, 0.0, math.nan]) == ["0.500", "0.000", "n/a"]
+
+
+# --- hls-sim params ------------------------------------------------------------------------------
+CATALOGUE_FIELDS = ["key", "kind", "default", "low", "high", "unit", "meaning", "source", "mechanism"]
+
+
+def test_params_prints_every_parameter_on_its_own_line(capsys):
+    from hls_sim.parameters import catalogue
+
+    code, out, err = run_cli(capsys, "params")
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0].split()[:4] == ["key", "kind", "default", "plausible"]
+    keys = [line.split()[0] for line in lines[2:]]
+    assert keys == [entry.key for entry in catalogue()]
+    pbr_share = next(line for line in lines if line.startswith("funding.pbr_share "))
+    assert "target: 0.5; trust: 0" in pbr_share and "0 to 1" in pbr_share and "payments, gaming" in pbr_share
+
+
+def test_params_json_is_a_list_with_exactly_the_catalogue_fields(capsys):
+    from hls_sim.parameters import catalogue
+
+    code, out, err = run_cli(capsys, "params", "--json")
+    assert code == 0 and err == ""
+    entries = json.loads(out)
+    assert [entry["key"] for entry in entries] == [entry.key for entry in catalogue()]
+    assert all(list(entry) == CATALOGUE_FIELDS for entry in entries)
+    by_key = {entry["key"]: entry for entry in entries}
+    assert by_key["funding.pbr_share"]["default"] == {"target": 0.5, "trust": 0.0}
+    size = by_key["population.size"]
+    assert size["low"] < size["default"] < size["high"]
+    assert all(isinstance(entry["mechanism"], list) and entry["mechanism"] for entry in entries)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_params_kind_lists_only_that_kind(capsys, kind):
+    code, out, err = run_cli(capsys, "params", "--json", "--kind", kind)
+    assert code == 0 and err == ""
+    entries = json.loads(out)
+    assert entries and {entry["kind"] for entry in entries} == {kind}
+    _, table, _ = run_cli(capsys, "params", "--kind", kind)
+    assert [line.split()[0] for line in table.splitlines()[2:]] == [entry["key"] for entry in entries]
+
+
+def test_the_kinds_together_are_the_whole_catalogue(capsys):
+    everything = json.loads(run_cli(capsys, "params", "--json")[1])
+    parts = [json.loads(run_cli(capsys, "params", "--json", "--kind", kind)[1]) for kind in KINDS]
+    assert sorted(entry["key"] for part in parts for entry in part) == sorted(e["key"] for e in everything)
+
+
+@pytest.mark.parametrize("extra", [["--kind", "behavior"], ["--kind"], ["--format", "csv"]])
+def test_params_refuses_a_bad_option_in_one_line(capsys, extra):
+    code, out, err = run_cli(capsys, "params", *extra)
+    assert code == 2 and out == ""
+    assert err.startswith("hls-sim: error: ") and len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+
+
+def test_params_table_wraps_to_the_terminal_width():
+    from hls_sim.parameters import catalogue
+    from hls_sim.parameters.document import terminal_table
+
+    entries = catalogue()
+    table = terminal_table(entries, 180).splitlines()
+    assert max(len(line) for line in table) <= 180
+    starts = [line.split()[0] for line in table[2:] if line and not line.startswith(" ")]
+    assert starts == [entry.key for entry in entries]
+    flat = terminal_table(entries, None).splitlines()
+    assert len(flat) == 2 + len(entries)

@@ -249,6 +249,13 @@ BAD_FILES = {
         "regime_change.0.set.funding.mode",
         "'trust'",
     ),
+    "regime change after the run": (
+        'weeks = 52\n[[regime_change]]\nweek = 52\nfunding = "trust"\n',
+        "regime_change.0.week",
+        "52",
+    ),
+    "boolean for a number": ("[funding]\npbr_share = true\n", "funding.pbr_share", "True"),
+    "float for a whole number": ("[providers]\ncount = 3.0\n", "providers.count", "3.0"),
     "run-length key in regime_change.set": (
         '[[regime_change]]\nweek = 10\nset = { "weeks" = 52 }\n',
         "regime_change.0.set.weeks",
@@ -412,3 +419,35 @@ def test_a_share_set_with_any_mode_survives(mode: str, share: float):
     changed = apply_overrides(Scenario(), {"funding.mode": mode, "funding.reporting_hours_per_case": share})
     assert changed.funding.reporting_hours_per_case == share
     assert changed.funding.pbr_share == PRESETS["funding"][mode]["pbr_share"]
+
+
+def test_a_regime_change_in_the_last_week_is_accepted_and_one_after_it_refused(tmp_path: Path):
+    last = write(tmp_path, 'weeks = 52\n[[regime_change]]\nweek = 51\nfunding = "trust"\n', "last.toml")
+    assert load_scenario(last).regime_change[0].week == 51
+    late = write(tmp_path, 'weeks = 52\n[[regime_change]]\nweek = 99999\nfunding = "trust"\n', "late.toml")
+    message = load_error(late)
+    assert message.count("\n") == 0
+    assert "regime_change.0.week = 99999" in message and "weeks 0 to 51" in message
+
+
+def test_shortening_the_run_past_a_regime_change_is_refused():
+    with pytest.raises(ScenarioError, match=r"regime_change\.0\.week = 104: is outside the run"):
+        apply_overrides(load_scenario("transition"), {"weeks": 100}, source="--weeks")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "says"),
+    [
+        ("funding.pbr_share", True, "a valid number from 0 to 1, not true or false"),
+        ("providers.count", True, "a valid integer from 1 to 1,000, not true or false"),
+        ("providers.count", 3.0, "written without a decimal point (3, not 3.0)"),
+        ("funding.pbr_share", "0.5", "written without quotes"),
+        ("workforce.hours", False, "above 0 and at most 80, not true or false"),
+        ("indicator.aligned", 1, "a valid boolean, true or false"),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_told_what_is_allowed(key: str, value: object, says: str):
+    with pytest.raises(ScenarioError) as caught:
+        apply_overrides(Scenario(), {key: value}, source="--set")
+    assert str(caught.value).startswith(f"--set: {key} = {value!r}: input should be ")
+    assert says in str(caught.value)
