@@ -79,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report(commands)
     _add_sensitivity(commands)
     _add_validate(commands)
+    _add_warmup(commands)
     _add_params(commands)
     _add_dashboard(commands)
     return parser
@@ -237,6 +238,51 @@ def params_command(args: argparse.Namespace) -> int:
     else:
         width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
         print(terminal_table(entries, width))
+    return 0
+
+
+def _add_warmup(commands: Any) -> None:
+    warmup = commands.add_parser(
+        "warmup", help="choose a burn-in by MSER-5 on pilot runs of each regime (no burn-in, long run)"
+    )
+    warmup.add_argument("scenario", nargs="?", metavar="SCENARIO", help="a TOML file or a shipped name")
+    warmup.add_argument(
+        "--weeks", type=_whole_number(minimum=20), default=520, help="length of each pilot run (default: 520)"
+    )
+    warmup.add_argument("--seeds", type=_whole_number(minimum=1), default=3, help="pilot seeds (default: 3)")
+    warmup.add_argument(
+        "--metric",
+        default="wellbeing_mean",
+        metavar="COLUMN",
+        help="weekly column searched (default: wellbeing_mean)",
+    )
+    warmup.set_defaults(command=warmup_command)
+
+
+def warmup_command(args: argparse.Namespace) -> int:
+    """Print each regime's MSER-5 cut and the burn-in that covers them all."""
+    from hls_sim.metrics import WEEKLY_COLUMNS
+    from hls_sim.warmup import choose_burn_in
+
+    if args.metric not in WEEKLY_COLUMNS or args.metric in ("week", "regime"):
+        raise UsageError(
+            f"--metric {args.metric!r}: not a weekly column; allowed: {', '.join(WEEKLY_COLUMNS[2:])}"
+        )
+    scenario = load_scenario(args.scenario)
+    found = choose_burn_in(
+        scenario, REGIME_NAMES, seeds=range(1, args.seeds + 1), weeks=args.weeks, metric=args.metric
+    )
+    print(
+        f"MSER-5 on weekly {found.metric}, {found.weeks}-week pilot runs with no burn-in, seeds 1 to {args.seeds}:"
+    )
+    for regime, cut in found.cuts.items():
+        limit = (
+            " (the most MSER-5 searches: the series is still moving; try longer pilots)"
+            if cut >= args.weeks // 2 - 4
+            else ""
+        )
+        print(f"  {regime:20s} cut {cut:4d} weeks{limit}")
+    print(f"burn-in covering every regime, in whole quarters: {found.burn_in} weeks")
     return 0
 
 

@@ -78,19 +78,19 @@ class Scenario(Section):
         "schedule",
         kind=STRUCTURE,
         ge=1,
-        le=100_000,
+        le=50_000,
     )
     burn_in: int = param(
-        26,
+        260,
         None,
         None,
         "weeks",
         "Weeks run before recording starts, so the system is settled.",
-        "judgement",
+        "MSER-5 on 520-week pilot runs of each regime (hls-sim warmup; docs/ODD.md, 2.1)",
         "schedule",
         kind=STRUCTURE,
         ge=0,
-        le=520,
+        le=5200,
     )
     population: S.Population = Field(default_factory=S.Population)
     wellbeing: S.Wellbeing = Field(default_factory=S.Wellbeing)

@@ -61,7 +61,9 @@ class WarmUp:
         return int(np.ceil(longest / WEEKS_PER_QUARTER) * WEEKS_PER_QUARTER)
 
 
-def pilot_series(scenario: Scenario, regime: str, seeds: Sequence[int], weeks: int, metric: str) -> np.ndarray:
+def pilot_series(
+    scenario: Scenario, regime: str, seeds: Sequence[int], weeks: int, metric: str
+) -> np.ndarray:
     """The weekly ``metric`` of ``regime`` with no burn-in, averaged over ``seeds``."""
     from hls_sim.api import simulate
     from hls_sim.regimes import regime_overrides

@@ -172,7 +172,7 @@ BAD_ARGUMENTS = [
     (["--regime", "trust-alliance", "--set", "funding.mode=target"], "funding.mode"),
     (["--weeks", "0"], "0"),
     (["--weeks", "many"], "many"),
-    (["--weeks", "99999"], "99999"),
+    (["--weeks", "999999"], "999999"),
     (["--seed=-1"], "-1"),
     (["--seed", "x"], "'x'"),
 ]

@@ -516,7 +516,11 @@ def test_trust_funding_buys_dialogue_instead_of_results_and_providers_feel_no_st
         model = tiny_model(funding_mode=mode, weeks=13)
         model.run_to_end()
         tally = model.observe.tally
-        spent[mode] = (tally.commissioning_cost, tally.hours_gaming, model.stakes(model.providers.active_indices()))
+        spent[mode] = (
+            tally.commissioning_cost,
+            tally.hours_gaming,
+            model.stakes(model.providers.active_indices()),
+        )
     cost, gaming, stakes = spent["trust"]
     assert cost > 0 and gaming == 0 and (stakes == 0).all(), "dialogue costs hours; no stakes, no gaming"
     cost, gaming, stakes = spent["target"]

@@ -146,7 +146,9 @@ class Commissioner(mesa.Agent):
                 matches / checks - table.funder_trust[provider]
             )
         distrust = max(0.0, trust.trust_start - table.funder_trust[provider])
-        table.audit_rate[provider] = min(1.0, params.indicator.audit_rate * (1.0 + trust.audit_response * distrust))
+        table.audit_rate[provider] = min(
+            1.0, params.indicator.audit_rate * (1.0 + trust.audit_response * distrust)
+        )
         caught_share = result.caught / result.closures if result.closures else 0.0
         table.blame[provider] = candour.blame_after_quarter(
             table.blame[provider], caught_share, params.candour

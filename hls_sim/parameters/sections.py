@@ -1028,7 +1028,7 @@ class Context(Section):
         f"{LOWE_PLIMMER}, 'The role of complexity'", "context", kind=STRUCTURE, ge=0.0, le=1.0,
     )
     shock_weeks: list[Annotated[int, Field(ge=0)]] = param(
-        list, None, None, "weeks", "Weeks (after burn-in) at which what works changes suddenly.",
+        lambda: [52, 156], None, None, "weeks", "Weeks (after burn-in) at which what works changes suddenly.",
         "judgement: a policy change or a recession", "context", kind=STRUCTURE,
     )
     shock_size: float = param(
