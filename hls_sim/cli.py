@@ -273,7 +273,8 @@ def warmup_command(args: argparse.Namespace) -> int:
         scenario, REGIME_NAMES, seeds=range(1, args.seeds + 1), weeks=args.weeks, metric=args.metric
     )
     print(
-        f"MSER-5 on weekly {found.metric}, {found.weeks}-week pilot runs with no burn-in, seeds 1 to {args.seeds}:"
+        f"MSER-5 on weekly {found.metric}, {found.weeks}-week pilot runs with no burn-in, "
+        f"seeds 1 to {args.seeds}:"
     )
     for regime, cut in found.cuts.items():
         limit = (

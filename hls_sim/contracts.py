@@ -70,7 +70,7 @@ def retender(model: SupportSystemModel) -> None:
 
 
 def score(model: SupportSystemModel, provider: int) -> float:
-    """Quality score of a bid: reported performance, blended with what dialogue has shown, less misreports caught."""
+    """A bid's quality score: reported results, blended with what dialogue showed, less misreports caught."""
     table = model.providers
     visibility = oversight(table.dialogue_hours[provider], model.params.motivation)
     reported_rates = table.contract_reported[provider]

@@ -258,15 +258,16 @@ def creaming_index(difficulty: np.ndarray, accepted: np.ndarray) -> float:
 
 
 def parking_index(tally: Any) -> float:
-    """How far the hardest fifth of supported people get fewer hours than their needs claim.
+    """How far the hardest fifth of supported people get fewer hours than their needs warrant.
 
-    One minus their share of hours over their share of the need-weighted claim on
-    hours (``measurement.need_weight``), over every recorded week of support; 0 when
-    hours follow need, positive when the hardest are parked.
+    One minus their share of the hours delivered over the share they would have had if
+    the same hours had been shared across the place in proportion to need
+    (``measurement.need_shares``), over every recorded week of support. About 0 when
+    hours follow need (caseloads differ, so not exactly), positive when the hardest are parked.
     """
-    if tally.hours_all <= 0 or tally.need_weight_hard <= 0:
+    if tally.hours_all <= 0 or tally.hours_by_need_hard <= 0:
         return float("nan")
-    return 1.0 - (tally.hours_hard / tally.hours_all) / (tally.need_weight_hard / tally.need_weight_all)
+    return 1.0 - (tally.hours_hard / tally.hours_all) / (tally.hours_by_need_hard / tally.hours_by_need_all)
 
 
 def bunching_share(measured: np.ndarray, threshold: float, band: float = BUNCHING_SHARE_BAND) -> float:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hls_sim.agents.worker import HOUR_PARTS
-from hls_sim.parameters.measurement import INDICATOR_WINDOW, difficulty, hardest_share, need_weight
+from hls_sim.parameters.measurement import INDICATOR_WINDOW, difficulty, hardest_share, need_shares
 
 if TYPE_CHECKING:
     from hls_sim.journeys import JourneyLog
@@ -47,8 +47,8 @@ class Tally:
     hours_gaming: float = 0.0
     hours_slack: float = 0.0
     hours_spare: float = 0.0
-    need_weight_hard: float = 0.0
-    need_weight_all: float = 0.0
+    hours_by_need_hard: float = 0.0
+    hours_by_need_all: float = 0.0
     hours_hard: float = 0.0
     hours_all: float = 0.0
     queue_time: float = 0.0
@@ -227,11 +227,14 @@ class Observations:
         people, tally = self.model.people, self.tally
         self.records.ever_supported.update(rows.tolist())
         hard = hardest_share(difficulty(people, rows))
-        weight = need_weight(people, rows, self.model.params.support.need_weight_floor)
+        support = self.model.params.support
+        by_need = need_shares(
+            people, rows, delivered, support.need_weight_floor, support.max_hours_per_person
+        )
         tally.hours_hard += float(hours[hard].sum())
         tally.hours_all += delivered
-        tally.need_weight_hard += float(weight[hard].sum())
-        tally.need_weight_all += float(weight.sum())
+        tally.hours_by_need_hard += float(by_need[hard].sum())
+        tally.hours_by_need_all += float(by_need.sum())
 
     def closures(
         self,

@@ -3,8 +3,9 @@
 Fixed demands come first: admin (supervision, meetings, the reporting the
 contract requires per case, and the defensive recording a fearful culture
 adds: Munro 2011), the provider's share of its funder's dialogue, the
-assessments of people who made contact, and learning forums. Of the hours left, a worker works a share that depends on
-their motivation and on accountability (``motivation.effort``), and splits the
+assessments of people who made contact, and learning forums. Of the hours
+left, a worker works a share that depends on their motivation and on
+accountability (``motivation.effort``), and splits the
 work between real support and moving the indicator in proportion to what each
 returns to them (multitask effort: Holmstrom and Milgrom 1991; Kerr 1975;
 ``gaming.gaming_share``). The rest is slack.

@@ -24,7 +24,7 @@ from hls_sim.dashboard.explore import ExploreView
 from hls_sim.dashboard.export import scenario_toml
 from hls_sim.dashboard.perspectives import PERSPECTIVES, REVEALED_CHARTS, PerspectivesView, hour_shares
 from hls_sim.dashboard.stories_view import StoriesView
-from hls_sim.scenario import settable_keys
+from hls_sim.scenario import Scenario, settable_keys
 from hls_sim.stories import STORY_KINDS, find_people
 
 RUN_TIMEOUT = 60
@@ -207,7 +207,8 @@ def test_values_are_checked_as_the_scenario_would_check_them():
     assert check(settings, "context.shock_weeks", "[5, -1]")[0] == settings
     changed, problem = check(settings, "context.shock_weeks", "[5, 10]")
     assert problem == "" and dict(changed.overrides) == {"context.shock_weeks": [5, 10]}
-    assert check(changed, "context.shock_weeks", "[]")[0] == settings
+    default = "[" + ", ".join(str(week) for week in Scenario().context.shock_weeks) + "]"
+    assert check(changed, "context.shock_weeks", default)[0] == settings
 
 
 def test_every_key_has_a_control_with_an_explanation():

@@ -57,9 +57,28 @@ def difficulty(people: People, rows: np.ndarray) -> np.ndarray:
     )
 
 
-def need_weight(people: People, rows: np.ndarray, floor: float) -> np.ndarray:
-    """Each person's claim on hours if hours followed need alone (``support.allocate_hours`` with no stakes)."""
-    return people.needs[rows].mean(axis=1) + floor
+def need_shares(people: People, rows: np.ndarray, hours: float, floor: float, cap: float) -> np.ndarray:
+    """The hours each person would get if ``hours`` were shared in proportion to need alone.
+
+    Need is the weight workers give it (``support.need_weight_floor`` added to mean need);
+    nobody gets more than ``cap`` hours, and what the cap frees is shared among the rest
+    in the same proportion (water-filling), as it is between every caseload in the place.
+    """
+    weight = people.needs[rows].mean(axis=1) + floor
+    shares = np.zeros(len(rows))
+    open_ = np.ones(len(rows), dtype=bool)
+    left = hours
+    while open_.any() and left > 0:
+        proposal = left * weight[open_] / weight[open_].sum()
+        capped = proposal >= cap - shares[open_]
+        if not capped.any():
+            shares[open_] += proposal
+            break
+        index = np.flatnonzero(open_)[capped]
+        left -= float((cap - shares[index]).sum())
+        shares[index] = cap
+        open_[index] = False
+    return shares
 
 
 def hardest_share(values: np.ndarray) -> np.ndarray:

@@ -561,7 +561,7 @@ class Market(Section):
     )
     price_weight: float = param(
         0.0, 0.0, 0.5, "share", "Weight a re-tender gives to the price bid, against reported performance.",
-        "UK public procurement: most-economically-advantageous-tender scoring of price and quality",
+        "UK public procurement: tenders scored on the most economically advantageous mix of price and quality",
         "tendering", kind=RULE, ge=0.0, le=1.0,
     )
 
