@@ -39,11 +39,11 @@ def take_contacts(model: SupportSystemModel, contacts: np.ndarray, times: np.nda
     model.observe.contacts(contacts, failure)
     providers = model.providers.active_indices()
     choice = routing.route(model, contacts, providers)
+    # Provider by provider, each in the order its contacts arrived.
+    order = np.argsort(choice, kind="stable")
+    accepted = assess_and_decide(model, providers[choice[order]], contacts[order], times[order])
     refused = np.zeros(len(contacts), dtype=bool)
-    for position, provider in enumerate(providers):
-        mine = np.flatnonzero(choice == position)
-        turned_away = assess_and_decide(model, int(provider), contacts[mine], times[mine])
-        refused[mine] = np.isin(contacts[mine], turned_away)
+    refused[order] = ~accepted
     # Assessments wasted on refusals or caused by an earlier failure, each counted once.
     wasted = int((refused | failure).sum())
     model.observe.refusals(int(refused.sum()), wasted * model.params.eligibility.assessment_hours)
@@ -75,14 +75,14 @@ def expected_value(chance: np.ndarray, weight: np.ndarray, observed: np.ndarray,
 
 
 def assess_and_decide(
-    model: SupportSystemModel, provider: int, rows: np.ndarray, times: np.ndarray
+    model: SupportSystemModel, providers: np.ndarray, rows: np.ndarray, times: np.ndarray
 ) -> np.ndarray:
-    """``provider`` assesses ``rows``: the accepted join its waiting list. Returns those turned away."""
-    if len(rows) == 0:
-        return rows
+    """Each provider assesses the ``rows`` that reached it (grouped by provider); the accepted join its list.
+
+    Returns which rows were accepted.
+    """
     people, params, table, regime = model.people, model.params, model.providers, model.regime
     observed = assess(people, rows, params.eligibility.assessment_noise, model.rng)
-    charge_assessment_hours(model, provider, len(rows) * params.eligibility.assessment_hours)
     eligible = eligible_needs(observed, params.eligibility.threshold)
     chance = gaming.success_chance(
         observed,
@@ -96,24 +96,36 @@ def assess_and_decide(
         chance, regime.tariff, regime.tariff_groups, params.indicator.reference_rate
     )
     value = expected_value(chance, weight, observed, regime.tariff)
-    creamed = gaming.creams(
-        model.stakes(provider), table.mission[provider], value, table.typical_value, params.gaming
-    )
-    accept = eligible & ~creamed if not regime.no_decline else eligible
-    if eligible.any():
-        table.typical_value += params.gaming.typical_chance_rate * (
-            float(value[eligible].mean()) - table.typical_value
-        )
-    model.observe.intake(rows, provider, eligible, accept)
+    accept = eligible.copy()
+    for provider, block in _blocks(providers):
+        charge_assessment_hours(model, provider, len(rows[block]) * params.eligibility.assessment_hours)
+        if not regime.no_decline:
+            stakes, mission = model.stakes(provider), table.mission[provider]
+            creamed = gaming.creams(stakes, mission, value[block], table.typical_value, params.gaming)
+            accept[block] &= ~creamed
+        if eligible[block].any():
+            table.typical_value += params.gaming.typical_chance_rate * (
+                float(value[block][eligible[block]].mean()) - table.typical_value
+            )
+    model.observe.intake(rows, providers, eligible, accept)
     taken = rows[accept]
-    casework.join_waiting_list(people, taken, provider, model.week + times[accept])
+    casework.join_waiting_list(people, taken, providers[accept], model.week + times[accept])
     people.tariff_weight[taken] = weight[accept]
     people.measured_start[taken] = model.measure(taken)
     if params.queue.mean_service_weeks:
         people.service_time[taken] = model.rng.exponential(params.queue.mean_service_weeks, len(taken))
-    table.waiting[provider].extend(taken.tolist())
+    for provider, block in _blocks(providers[accept]):
+        table.waiting[provider].extend(taken[block].tolist())
     casework.turn_away(people, rows[~accept], model.week, params)
-    return rows[~accept]
+    return accept
+
+
+def _blocks(grouped: np.ndarray) -> list[tuple[int, slice]]:
+    """Each value of ``grouped`` (already grouped) with the slice of its run."""
+    if len(grouped) == 0:
+        return []
+    edges = [0, *(np.flatnonzero(np.diff(grouped)) + 1).tolist(), len(grouped)]
+    return [(int(grouped[start]), slice(start, end)) for start, end in zip(edges[:-1], edges[1:], strict=True)]
 
 
 def charge_assessment_hours(model: SupportSystemModel, provider: int, hours: float) -> None:

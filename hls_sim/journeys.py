@@ -116,9 +116,9 @@ class JourneyLog:
             self.add("contact", rows, failure_demand=failure_demand)
 
     def note_intake(
-        self, rows: np.ndarray, provider: int, eligible: np.ndarray, accepted: np.ndarray
+        self, rows: np.ndarray, provider: np.ndarray, eligible: np.ndarray, accepted: np.ndarray
     ) -> None:
-        """Assessed by ``provider``; then on its waiting list, or turned away and why."""
+        """Assessed by their ``provider``; then on its waiting list, or turned away and why."""
         if not self.recording:
             return
         people = self.model.people
@@ -126,8 +126,8 @@ class JourneyLog:
         self.add("assessed", rows, provider=provider, main_need=main_need)
         refused = ~accepted
         reason = np.where(eligible[refused], CREAMED, BELOW_THRESHOLD)
-        self.add("turned-away", rows[refused], provider=provider, reason=reason)
-        self.add("waiting", rows[accepted], provider=provider, after_handoff=False)
+        self.add("turned-away", rows[refused], provider=provider[refused], reason=reason)
+        self.add("waiting", rows[accepted], provider=provider[accepted], after_handoff=False)
 
     def note_gave_up(self, rows: np.ndarray, times: np.ndarray) -> None:
         """Called while the people are still on the list, so their provider and wait are known."""

@@ -97,15 +97,26 @@ def regret(beliefs: np.ndarray, context: Context) -> float:
     return float((context.best_effectiveness() - used).mean())
 
 
-def observed_signal(
-    rng: np.random.Generator, context: Context, hours: np.ndarray, candour: float, params: Learning
-) -> np.ndarray:
-    """What a provider sees of how well each approach worked this week.
+def errors_and_regrets(beliefs: np.ndarray, context: Context) -> tuple[np.ndarray, np.ndarray]:
+    """``error`` and ``regret`` of every provider's beliefs (``beliefs[p, d, a]``) at once."""
+    effectiveness = context.effectiveness
+    errors = np.abs(beliefs - effectiveness).mean(axis=(1, 2))
+    chosen = beliefs.argmax(axis=2)[..., None]
+    used = np.take_along_axis(np.broadcast_to(effectiveness, beliefs.shape), chosen, axis=2)[..., 0]
+    regrets = (context.best_effectiveness() - used).mean(axis=1)
+    return errors, regrets
 
-    The true result as far as its error culture lets staff admit it (its
-    ``candour``: ``hls_sim.candour``), otherwise the indicator's view. Noise
-    shrinks with the amount of practice observed.
+
+def observed_signal(
+    rng: np.random.Generator, context: Context, hours: np.ndarray, candour: np.ndarray, params: Learning
+) -> np.ndarray:
+    """What each provider sees of how well each approach worked this week.
+
+    ``hours[p, d, a]`` is provider ``p``'s practice. It sees the true result as far
+    as its error culture lets staff admit it (its ``candour``: ``hls_sim.candour``),
+    otherwise the indicator's view. Noise shrinks with the amount of practice observed.
     """
+    candour = np.asarray(candour, dtype=float).reshape(-1, *([1] * (hours.ndim - 1)))
     seen = candour * context.effectiveness + (1 - candour) * context.indicator_view
     spread = params.signal_noise / np.sqrt(1.0 + hours)
     return seen + rng.normal(0.0, 1.0, size=seen.shape) * spread

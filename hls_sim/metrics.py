@@ -158,16 +158,10 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
     paid = sum(hours.values())
     contacts = week.contacts
     table = model.providers
-    workers = np.concatenate(
-        [model.workforce.staff(int(p)) for p in table.active_indices()] or [np.zeros(0, dtype=np.int64)]
-    )
+    workers = model.workforce.by_provider()
     morale = model.workforce.morale[workers]
     motivation = model.workforce.motivation[workers]
-    errors = np.full(table.count, np.nan)
-    regrets = np.full(table.count, np.nan)
-    for provider in table.active_indices():
-        errors[provider] = learning.error(table.beliefs[provider], model.context)
-        regrets[provider] = learning.regret(table.beliefs[provider], model.context)
+    errors, regrets = learning.errors_and_regrets(table.beliefs, model.context)
     return {
         "week": model.week,
         "regime": model.regime.name,

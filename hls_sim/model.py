@@ -222,14 +222,16 @@ class SupportSystemModel(mesa.Model):
         """Cases end during the week and their places go, as they free up, to the front of each list."""
         table = self.providers
         active = [int(p) for p in table.active_indices()]
-        at_start = {p: queue.free_at_start(self, p) for p in active}
+        # Only a provider with people on its list has places to fill.
+        listed = [p for p in active if table.waiting[p]]
+        at_start = {p: queue.free_at_start(self, p) for p in listed}
         occupied = sum(self.occupied(p) for p in active)
         capacity = sum(self.places(p) for p in active)
         ending, times = closure.cases_ending(self)
         freed = closure.close(self, ending, times)
         used = occupied - float((1.0 - times).sum())
         freed_at = self.workforce.provider[freed.slots]
-        for provider in active:
+        for provider in listed:
             filled = queue.run_week(
                 self, provider, at_start[provider].join(freed.where(freed_at == provider))
             )
@@ -288,8 +290,7 @@ class SupportSystemModel(mesa.Model):
         table.spend[: len(result.spend)] = result.spend
         self.observe.support(rows, result.hours, offered)
         self.note_success_seen(rows, self.people.wellbeing(rows) - before)
-        for provider in table.active_indices():
-            self.learn(int(provider), result.practice_hours[provider])
+        self.learn(result.practice_hours)
 
     def note_success_seen(self, rows: np.ndarray, gain: np.ndarray) -> None:
         """What each worker sees of their work: the share of their caseload doing better this week."""
@@ -299,17 +300,19 @@ class SupportSystemModel(mesa.Model):
         seen = np.flatnonzero(counts)
         self.workforce.success_seen[seen] = improving[seen] / counts[seen]
 
-    def learn(self, provider: int, practice_hours: np.ndarray) -> None:
-        """A provider updates its beliefs from this week's practice, as far as its candour lets it see."""
-        if practice_hours.sum() <= 0:
+    def learn(self, practice_hours: np.ndarray) -> None:
+        """Providers update their beliefs from this week's practice, as far as their candour lets them see."""
+        table = self.providers
+        hours = practice_hours[: table.count]
+        practised = np.flatnonzero(table.active & (hours.reshape(table.count, -1).sum(axis=1) > 0))
+        if len(practised) == 0:
             return
         signal = learning.observed_signal(
-            self.rng, self.context, practice_hours, self.providers.candour[provider], self.params.learning
+            self.rng, self.context, hours[practised], table.candour[practised], self.params.learning
         )
-        table = self.providers
-        learning.update_beliefs(
-            table.beliefs[provider], table.evidence[provider], practice_hours, signal, self.params.learning
-        )
+        beliefs, evidence = table.beliefs[practised], table.evidence[practised]
+        learning.update_beliefs(beliefs, evidence, hours[practised], signal, self.params.learning)
+        table.beliefs[practised], table.evidence[practised] = beliefs, evidence
 
     def hold_forum(self) -> None:
         """At a forum week, providers pool what they choose to disclose of what they know."""

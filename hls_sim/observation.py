@@ -149,7 +149,9 @@ class Observations:
     def assessment_hours(self, hours: float) -> None:
         self.tally.assessment_hours += hours
 
-    def intake(self, rows: np.ndarray, provider: int, eligible: np.ndarray, accepted: np.ndarray) -> None:
+    def intake(
+        self, rows: np.ndarray, provider: np.ndarray, eligible: np.ndarray, accepted: np.ndarray
+    ) -> None:
         """Assessments: each eligible person's is kept, to see later whether they were taken on."""
         if self.recording:
             people, records = self.model.people, self.records

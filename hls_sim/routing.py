@@ -42,13 +42,19 @@ def route(model: SupportSystemModel, contacts: np.ndarray, providers: np.ndarray
 
 def _take_room(preference: np.ndarray, room: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     """Each contact in turn: its most preferred provider with room, else the least crowded one."""
+    first = preference.argmax(axis=1)
+    if (np.bincount(first, minlength=len(room)) <= room).all():
+        return first  # every first choice has room for everyone who wants it
     choice = np.empty(len(preference), dtype=np.int64)
-    for index, wants in enumerate(preference):
-        open_ = room > 0
-        if open_.any():
-            chosen = int(np.argmax(np.where(open_, wants, -np.inf)))
+    rooms = room.tolist()
+    scale = capacity.tolist()
+    providers = range(len(rooms))
+    for index, wants in enumerate(preference.tolist()):
+        open_ = [p for p in providers if rooms[p] > 0]
+        if open_:
+            chosen = max(open_, key=wants.__getitem__)
         else:
-            chosen = int(np.argmax(room / capacity))
+            chosen = max(providers, key=lambda p: rooms[p] / scale[p])
         choice[index] = chosen
-        room[chosen] -= 1
+        rooms[chosen] -= 1
     return choice

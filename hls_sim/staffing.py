@@ -126,7 +126,7 @@ def release_worker(model: SupportSystemModel, slot: int, *, replace: bool = True
     """
     workforce, people = model.workforce, model.people
     provider = int(workforce.provider[slot])
-    workforce.active[slot] = False
+    workforce.leave(slot)
     rows = people.in_status(SUPPORTED)
     rows = rows[people.worker[rows] == slot]
     workforce.caseload[slot] = 0

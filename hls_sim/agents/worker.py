@@ -44,6 +44,8 @@ class Workforce:
     def __init__(self, domains: int, capacity: int):
         self.count = 0
         self.joins = 0
+        # Each provider's staff in joining order, rebuilt only after someone joins or leaves.
+        self._staff: dict[int, np.ndarray] | None = None
         self.skill = np.zeros((capacity, domains))
         self.active = np.zeros(capacity, dtype=bool)
         for name in self.FLOAT_COLUMNS:
@@ -87,6 +89,12 @@ class Workforce:
         self.provider[slot] = provider
         self.joined[slot] = self.joins
         self.joins += 1
+        self._staff = None
+
+    def leave(self, slot: int) -> None:
+        """The worker leaves the workforce; the slot is never reused."""
+        self.active[slot] = False
+        self._staff = None
 
     def slots(self) -> np.ndarray:
         """Every worker employed, in the order they were hired."""
@@ -94,14 +102,37 @@ class Workforce:
 
     def staff(self, provider: int) -> np.ndarray:
         """``provider``'s workers, in the order they joined it."""
-        count = self.count
-        mine = np.flatnonzero(self.active[:count] & (self.provider[:count] == provider))
-        return mine[np.argsort(self.joined[mine], kind="stable")]
+        if self._staff is None:
+            self._group()
+        return self._staff.get(provider, NO_STAFF)
+
+    def by_provider(self) -> np.ndarray:
+        """Every worker employed, provider by provider, each provider's in the order they joined it."""
+        if self._staff is None:
+            self._group()
+        return self._ordered
+
+    def _group(self) -> None:
+        slots = self.slots()
+        ordered = slots[np.lexsort((self.joined[slots], self.provider[slots]))]
+        owners = self.provider[ordered]
+        cuts = np.flatnonzero(np.diff(owners)) + 1
+        self._ordered = ordered
+        self._staff = {int(owners[start]): ordered[start:end] for start, end in _runs(cuts, len(ordered))}
 
     def headcount(self, providers: int) -> np.ndarray:
         """Workers employed by each provider."""
         count = self.count
         return np.bincount(self.provider[:count][self.active[:count]], minlength=providers)
+
+
+NO_STAFF = np.zeros(0, dtype=np.int64)
+
+
+def _runs(cuts: np.ndarray, length: int) -> list[tuple[int, int]]:
+    """The (start, end) of each run between ``cuts`` in a sequence of ``length``."""
+    edges = [0, *cuts.tolist(), length]
+    return [(start, end) for start, end in zip(edges[:-1], edges[1:], strict=True) if end > start]
 
 
 class Worker(mesa.Agent):
