@@ -125,7 +125,8 @@ def _blocks(grouped: np.ndarray) -> list[tuple[int, slice]]:
     if len(grouped) == 0:
         return []
     edges = [0, *(np.flatnonzero(np.diff(grouped)) + 1).tolist(), len(grouped)]
-    return [(int(grouped[start]), slice(start, end)) for start, end in zip(edges[:-1], edges[1:], strict=True)]
+    bounds = zip(edges[:-1], edges[1:], strict=True)
+    return [(int(grouped[start]), slice(start, end)) for start, end in bounds]
 
 
 def charge_assessment_hours(model: SupportSystemModel, provider: int, hours: float) -> None:
