@@ -33,6 +33,7 @@ def relet_contracts(model: SupportSystemModel) -> None:
     providers = model.providers.active_indices()
     if model.regime.pooled_results:
         model.providers.share[providers] = 1.0 / len(providers)
+        model.providers.price[providers] = 1.0  # one contract at its full value
         model.commissioner.weeks_since_letting = 0
     else:
         retender(model)
@@ -47,10 +48,10 @@ def retender(model: SupportSystemModel) -> None:
         return
     scores = np.array([score(model, int(p)) for p in providers])
     price_weight = model.regime.price_weight
+    bids = 1.0 - price_weight * params.max_discount * (1.0 - table.mission[providers])
     if price_weight > 0:
-        bids = 1.0 - price_weight * params.max_discount * (1.0 - table.mission[providers])
         scores = (1 - price_weight) * scores + price_weight * bids.min() / bids
-        table.price[providers] = bids
+    table.price[providers] = bids  # the full value when price does not count
     spread = scores.std() + params.score_spread_floor
     shares = table.share[providers] * np.exp(params.selection_strength * (scores - scores.mean()) / spread)
     shares /= shares.sum()

@@ -2,7 +2,7 @@
 
 Under trust-based funding the funder spends time with providers instead of
 reading KPI returns: visits, stories, learning conversations (Lowe and Plimmer
-2019, "Trust-based funding"; "Accountability for learning"). Here that time is
+2019, "Trust-based funding"; "Learning and accountability"). Here that time is
 neither free nor perfect. It costs the commissioner's hours and the provider's
 staff hours. It lets the funder see a sample of cases, and the provider
 chooses what to show: the less candid its culture, the more the sample leans

@@ -111,6 +111,7 @@ def assess_and_decide(
     taken = rows[accept]
     casework.join_waiting_list(people, taken, providers[accept], model.week + times[accept])
     people.tariff_weight[taken] = weight[accept]
+    people.recording_bias[taken] = 0.0  # a new assessment: nothing recorded against this spell yet
     people.measured_start[taken] = model.measure(taken)
     if params.queue.mean_service_weeks:
         people.service_time[taken] = model.rng.exponential(params.queue.mean_service_weeks, len(taken))

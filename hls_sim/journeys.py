@@ -45,7 +45,7 @@ EVENT_COLUMNS: dict[str, tuple[str, ...]] = {
     "left": (),
     "goals-met": (),
 }
-# Why an assessment turned someone away (``Provider.intake``). The waiting list has no cap,
+# Why an assessment turned someone away (``intake.assess_and_decide``). The waiting list has no cap,
 # so nobody is refused for want of capacity: they wait, and may give up (``gave-up``).
 BELOW_THRESHOLD = "below threshold"
 CREAMED = "creamed"

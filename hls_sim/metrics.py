@@ -194,7 +194,7 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
         "discretion_mean": share_weighted(table, table.discretion),
         "candour_mean": share_weighted(table, table.candour),
         "trust_in_services": float(people.trust[present].mean()),
-        "trust_between_actors": model.commissioner.mean_trust(table.active_indices()),
+        "trust_between_actors": checks_held_up(model.observe.tally),
         "providers_active": float(model.active_provider_count()),
         "population": float(len(present)),
     }
@@ -249,6 +249,11 @@ def creaming_index(difficulty: np.ndarray, accepted: np.ndarray) -> float:
     if hard.all() or not hard.any():
         return float("nan")
     return float(accepted[~hard].mean() - accepted[hard].mean())
+
+
+def checks_held_up(tally: Any) -> float:
+    """Share of the funder's checks so far (audited claims, cases seen in dialogue) whose report held up."""
+    return tally.funder_matches / tally.funder_checks if tally.funder_checks else float("nan")
 
 
 def parking_index(tally: Any) -> float:
@@ -392,9 +397,7 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
         "waiting_mean": float(table["waiting"].mean()),
         "queue_entries_per_week": tally.queue_entries / weeks,
         "trust_in_services": float(table["trust_in_services"].mean()),
-        "trust_between_actors": tally.funder_matches / tally.funder_checks
-        if tally.funder_checks
-        else float("nan"),
+        "trust_between_actors": checks_held_up(tally),
         "providers_active": float(model.active_provider_count()),
     }
     return {key: values[key] for key in SUMMARY_KEYS}

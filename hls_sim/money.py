@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 
 
 def weekly_core_value(model: SupportSystemModel, provider: int) -> float:
-    """The provider's contract value for a week: its share of the budget."""
-    return model.params.funding.budget / WEEKS_PER_YEAR * model.providers.share[provider]
+    """The provider's contract value for a week: its share of the budget, at the price it bid."""
+    table = model.providers
+    return model.params.funding.budget / WEEKS_PER_YEAR * table.share[provider] * table.price[provider]
 
 
 def expected_income(model: SupportSystemModel, provider: int) -> float:

@@ -51,7 +51,7 @@ class RegimeChange(Section):
     @field_validator("set", mode="before")
     @classmethod
     def _flatten(cls, value: Any) -> Any:
-        """Accept ``funding.discretion = 0.9`` unquoted: TOML reads it as a nested table."""
+        """Accept ``funding.pbr_share = 0.3`` unquoted: TOML reads it as a nested table."""
         if not isinstance(value, dict):
             return value
         flat: dict[str, Any] = {}

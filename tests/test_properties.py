@@ -7,8 +7,9 @@ and any mix of the parameters that most change behaviour). Each run is checked
 every week for conservation (people, money, the waiting list), bounded state
 and consistent caseloads; and one seed must fix a run bit for bit.
 
-Little's law, which ties the waiting-list metrics together, is checked on a
-long default run.
+The waiting lists' flow balance (joined = waiting + left) is checked every
+week here; Little's law on the queue's behaviour, against Erlang-C, is in
+tests/test_queue_docking.py.
 """
 
 from __future__ import annotations

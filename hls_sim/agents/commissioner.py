@@ -11,8 +11,8 @@ a re-tender (``hls_sim.contracts``).
 
 The commissioner never reads a person's true wellbeing directly: it sees the
 indicator, what audit corrects, and what dialogue lets it see.
-Sources: Lowe and Plimmer (2019) "Trust-based funding", "Accountability for
-learning"; Le Grand (2007) on choice and competition.
+Sources: Lowe and Plimmer (2019) "Trust-based funding", "Learning and
+accountability"; Le Grand (2007) on choice and competition.
 """
 
 from __future__ import annotations

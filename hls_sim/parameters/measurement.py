@@ -24,7 +24,8 @@ BUNCHING_BAND = 0.05
 BUNCHING_SHARE_BAND = 0.02
 # Weeks at each end of the recorded window compared by the stationarity diagnostic.
 DRIFT_WEEKS = 26
-# How long after a turn-away or an unresolved closure a contact or a crisis counts as caused by it.
+# How long after a failure to help (a turn-away, giving up on a list, an unresolved closure) a
+# contact or a crisis counts as caused by it.
 FAILURE_DEMAND_WEEKS = 52
 # The hardest-to-help fifth: people whose vulnerability is in its top fifth. Vulnerability is
 # standard normal for everyone who arrives, so this is scipy.stats.norm.ppf(0.8), a fixed group.
@@ -35,8 +36,10 @@ HIGH_NEED = 0.5
 GOAL_MET = 0.3
 # Fewest eligible assessments for a creaming index.
 FEWEST_FOR_CREAMING = 10
-# Knowledge error: weeks fitted after each start or shock for the learning rate, and the
-# weeks before a shock that set the level recovery is measured against.
+# Knowledge error after a shock: weeks fitted for the learning rate (against the level of the
+# quarter before the shock); the weeks before a shock whose mean recovery is measured against,
+# which are also the fewest weeks of excess error a learning-rate fit needs; and how close to
+# that mean (10%) counts as recovered.
 LEARNING_WINDOW = 26
 PRE_SHOCK_WEEKS = 4
 RECOVERY_TOLERANCE = 0.1

@@ -504,7 +504,7 @@ class Funding(Section):
         None, None, None, "mode",
         "prescribed: the contract specifies the packages of support; black-box: providers decide how to help.",
         f"{LOWE_PLIMMER}, Introduction (old-world contracts specify services and activities); "
-        "Work Programme 'black box' delivery (DWP 2011; Rees, Whitworth and Carter 2014)",
+        "Work Programme 'black box' delivery (DWP 2012; Rees, Whitworth and Carter 2014)",
         ("practice", "support"), kind=RULE,
     )
     tariff: Literal[TARIFFS] = param(
@@ -902,7 +902,7 @@ class Practice(Section):
 
 
 class Candour(Section):
-    """A provider's error culture: how much of its failures its staff admit and its managers see (``learning.py``)."""
+    """A provider's error culture: how much of its failures its staff admit and its managers see (``candour.py``)."""
 
     stakes_fear: float = param(
         2.0, 0.5, 4.0, "fear per unit stakes", "How strongly money riding on results makes failure something to hide.",
