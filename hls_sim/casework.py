@@ -108,10 +108,14 @@ def reclassify(people: People, rows: np.ndarray) -> None:
 def end_support(
     people: People, rows: np.ndarray, resolved: np.ndarray, week: int, scenario: Scenario
 ) -> None:
-    """Close cases: back to the community; an unresolved closure is remembered with its worst need."""
+    """Close cases: back to the community; an unresolved closure is remembered with its worst need.
+
+    A resolved one clears any earlier failure: a later contact is new demand.
+    """
     people.status[rows] = COMMUNITY
     people.worker[rows] = -1
     people.provider[rows] = -1
+    people.failed_domain[rows[resolved]] = -1
     unresolved = rows[~resolved]
     remember_failure(people, unresolved, people.needs[unresolved].argmax(axis=1), week)
     trust.case_closed(people, rows, resolved, scenario.trust)

@@ -51,7 +51,7 @@ def success_chance(
     few assets) look unlikely to score.
     """
     primary = observed_needs.max(axis=-1)
-    others_high = (observed_needs > high_need).sum(axis=-1) - 1
+    others_high = (observed_needs > high_need).sum(axis=-1) - (primary > high_need)
     chance = (
         1.0
         - (primary - threshold) / params.chance_need_scale

@@ -43,11 +43,9 @@ def hire(model: SupportSystemModel, provider: int) -> Worker:
 
 def staffing_commitment(model: SupportSystemModel, provider: int) -> float:
     """Share of planned front-line staffing the provider actually keeps."""
-    params = model.params
-    seen = motivation.oversight(model.regime.dialogue_hours, params.motivation)
-    effort = motivation.effort(
-        model.providers.mission[provider], model.stakes(provider), seen, params.motivation
-    )
+    params, table = model.params, model.providers
+    seen = motivation.oversight(table.dialogue_hours[provider], params.motivation)
+    effort = motivation.effort(table.mission[provider], model.stakes(provider), seen, params.motivation)
     floor = params.providers.staffing_floor
     return floor + (1.0 - floor) * effort
 

@@ -95,9 +95,7 @@ class Commissioner(mesa.Agent):
         }
         pooled_points = sum(r.reported_points for r in results.values())
         pooled_closures = sum(r.closures for r in results.values())
-        reference = (
-            indicator.reference_distance if regime.tariff == indicators.DISTANCE else indicator.reference_rate
-        )
+        reference = self.reference()
         for provider in providers:
             result = results[provider]
             # Payment is for results reported: a quarter with no closed cases earns nothing.
@@ -154,8 +152,20 @@ class Commissioner(mesa.Agent):
             table.blame[provider], caught_share, params.candour
         )
         if result.closures:
-            table.contract_reported[provider].append(result.reported_successes / result.closures)
+            # What the funder pays on: the results claimed per case, over the rate that earns the full pot.
+            table.contract_reported[provider].append(
+                result.reported_points / result.closures / self.reference()
+            )
             table.contract_seen[provider].append(float(true[seen].mean()) if len(seen) else float("nan"))
+
+    def reference(self) -> float:
+        """The results per case that earn the whole results pot under the tariff in force."""
+        indicator = self.model.params.indicator
+        return (
+            indicator.reference_distance
+            if self.model.regime.tariff == indicators.DISTANCE
+            else indicator.reference_rate
+        )
 
     def spend_hours(self, hours: float) -> None:
         """Commissioner time is not free: it is costed into the system's total cost."""

@@ -145,7 +145,7 @@ class People:
             0.0,
             1.0,
         )
-        preference = needs * 2.0 + rng.gumbel(0.0, 1.0, (n, d))
+        preference = needs * params.goal_need_weight + rng.gumbel(0.0, 1.0, (n, d))
         top = np.argsort(-preference, axis=1)[:, : min(params.goals_per_person, d)]
         goals = np.zeros((n, d), dtype=bool)
         np.put_along_axis(goals, top, True, axis=1)

@@ -77,6 +77,11 @@ class Population(Section):
         f"{LOWE_PLIMMER}, Plymouth's outcome measure of personal goals", ("population", "wellbeing"),
         kind=STRUCTURE, ge=1, le=MAX_DOMAINS,
     )
+    goal_need_weight: float = param(
+        2.0, 1.0, 4.0, "log-odds per need", "How much more a person's worst needs are among the goals they choose.",
+        "judgement: people's goals mostly, not always, follow their worst problems", ("population", "wellbeing"),
+        kind=STRUCTURE, ge=0.0, le=100.0,
+    )
     assets_mean: float = param(
         0.5, 0.35, 0.65, "assets (0 to 1)", "Average strengths and networks at the start.",
         "judgement: the middle of the scale", "population", kind=STRUCTURE, ge=0.0, le=1.0,
