@@ -835,17 +835,25 @@ def _robustness_section(tables: dict[str, pd.DataFrame], figures: dict[str, str]
         "| claim | expected | holds at | share [95% CI] | fails at | failure box: coverage, density |",
         "|---|---|---|---|---|---|",
     ]
+    left_out = []
     for row in summary.itertuples():
         box = (
             row.box_note
             if isinstance(row.box_note, str) and row.box_note.startswith("no box")
             else f"{_number(row.box_coverage)}, {_number(row.box_density)}"
         )
+        mark = ""
+        if row.left_out:
+            left_out.append(f"{row.left_out} of the points have no value of the metric in one of the arms")
+            mark = f" ({len(left_out)})"
         lines.append(
-            f"| {row.claim} | {row.expect} | {row.holding} of {row.points} | "
+            f"| {row.claim} | {row.expect} | {row.holding} of {row.points}{mark} | "
             f"{_interval(row.share, row.low, row.high)} | {row.points - row.holding} | {box} |"
         )
     lines.append("")
+    if left_out:
+        lines += [f"({index}) {note}; they are left out." for index, note in enumerate(left_out, start=1)]
+        lines.append("")
     sensitivity, boxes = tables["robustness_sensitivity"], tables["robustness_boxes"]
     for row in summary.itertuples():
         lines += [f"### {row.claim}", ""]

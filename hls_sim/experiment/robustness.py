@@ -84,6 +84,7 @@ def robustness_tables(runs: pd.DataFrame, spec: dict[str, Any]) -> dict[str, pd.
                 "claim": label,
                 "expect": claim.expectation(),
                 **asdict(share),
+                "left_out": int(_where(runs, claim.where)["point"].nunique()) - len(points),
                 "seeds_per_point": int(points["seeds"].min()) if len(points) else 0,
                 "mean_difference": float(points["difference"].mean()) if len(points) else np.nan,
                 "top_parameters": "; ".join(indices.head(TOP_PARAMETERS)["parameter"])
@@ -115,6 +116,7 @@ ROBUSTNESS_COLUMNS = [
     "high",
     "holding",
     "points",
+    "left_out",
     "seeds_per_point",
     "mean_difference",
     "top_parameters",
@@ -131,8 +133,9 @@ def point_differences(runs: pd.DataFrame, claim: Claim) -> pd.DataFrame:
     """Per parameter point: the mean over seeds of first arm minus second, its seeds, and whether it holds.
 
     Each seed's runs of an arm at a point are averaged first (over scenarios,
-    if the arm runs in several); seeds missing from either arm are left out,
-    and so are points with no seed in both.
+    if the arm runs in several); seeds missing from either arm (a failed run,
+    or a metric with no value in that run) are left out, and so are points
+    with no seed in both.
     """
     first, second = claim.compare
     chosen = _where(runs, claim.where)
@@ -252,12 +255,13 @@ def failure_box(x: pd.DataFrame, fails: np.ndarray) -> dict[str, Any]:
 
 def _prim_box(x: pd.DataFrame, fails: np.ndarray) -> Any:
     with warnings.catch_warnings():
-        # The workbench warns on import that optional parallel back-ends are missing; PRIM needs none.
+        # The workbench warns that optional parallel back-ends are missing (PRIM needs none) and
+        # uses pandas calls pandas has deprecated; neither concerns the result.
         warnings.simplefilter("ignore")
         from ema_workbench.analysis import prim
-    return prim.Prim(
-        x, fails, peel_alpha=PRIM_ALPHA, paste_alpha=PRIM_ALPHA, mass_min=PRIM_MASS_MIN
-    ).find_box()
+
+        search = prim.Prim(x, fails, peel_alpha=PRIM_ALPHA, paste_alpha=PRIM_ALPHA, mass_min=PRIM_MASS_MIN)
+        return search.find_box()
 
 
 def _restricted_limits(box: Any, step: int, x: pd.DataFrame) -> list[dict[str, Any]]:
