@@ -223,11 +223,14 @@ def synthetic_runs(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Two arms over a Latin hypercube of four parameters; trust - target = 1 - 2 * (a > 0.7 and b < 0.4).
 
+    ``d`` is whole-numbered (0 to 10), as some behaviour keys are.
+
     So the claim "trust above target" fails exactly in the box a > 0.7, b < 0.4
     (12% of the space), and only ``a`` and ``b`` matter.
     """
     rng = np.random.default_rng(50)
     x = pd.DataFrame(qmc.LatinHypercube(d=4, rng=rng).random(points), columns=["a", "b", "c", "d"])
+    x["d"] = (x["d"] * 10).round().astype(int)
     difference = 1.0 - 2.0 * ((x["a"] > 0.7) & (x["b"] < 0.4)).to_numpy()
     rows = []
     for point in range(points):
@@ -293,6 +296,16 @@ def test_prim_finds_the_box_where_the_claim_fails():
     assert limits["b"]["box_high"] == pytest.approx(0.4, abs=0.05)
     chosen = [step for step in box["trajectory"] if step["chosen"]]
     assert len(chosen) == 1 and chosen[0]["f1"] == max(step["f1"] for step in box["trajectory"])
+
+
+def test_prim_restricts_a_whole_number_parameter():
+    """The workbench's pasting writes a float limit into an integer column, which pandas 3 refuses."""
+    rng = np.random.default_rng(51)
+    x = pd.DataFrame(qmc.LatinHypercube(d=3, rng=rng).random(300), columns=["a", "b", "weeks"])
+    x["weeks"] = (x["weeks"] * 12 + 1).round().astype(int)
+    fails = ((x["a"] > 0.6) & (x["weeks"] <= 5)).to_numpy()
+    limits = {row["parameter"]: row for row in failure_box(x, fails)["limits"]}
+    assert limits["weeks"]["box_high"] <= 6 and limits["a"]["box_low"] == pytest.approx(0.6, abs=0.05)
 
 
 @pytest.mark.parametrize(("fails", "note"), [(False, "fails nowhere"), (True, "fails everywhere")])

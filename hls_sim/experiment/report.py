@@ -634,8 +634,9 @@ def robustness_paragraphs(spec: dict[str, Any], tables: dict[str, pd.DataFrame],
         "inside the box that fail), an equal weighting of the two; every step is in "
         "`tables/robustness-trajectories.csv`. Each restriction has its quasi-p value (Bryant and Lempert "
         "2010: a one-sided binomial test of whether the restriction raises the density). Compare a box's "
-        "density with the failure share over the whole space. No box is given where the claim fails "
-        "nowhere or everywhere.",
+        "density with the failure share over the whole space. With many parameters and few points PRIM "
+        "can fence in almost any set of points, so a restriction whose quasi-p value is not small is no "
+        "evidence of where the claim fails. No box is given where the claim fails nowhere or everywhere.",
     ]
 
 

@@ -232,7 +232,9 @@ def failure_box(x: pd.DataFrame, fails: np.ndarray) -> dict[str, Any]:
             "fails nowhere" if not fails.any() else "fails everywhere"
         )
         return {"summary": summary, "limits": [], "trajectory": []}
-    box = _prim_box(x.reset_index(drop=True), fails.astype(bool))
+    # Whole-number keys go in as floats: the workbench's pasting writes a float limit into an
+    # integer column, which pandas 3 refuses; the limits it finds are the same.
+    box = _prim_box(x.reset_index(drop=True).astype(float), fails.astype(bool))
     trajectory = box.peeling_trajectory[["coverage", "density", "mass", "n", "k", "res_dim"]].copy()
     trajectory["f1"] = (
         2 * trajectory["coverage"] * trajectory["density"] / (trajectory["coverage"] + trajectory["density"])
