@@ -156,6 +156,12 @@ def _add_sweep(commands: Any) -> None:
         "experiment", metavar="EXPERIMENT", help="a spec file or the name of one in experiments/"
     )
     _add_executor_options(sweep)
+    sweep.add_argument(
+        "--samples",
+        type=_whole_number(minimum=1),
+        metavar="N",
+        help="sampled parameter points (default: the spec's [sample] n); a new N needs a new --out",
+    )
     sweep.set_defaults(command=sweep_command)
 
 
@@ -175,7 +181,7 @@ def _add_sensitivity(commands: Any) -> None:
 
 def sweep_command(args: argparse.Namespace) -> int:
     """Run (or resume) a sweep, then report; exit 1 if any run failed, 130 if interrupted."""
-    from hls_sim.experiment import sensitivity, sweep, write_report
+    from hls_sim.experiment import load_experiment, sensitivity, sweep, write_report
 
     options = {
         "executor": args.executor,
@@ -187,7 +193,8 @@ def sweep_command(args: argparse.Namespace) -> int:
         if getattr(args, "method", None):
             outcome = sensitivity(args.experiment, args.out, method=args.method, **options)
         else:
-            outcome = sweep(args.experiment, args.out, **options)
+            experiment = load_experiment(args.experiment).with_samples(args.samples)
+            outcome = sweep(experiment, args.out, **options)
     except KeyboardInterrupt:
         print(
             f"hls-sim: interrupted; finished runs are stored in {args.out}; "

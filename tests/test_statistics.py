@@ -28,12 +28,16 @@ from hls_sim.experiment.statistics import (
     effect_size_intervals,
     effect_sizes,
     equivalence_p_value,
+    fieller_intervals,
     hedges_correction,
     mean_ci,
     paired_difference,
+    ratio_of_means,
     seed_slopes,
+    share_holding,
     signed_rank_p_value,
     simulated_coverage,
+    simulated_ratio_coverage,
     skewed_or_normal_draws,
     smallest_exact_p,
     t_intervals,
@@ -395,3 +399,107 @@ def test_benjamini_hochberg_adjusts_a_family_and_keeps_nans():
     np.testing.assert_allclose(adjusted[[0, 1, 3, 4]], [0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.5])
     assert np.isnan(adjusted[2])
     assert np.isnan(adjusted_p_values([np.nan])).all()
+
+
+# ---------------------------------------------------------------- shares of a gap (Fieller)
+
+TRUE_SHARE = 0.4
+
+
+def decompositions(rng: np.random.Generator, n: int, gap_mean: float, distribution: str = "normal"):
+    """Per-seed (effect, gap) pairs, effect = TRUE_SHARE * gap + own noise: E effect / E gap is known."""
+    noise_gap, mean_gap = skewed_or_normal_draws(rng, distribution, (REPLICATES, n))
+    noise_effect, mean_effect = skewed_or_normal_draws(rng, distribution, (REPLICATES, n))
+    gap = gap_mean + noise_gap - mean_gap
+    return TRUE_SHARE * gap + 0.5 * (noise_effect - mean_effect), gap
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_fieller_interval_of_a_share_covers_95_percent_when_the_gap_is_clear(n):
+    effect, gap = decompositions(np.random.default_rng([30, n]), n, gap_mean=4.0)
+    low, high = fieller_intervals(effect, gap)
+    assert np.mean(np.isnan(low)) < 0.001, "a gap four standard deviations from 0 has a bounded interval"
+    assert BAND[0] <= coverage(low, high, TRUE_SHARE) <= BAND[1]
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_fieller_confidence_set_is_exact_even_when_the_gap_is_unclear(n):
+    """Counting unbounded sets by whether they hold the truth, coverage is 95% (Fieller is exact)."""
+    effect, gap = decompositions(np.random.default_rng([31, n]), n, gap_mean=0.5)
+    low, _ = fieller_intervals(effect, gap)
+    assert np.mean(np.isnan(low)) > 0.2, "this case must exercise unbounded sets"
+    assert BAND[0] <= simulated_ratio_coverage(n)["normal"]["covered"] <= BAND[1]
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_on_skewed_data_the_share_interval_covers_what_the_report_says(n):
+    effect, gap = decompositions(np.random.default_rng([32, n]), n, gap_mean=1.5, distribution="lognormal")
+    low, high = fieller_intervals(effect, gap)
+    bounded = ~np.isnan(low)
+    measured = coverage(low[bounded], high[bounded], TRUE_SHARE)
+    assert 0.9 <= measured <= 0.96, "like the t interval, Fieller runs a little narrow on skewed data"
+    stated = simulated_ratio_coverage(n)["lognormal"]["covered_when_bounded"]
+    assert stated == pytest.approx(measured, abs=0.015), "the report's figure is off"
+
+
+def test_fieller_interval_is_bounded_exactly_when_the_gap_interval_excludes_zero():
+    effect, gap = decompositions(np.random.default_rng(33), 8, gap_mean=0.8)
+    low, _ = fieller_intervals(effect, gap)
+    gap_low, gap_high = t_intervals(gap)
+    np.testing.assert_array_equal(~np.isnan(low), (gap_low > 0) | (gap_high < 0))
+
+
+def test_fieller_ends_are_where_the_t_test_of_effect_minus_share_times_gap_just_rejects():
+    rng = np.random.default_rng(34)
+    gap = rng.normal(2.0, 1.0, 10)
+    effect = 0.3 * gap + rng.normal(0.0, 0.4, 10)
+    result = ratio_of_means(effect, gap)
+    assert result.estimate == pytest.approx(effect.mean() / gap.mean())
+    critical = stats.t.ppf(0.975, 9)
+    for end in (result.low, result.high):
+        t = stats.ttest_1samp(effect - end * gap, 0.0).statistic
+        assert abs(t) == pytest.approx(critical)
+    assert result.low < result.estimate < result.high
+
+
+def test_a_share_of_a_gap_that_may_be_zero_has_no_interval():
+    rng = np.random.default_rng(35)
+    gap = rng.normal(0.0, 1.0, 10)
+    result = ratio_of_means(0.5 * gap + rng.normal(0, 0.1, 10), gap)
+    assert np.isnan(result.low) and np.isnan(result.high) and "includes 0" in result.note
+    single = ratio_of_means([1.0], [2.0])
+    assert single.estimate == 0.5 and np.isnan(single.low) and "one seed" in single.note
+    assert "no gap" in ratio_of_means([1.0, 2.0], [1.0, -1.0]).note
+
+
+def test_ratio_of_means_drops_a_seed_missing_from_either_side():
+    result = ratio_of_means([1.0, np.nan, 3.0, 2.0], [2.0, 4.0, np.nan, 4.0])
+    assert result.n == 2 and result.estimate == pytest.approx(3.0 / 6.0)
+
+
+# ---------------------------------------------------------------- share of a space where a claim holds
+
+
+@pytest.mark.parametrize(("holding", "points"), [(0, 40), (13, 40), (40, 40), (480, 500)])
+def test_share_holding_is_the_exact_clopper_pearson_interval(holding, points):
+    share = share_holding(np.arange(points) < holding)
+    tail = 0.025
+    low = stats.beta.ppf(tail, holding, points - holding + 1) if holding else 0.0
+    high = stats.beta.ppf(1 - tail, holding + 1, points - holding) if holding < points else 1.0
+    assert (share.holding, share.points, share.share) == (holding, points, holding / points)
+    assert share.low == pytest.approx(low) and share.high == pytest.approx(high)
+
+
+@pytest.mark.parametrize("points", [40, 500])
+def test_share_holding_covers_at_least_95_percent_of_independent_samples(points):
+    rng = np.random.default_rng([36, points])
+    truth = 0.8
+    draws = rng.random((1000, points)) < truth
+    intervals = [share_holding(row) for row in draws]
+    covered = np.mean([interval.low <= truth <= interval.high for interval in intervals])
+    assert covered >= 0.95 - 2 * np.sqrt(0.95 * 0.05 / 1000), "Clopper-Pearson is conservative"
+
+
+def test_share_holding_of_no_points():
+    share = share_holding([])
+    assert share.points == 0 and np.isnan(share.share)

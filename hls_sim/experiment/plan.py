@@ -34,13 +34,17 @@ def run_seeds(root_seed: int, count: int) -> list[int]:
 
 
 def plan_tasks(experiment: Experiment) -> list[Task]:
-    """Every run of the experiment, in a fixed order: scenario, arm, point, seed."""
+    """Every run of the experiment, in a fixed order: scenario, arm, point, seed.
+
+    A run is labelled with the scenario it runs: the arm's own, if it names one.
+    """
     spec = experiment.spec
     seeds = run_seeds(spec.root_seed, spec.seeds)
     tasks = []
     points = sensitivity_points(experiment) if experiment.sensitivity_method else spec.points()
-    for scenario_name in spec.scenarios:
+    for spec_scenario in spec.scenarios:
         for arm in spec.arm_list():
+            scenario_name = arm.scenario or spec_scenario
             for point_index, point in enumerate(points):
                 for seed_index, seed in enumerate(seeds):
                     identity = [spec.name, scenario_name, arm.name, point_index, point, seed]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import asdict
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,22 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from hls_sim.experiment.decomposition import decomposition_table  # noqa: E402
 from hls_sim.experiment.global_sensitivity import indices  # noqa: E402
-from hls_sim.experiment.spec import Claim, at_point  # noqa: E402
+from hls_sim.experiment.robustness import (  # noqa: E402
+    BOOTSTRAP_RESAMPLES,
+    PRIM_ALPHA,
+    PRIM_MASS_MIN,
+    TOP_PARAMETERS,
+    draw_robustness,
+    harmonics,
+    robustness_tables,
+)
+from hls_sim.experiment.spec import Claim, Decomposition, at_point  # noqa: E402
 from hls_sim.experiment.statistics import (  # noqa: E402
     CONFIDENCE,
+    RATIO_GAP_MEAN,
+    RATIO_TRUE_SHARE,
     SKEWED_LOG_SD,
     WILCOXON_EXACT_UP_TO,
     adjusted_p_values,
@@ -45,6 +58,7 @@ from hls_sim.experiment.statistics import (  # noqa: E402
     paired_values,
     seed_slopes,
     simulated_coverage,
+    simulated_ratio_coverage,
     smallest_exact_p,
     trend,
 )
@@ -58,6 +72,8 @@ ALL_PAIRS_UP_TO = 4
 FALSE_DISCOVERY_RATE = 0.05
 # Replicates of the coverage simulation run for each report (Monte Carlo SE about 0.35 points).
 COVERAGE_REPLICATES = 4000
+# Beyond this many varied keys a sentence names how many, not which.
+MAX_KEYS_LISTED = 6
 
 
 def write_report(folder: str | Path) -> Path:
@@ -72,27 +88,54 @@ def write_report(folder: str | Path) -> Path:
     (folder / "tables").mkdir(exist_ok=True)
     method = manifest.get("sensitivity_method")
     first_arm = (spec["arms"] or [{"name": "as-written"}])[0]["name"]
+    across = any(arm.get("scenario") for arm in spec["arms"])
     if method:
         # A SALib design is analysed as a whole; per-point estimates would be noise.
         tables = {"claims": claims_table(ok, []), "sensitivity": indices(runs, spec, method)}
     else:
+        # Sampled points are draws from a space, not settings to compare one by one: the
+        # estimates average each seed over them, and the robustness section looks inside.
+        grid = [p["key"] for p in spec["parameters"]]
+        shown, keys = (over_sample(ok, spec["metrics"], grid), grid) if spec.get("sample") else (ok, swept)
         tables = {
-            "means": means_table(ok, spec["metrics"], swept),
-            "differences": differences_table(ok, spec["metrics"], swept),
-            "trends": trends_table(ok, spec["metrics"], swept),
+            "means": means_table(shown, spec["metrics"], keys),
+            "differences": differences_table(shown, spec["metrics"], keys, across_scenarios=across),
+            "trends": trends_table(shown, spec["metrics"], keys),
             "claims": claims_table(ok, spec["claims"], first_arm),
         }
+        if spec.get("decomposition"):
+            tables["decomposition"] = decomposition_table(ok, spec)
+        if spec.get("sample") and any(claim.get("compare") for claim in spec["claims"]):
+            tables.update(robustness_tables(ok, spec))
     tables["seeds"] = seeds_table(runs)
     for name, table in tables.items():
-        table.to_csv(folder / "tables" / f"{name}.csv", index=False)
+        table.to_csv(folder / "tables" / f"{name.replace('_', '-')}.csv", index=False)
     if method:
         figures = draw_sensitivity(tables["sensitivity"], method, folder / "figures")
     else:
-        figures = draw_figures(ok, tables["means"], spec["metrics"], swept, folder / "figures")
+        figures = draw_figures(shown, tables["means"], spec["metrics"], keys, folder / "figures")
+        if "robustness" in tables:
+            figures.update(draw_robustness(tables, ok, folder / "figures"))
     text = render(manifest, runs, tables, figures, swept)
     path = folder / "report.md"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def over_sample(runs: pd.DataFrame, metrics: list[str], grid: list[str]) -> pd.DataFrame:
+    """Each seed's runs averaged over the sampled points, within each scenario, arm and grid cell.
+
+    The result has the columns of a runs table, so the ordinary estimates can
+    be computed on it: ``point`` numbers the grid cells.
+    """
+    if not len(runs):
+        return runs
+    keys = ["scenario", "arm", *grid]
+    averaged = runs.groupby([*keys, "seed_index"], sort=False)[metrics].mean().reset_index()
+    cells = averaged[grid].astype(str).agg("|".join, axis=1) if grid else pd.Series(0, index=averaged.index)
+    averaged["point"] = pd.factorize(cells)[0]
+    seeds = runs[["seed_index", "seed"]].drop_duplicates("seed_index")
+    return averaged.merge(seeds, on="seed_index", how="left")
 
 
 def group_label(row: pd.Series | dict, swept: list[str], scenarios: int) -> str:
@@ -137,10 +180,14 @@ def _paired(a: pd.DataFrame, b: pd.DataFrame, metric: str) -> Any:
     return paired_difference(both["a"].to_numpy(), both["b"].to_numpy())
 
 
-def differences_table(runs: pd.DataFrame, metrics: list[str], swept: list[str]) -> pd.DataFrame:
+def differences_table(
+    runs: pd.DataFrame, metrics: list[str], swept: list[str], *, across_scenarios: bool = False
+) -> pd.DataFrame:
     """Paired differences between arms at each scenario and point (or between points, with one arm).
 
-    The table is one exploratory family: its p-values are adjusted together.
+    ``across_scenarios``: some arms run their own scenario, so arms are
+    compared with each other whatever scenario they run. The table is one
+    exploratory family: its p-values are adjusted together.
     """
     rows = []
     if not len(runs):
@@ -148,6 +195,8 @@ def differences_table(runs: pd.DataFrame, metrics: list[str], swept: list[str]) 
     scenarios = runs["scenario"].nunique()
     arms = list(dict.fromkeys(runs["arm"]))
     contrasts = ["arm"] if len(arms) > 1 else ["point"]
+    if across_scenarios and len(arms) > 1:
+        contrasts = ["scenario", "arm"]
     within = [column for column in GROUP if column not in contrasts]
     for _, block in runs.groupby(within, sort=False):
         groups = [group for _, group in block.groupby(contrasts, sort=False)]
@@ -334,6 +383,7 @@ def _draw_sweep(ax: Any, runs: pd.DataFrame, metric: str, key: str) -> None:
 def _number(value: float) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
+    value = value + 0.0  # -0.0 (a zero share of a negative gap) reads as 0
     magnitude = abs(value)
     if magnitude >= 1000:
         return f"{value:,.0f}"
@@ -364,6 +414,10 @@ def render(
     else:
         lines += _methods_section(methods_paragraphs(manifest, runs, tables, swept))
         lines += _claims_section(tables["claims"])
+        if "robustness" in tables:
+            lines += _robustness_section(tables, figures)
+        if "decomposition" in tables:
+            lines += _decomposition_section(tables["decomposition"], spec)
         lines += _means_section(tables["means"], spec["metrics"], figures)
         lines += _differences_section(tables["differences"], _seed_count(runs))
         lines += _trends_section(tables["trends"])
@@ -389,10 +443,22 @@ def _runs_section(manifest: dict[str, Any], runs: pd.DataFrame, swept: list[str]
         "",
         f"{len(runs)} runs stored ({ok} OK, {failed} failed): {_count(len(spec['scenarios']), 'scenario')} "
         f"({', '.join(spec['scenarios'])}) × {_count(len(arms), 'arm')} ({', '.join(arms)}) × "
-        f"{_count(points, 'parameter point')}{' over ' + ', '.join(swept) if swept else ''} × "
-        f"{_count(seeds, 'seed')}.",
+        f"{_count(points, 'parameter point')}{' over ' + _keys_in_words(swept) if swept else ''} × "
+        f"{_count(seeds, 'seed')}.{_own_scenarios(spec)}",
         "",
     ]
+
+
+def _keys_in_words(keys: list[str]) -> str:
+    """The varied keys, or how many there are when a list would drown the sentence."""
+    if len(keys) <= MAX_KEYS_LISTED:
+        return ", ".join(keys)
+    return f"{len(keys)} parameters, whose ranges are in `manifest.json` (spec.sample.ranges)"
+
+
+def _own_scenarios(spec: dict[str, Any]) -> str:
+    own = [f"{arm['name']} runs scenario {arm['scenario']}" for arm in spec["arms"] if arm.get("scenario")]
+    return f" Arms with their own scenario: {'; '.join(own)}." if own else ""
 
 
 def methods_paragraphs(
@@ -409,7 +475,7 @@ def methods_paragraphs(
     design = (
         f"**Design.** {_count(len(arms), 'arm')} ({', '.join(arms)}) ran in "
         f"{_count(len(spec['scenarios']), 'scenario')} at {_count(points, 'parameter point')}"
-        + (f" ({', '.join(swept)})" if swept else "")
+        + (f" ({_keys_in_words(swept)})" if swept else "")
         + f", each on the same n = {n} seeds ({_count(len(runs), 'run')}"
         + (f"; {failed} failed and are left out" if failed else "")
         + "), so every comparison is paired by seed (common random numbers) and the seed is the unit of "
@@ -491,13 +557,125 @@ def methods_paragraphs(
             "adjusted for multiplicity."
         )
     paragraphs.append(families)
-    if swept and any(Claim.model_validate(claim).compare for claim in spec["claims"]):
+    compares = any(Claim.model_validate(claim).compare for claim in spec["claims"])
+    if spec.get("sample"):
+        paragraphs.append(
+            f"**Averaging over the sampled space.** The {_count(points, 'point')} are draws from the "
+            f"space of {_keys_in_words(swept)}, not settings to compare one by one: the estimates and paired "
+            "differences average each seed's runs over them"
+            + (
+                ", and so does a claim comparing two arms, whose verdict is about the mean over the space"
+                if compares
+                else ""
+            )
+            + "."
+        )
+    elif swept and compares:
         paragraphs.append(
             "**Averaging over the grid.** A claim comparing two arms first averages each seed's runs over "
             f"the parameter points it covers (of {', '.join(swept)}), so its value is an average over the "
             "swept grid and would change with another grid."
         )
+    if "robustness" in tables:
+        paragraphs += robustness_paragraphs(spec, tables, n)
+    if "decomposition" in tables:
+        paragraphs += decomposition_paragraphs(spec, n)
     return paragraphs
+
+
+def robustness_paragraphs(spec: dict[str, Any], tables: dict[str, pd.DataFrame], n: int) -> list[str]:
+    """How the share of the space where a claim holds, its sensitivities and its PRIM box were found."""
+    sample = spec["sample"]
+    points = int(tables["robustness"]["points"].max()) if len(tables["robustness"]) else 0
+    design = "Latin hypercube" if sample["method"] == "latin" else "scrambled Sobol sequence"
+    what = (
+        "every catalogued behaviour parameter with a plausible range (`hls-sim params --kind behaviour`), "
+        "and any range the spec names"
+        if sample.get("parameters")
+        else "the ranges the spec names"
+    )
+    per_point = (
+        "With one seed per point it is that seed's difference, so a point where the true difference is "
+        "near the claim's threshold falls either side by chance: the share is of points where the "
+        "claimed direction was observed."
+        if n == 1
+        else f"That mean is over the point's {n} seeds; seed noise still moves points near the threshold."
+    )
+    m = harmonics(points)
+    return [
+        f"**Robustness over the plausible space.** The {_count(sample['n'], 'point')} are a {design} "
+        f"(`scipy.stats.qmc`, scrambled from the root seed) of {_count(len(sample['ranges']), 'parameter')} "
+        f"over their ranges: {what}. For each claim comparing two arms, at each point the paired "
+        "difference (first arm minus second) is averaged over the point's seeds, and the claim holds "
+        f"there when that mean lies on the claimed side (beyond its smallest effect of interest, or within "
+        f"its tolerance for a claim of no effect). {per_point} The share of points where it holds has an "
+        "exact Clopper–Pearson 95% interval (`scipy.stats.binomtest`), which assumes independent points; "
+        "the variance of a Latin hypercube mean is at most n / (n − 1) times that of as many independent "
+        "points for any outcome (Owen 1997), so the interval errs, if at all, wide.",
+        "**Sensitivity.** The first-order index S1 of the per-point difference to each sampled parameter "
+        "(the share of the difference's variance over the space that the parameter explains alone; seed "
+        "noise counts as unexplained) is estimated from the same points by RBD-FAST used as a given-data "
+        "estimator (SALib `rbd_fast`; Plischke 2010, bias-corrected after Tissot and Prieur 2012) with "
+        f"M = {_count(m, 'harmonic')} (SALib's 10, or fewer so that the bias correction 2M / N stays at "
+        "most 0.1). It is valid on any sample, so it needs no runs beyond the sweep's, where "
+        "Sobol indices (Saltelli's estimator) or Morris screening need designs of their own, n (k + 2) or "
+        "r (k + 1) points for k parameters. It misses what a parameter does only through interactions. "
+        "Intervals are SALib's: S1 ± 1.96 times the standard deviation of S1 over "
+        f"{BOOTSTRAP_RESAMPLES} bootstrap resamples of half the points. On the Ishigami function with "
+        "132 inert parameters added, at 500 Latin hypercube points, they held the true index of both "
+        "influential inputs in all 50 trials (`benchmarks/robustness_coverage.py`), so they err wide. "
+        f"The report lists the top {TOP_PARAMETERS}; an interval reaching 0 means no detectable effect.",
+        "**Where a claim fails.** PRIM (Friedman and Fisher 1999) searches the sampled space for a box "
+        f"holding the points where the claim fails (EMA Workbench {_version('ema-workbench')} `prim.Prim`: "
+        "peeling and pasting "
+        f"{PRIM_ALPHA:.0%} of the box at a time, minimum mass {PRIM_MASS_MIN:.0%} of the points). Of the "
+        "boxes on its peeling trajectory the report gives the one with the largest harmonic mean of "
+        "coverage (the share of all failing points inside the box) and density (the share of points "
+        "inside the box that fail), an equal weighting of the two; every step is in "
+        "`tables/robustness-trajectories.csv`. Each restriction has its quasi-p value (Bryant and Lempert "
+        "2010: a one-sided binomial test of whether the restriction raises the density). Compare a box's "
+        "density with the failure share over the whole space. With many parameters and few points PRIM "
+        "can fence in almost any set of points, so a restriction whose quasi-p value is not small is no "
+        "evidence of where the claim fails. No box is given where the claim fails nowhere or everywhere.",
+    ]
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "(version unknown)"
+
+
+def decomposition_paragraphs(spec: dict[str, Any], n: int) -> list[str]:
+    """How the gap between two arms was split between rule groups, and how sure each share is."""
+    decomposition = Decomposition.model_validate(spec["decomposition"])
+    start, end = decomposition.start, decomposition.end
+    coverage = simulated_ratio_coverage(n, replicates=COVERAGE_REPLICATES) if n >= 2 else None
+    simulated = (
+        f" In a simulation at n = {n} ({COVERAGE_REPLICATES:,} synthetic experiments: a gap "
+        f"{RATIO_GAP_MEAN:g} standard deviations from zero, a true share of {RATIO_TRUE_SHARE:g}), "
+        f"{_percent(coverage['normal']['bounded'])} of normal samples gave a bounded interval and "
+        f"{_percent(coverage['normal']['covered_when_bounded'])} of those held the true share; on lognormal "
+        f"samples of skewness {_lognormal_skewness(SKEWED_LOG_SD):.2f}, "
+        f"{_percent(coverage['lognormal']['covered_when_bounded'])}."
+        if coverage
+        else ""
+    )
+    return [
+        f"**Decomposition.** The gap is {end} − {start}. For each rule group "
+        f"({', '.join(decomposition.groups)}) the spec ran {start} with the group's keys set to {end}'s "
+        f"values and {end} with them set back to {start}'s (values read from the two arms' resolved "
+        "scenarios; listed in `manifest.json`). A group's forward effect is (from + group) − from, its "
+        "backward effect to − (to − group); each is a paired difference over seeds with its t interval. "
+        "A share of the gap is the ratio of the mean effect to the mean gap, with Fieller's 95% interval "
+        "(the values of the share that a t test of effect − share × gap does not reject), which is exact "
+        "when each seed's effect and gap are jointly normal, and bounded exactly when the gap's own "
+        "interval excludes zero: otherwise no interval is given, because the share of a gap that may be "
+        f"zero is unknown.{simulated} The interaction in each direction is the gap minus the sum of that "
+        "direction's effects, a paired difference over seeds; it is zero when the groups add up, and "
+        "forward and backward effects then agree."
+    ]
 
 
 def _sensitivity_methods(manifest: dict[str, Any], runs: pd.DataFrame) -> list[str]:
@@ -588,7 +766,7 @@ def _means_section(means: pd.DataFrame, metrics: list[str], figures: dict[str, s
             lines.append(f"| {group} | " + " | ".join(str(row.get(metric, "")) for metric in chunk) + " |")
         lines.append("")
     for metric, path in figures.items():
-        if metric.startswith("sensitivity "):
+        if metric.startswith(("sensitivity ", "robustness ")):
             continue
         lines += [f"![{metric} by group, mean and 95% interval (numbers in the table above)]({path})", ""]
     return lines
@@ -643,6 +821,125 @@ def _trends_section(trends: pd.DataFrame) -> list[str]:
             f"{_number(row['p_adjusted'])} | {row['n_seeds']} |"
         )
     return [*lines, ""]
+
+
+def _robustness_section(tables: dict[str, pd.DataFrame], figures: dict[str, str]) -> list[str]:
+    summary = tables["robustness"]
+    lines = [
+        "## Robustness over the plausible space",
+        "",
+        "For each claim comparing two arms: the share of sampled points where it holds (95% "
+        "Clopper–Pearson interval), the parameters its difference is most sensitive to (RBD-FAST S1 with "
+        "95% interval) and the PRIM box of the points where it fails (see Methods; "
+        "`tables/robustness*.csv`).",
+        "",
+        "| claim | expected | holds at | share [95% CI] | fails at | failure box: coverage, density |",
+        "|---|---|---|---|---|---|",
+    ]
+    left_out = []
+    for row in summary.itertuples():
+        box = (
+            row.box_note
+            if isinstance(row.box_note, str) and row.box_note.startswith("no box")
+            else f"{_number(row.box_coverage)}, {_number(row.box_density)}"
+        )
+        mark = ""
+        if row.left_out:
+            left_out.append(f"{row.left_out} of the points have no value of the metric in one of the arms")
+            mark = f" ({len(left_out)})"
+        lines.append(
+            f"| {row.claim} | {row.expect} | {row.holding} of {row.points}{mark} | "
+            f"{_interval(row.share, row.low, row.high)} | {row.points - row.holding} | {box} |"
+        )
+    lines.append("")
+    if left_out:
+        lines += [f"({index}) {note}; they are left out." for index, note in enumerate(left_out, start=1)]
+        lines.append("")
+    sensitivity, boxes = tables["robustness_sensitivity"], tables["robustness_boxes"]
+    for row in summary.itertuples():
+        lines += [f"### {row.claim}", ""]
+        ranked = (
+            sensitivity[sensitivity["claim"] == row.claim].head(TOP_PARAMETERS) if len(sensitivity) else []
+        )
+        if len(ranked):
+            lines += ["| parameter | S1 [95% CI] |", "|---|---|"]
+            lines += [f"| {r.parameter} | {_interval(r.S1, r.low, r.high)} |" for r in ranked.itertuples()]
+            lines.append("")
+        else:
+            lines += ["No sensitivity indices: too few points (fewer than 20) or no variation.", ""]
+        restricted = boxes[boxes["claim"] == row.claim] if len(boxes) else []
+        if len(restricted):
+            lines += [
+                f"Where it fails: {row.box_points} points in the box, failure density "
+                f"{_number(row.box_density)} against {_number(row.failure_share)} over the whole space, "
+                f"coverage {_number(row.box_coverage)}.",
+                "",
+                "| parameter | box | sampled range | quasi-p (low, high) |",
+                "|---|---|---|---|",
+            ]
+            lines += [
+                f"| {r.parameter} | [{_number(r.box_low)}, {_number(r.box_high)}] | "
+                f"[{_number(r.sampled_low)}, {_number(r.sampled_high)}] | "
+                f"{_number(r.qp_low)}, {_number(r.qp_high)} |"
+                for r in restricted.itertuples()
+            ]
+            lines.append("")
+        else:
+            note = row.box_note if isinstance(row.box_note, str) and row.box_note else "no box"
+            lines += [f"Where it fails: {note}.", ""]
+        if f"robustness {row.claim}" in figures:
+            lines += [
+                f"![{row.claim}: difference at each point against its most influential parameter]"
+                f"({figures[f'robustness {row.claim}']})",
+                "",
+            ]
+    return lines
+
+
+def _decomposition_section(table: pd.DataFrame, spec: dict[str, Any]) -> list[str]:
+    decomposition = Decomposition.model_validate(spec["decomposition"])
+    start, end = decomposition.start, decomposition.end
+    lines = [
+        f"## Decomposition of the gap from {start} to {end}",
+        "",
+        f"Forward: {start} with one group switched to {end}'s rules, minus {start}. Backward: {end} minus "
+        f"{end} with the group switched back. Each effect is a paired difference with its 95% t interval "
+        "and a share of the gap with Fieller's 95% interval; the interaction is the gap minus the sum of "
+        "the effects (see Methods; `tables/decomposition.csv`).",
+        "",
+    ]
+    notes: list[str] = []
+
+    def share(row: pd.Series) -> str:
+        if isinstance(row["share_note"], str) and row["share_note"]:
+            if row["share_note"] not in notes:
+                notes.append(row["share_note"])
+            return f"{_number(row['share'])}, no interval ({notes.index(row['share_note']) + 1})"
+        return _interval(row["share"], row["share_low"], row["share_high"])
+
+    several = table["scenario"].nunique() > 1
+    for (scenario, metric), rows in table.groupby(["scenario", "metric"], sort=False):
+        gap = rows[rows["component"] == "gap"].iloc[0]
+        lines += [
+            f"### {metric}" + (f" ({scenario})" if several else ""),
+            "",
+            f"Gap ({end} − {start}): {_interval(gap['mean'], gap['low'], gap['high'])}, n = {gap['n']}.",
+            "",
+            "| group | forward effect [95% CI] | share of gap | backward effect [95% CI] | share of gap |",
+            "|---|---|---|---|---|",
+        ]
+        forward = rows[rows["direction"] == "forward"].set_index("component")
+        backward = rows[rows["direction"] == "backward"].set_index("component")
+        for component in forward.index:
+            there, back = forward.loc[component], backward.loc[component]
+            name = "interaction (gap − sum of effects)" if component == "interaction" else component
+            lines.append(
+                f"| {name} | {_interval(there['mean'], there['low'], there['high'])} | {share(there)} | "
+                f"{_interval(back['mean'], back['low'], back['high'])} | {share(back)} |"
+            )
+        lines.append("")
+    lines += [f"({index}) {note}." for index, note in enumerate(notes, start=1)]
+    return [*lines, ""] if notes else lines
 
 
 def draw_sensitivity(table: pd.DataFrame, method: str, folder: Path) -> dict[str, str]:

@@ -3,11 +3,17 @@
 A spec is a TOML file under ``experiments/``. It names the scenarios, the
 *arms* (named settings compared with each other, such as the four regimes or
 a counter-setting), the parameters to vary (a grid of values, or a Latin
-hypercube or Sobol sample of ``n`` points drawn with ``scipy.stats.qmc``),
+hypercube or Sobol sample of ``n`` points drawn with ``scipy.stats.qmc``,
+over named ranges or over every behavioural parameter of the catalogue),
 the number of seeds, the metrics to compare, the hypothesis in words and the
 *claims* that make it checkable. Every run is one (scenario, arm, parameter
 point, seed); every arm and point uses the same seeds, so comparisons are
 paired (common random numbers).
+
+A ``[decomposition]`` table asks how much of the gap between two arms each
+named group of rules makes: at load it adds, for each group, the first arm
+with that group switched to the second arm's values and the second arm with
+it switched back (``decomposition_arms``).
 
 A spec is checked as a whole before anything runs, with the same kind of
 message as a bad scenario: the file, the key, the value and what is allowed.
@@ -22,6 +28,7 @@ import itertools
 import json
 import math
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,8 +37,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from scipy.stats import qmc
 
 from hls_sim.metrics import SUMMARY_KEYS, fixed_by_construction
+from hls_sim.parameters import plausible_ranges
 from hls_sim.regimes import REGIME_NAMES, regime_overrides
 from hls_sim.scenario import (
+    MODE_KEYS,
     Scenario,
     ScenarioError,
     apply_overrides,
@@ -63,6 +72,14 @@ class Arm(_Part):
     regime_changes: bool = Field(
         True, description="Keep the scenario's [[regime_change]] entries; false means staying put."
     )
+    scenario: str | None = Field(
+        None,
+        min_length=1,
+        description=(
+            "Run this arm on this scenario (a name in scenarios/ or a TOML path) instead of the spec's, "
+            "e.g. a steelman to compare the regimes with; the spec must then list one scenario."
+        ),
+    )
 
 
 class Parameter(_Part):
@@ -92,12 +109,23 @@ class Parameter(_Part):
 
 
 class Sample(_Part):
-    """A space-filling sample of parameter points (instead of, or crossed with, a grid)."""
+    """A space-filling sample of parameter points (instead of, or crossed with, a grid).
+
+    ``parameters = "behaviour"`` samples every catalogued behaviour parameter
+    with a plausible range over that range (``hls_sim.parameters``); explicit
+    ``ranges`` add keys or replace a catalogued range. Once validated,
+    ``ranges`` holds every sampled key, so the manifest records exactly what
+    was sampled.
+    """
 
     method: Literal["latin", "sobol"] = Field(description="Latin hypercube or scrambled Sobol sequence.")
     n: int = Field(ge=1, le=1_000_000, description="Points to draw (a power of two suits Sobol).")
+    parameters: Literal["behaviour"] | None = Field(
+        None,
+        description="'behaviour': every catalogued behaviour parameter, over its plausible range.",
+    )
     ranges: dict[str, tuple[float, float]] = Field(
-        min_length=1, description="Each sampled dotted key and its [low, high]."
+        default_factory=dict, description="Each sampled dotted key and its [low, high]."
     )
 
     @field_validator("ranges")
@@ -107,6 +135,14 @@ class Sample(_Part):
             if not low < high:
                 raise ValueError(f"{key} = [{low}, {high}]: the low end must be below the high end")
         return ranges
+
+    @model_validator(mode="after")
+    def _every_sampled_key(self) -> Sample:
+        if self.parameters is None and not self.ranges:
+            raise ValueError("give ranges = {key = [low, high]}, or parameters = 'behaviour', or both")
+        if self.parameters is not None:
+            self.ranges = {**plausible_ranges(self.parameters), **self.ranges}
+        return self
 
 
 class Claim(_Part):
@@ -196,6 +232,59 @@ def at_point(point: dict[str, Any], where: dict[str, Any]) -> bool:
     return True
 
 
+class Decomposition(_Part):
+    """How much of the gap between two arms each named group of rules makes, in both directions.
+
+    For each group the experiment runs ``from`` with the group switched to
+    ``to``'s values (the forward effect) and ``to`` with the group switched
+    back to ``from``'s (the backward effect). The values are read from the two
+    arms' resolved scenarios when the spec is loaded.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
+
+    start: str = Field(alias="from", min_length=1, description="The arm the gap starts from.")
+    end: str = Field(alias="to", min_length=1, description="The arm the gap goes to.")
+    groups: dict[str, list[str]] = Field(
+        min_length=1, description="Named groups of dotted rule keys, each switched as one."
+    )
+
+    @field_validator("groups")
+    @classmethod
+    def _distinct_rule_keys(cls, groups: dict[str, list[str]]) -> dict[str, list[str]]:
+        owner: dict[str, str] = {}
+        for name, keys in groups.items():
+            if not keys:
+                raise ValueError(f"group {name!r} names no key")
+            for key in keys:
+                if key in MODE_KEYS:
+                    raise ValueError(
+                        f"group {name!r}: {key} switches a whole preset, not one rule; name the preset's "
+                        "keys instead (hls_sim/regimes.py, PRESETS)"
+                    )
+                if key in owner:
+                    raise ValueError(
+                        f"{key} is in groups {owner[key]!r} and {name!r}; each key belongs to one group, "
+                        "or the effects would count it twice"
+                    )
+                owner[key] = name
+        return groups
+
+    def arm_names(self) -> list[str]:
+        """The arms the decomposition adds: every group forward, then every group backward."""
+        return [self.forward_arm(group) for group in self.groups] + [
+            self.backward_arm(group) for group in self.groups
+        ]
+
+    def forward_arm(self, group: str) -> str:
+        """The name of the arm ``from`` with ``group`` switched to ``to``'s values."""
+        return f"{self.start} plus {group}"
+
+    def backward_arm(self, group: str) -> str:
+        """The name of the arm ``to`` with ``group`` switched back to ``from``'s values."""
+        return f"{self.end} minus {group}"
+
+
 class Sensitivity(_Part):
     """Inputs for ``hls-sim sensitivity``: the factors, their ranges and the sample size."""
 
@@ -229,6 +318,9 @@ class ExperimentSpec(_Part):
     sample: Sample | None = Field(None, description="A space-filling sample of parameter points.")
     claims: list[Claim] = Field(default_factory=list, description="Checkable parts of the hypothesis.")
     sensitivity: Sensitivity | None = Field(None, description="Factors for hls-sim sensitivity.")
+    decomposition: Decomposition | None = Field(
+        None, description="Rule groups whose share of the gap between two arms the report estimates."
+    )
 
     @field_validator("metrics")
     @classmethod
@@ -246,8 +338,17 @@ class ExperimentSpec(_Part):
         swept = self.swept_keys()
         if len(set(swept)) != len(swept):
             raise ValueError(f"a key is varied twice: {swept}")
+        _check_sampled_keys_are_not_fixed(self)
+        if len(self.scenarios) > 1 and any(arm.scenario for arm in self.arms):
+            raise ValueError(
+                f"an arm with its own scenario needs the spec to list one scenario; it lists {self.scenarios}"
+            )
+        if self.decomposition:
+            _check_decomposition(self.decomposition, names, swept)
+        # A claim may compare the arms a decomposition adds at load.
+        added = [] if self.decomposition is None else self.decomposition.arm_names()
         for claim in self.claims:
-            _check_claim(claim, names, swept)
+            _check_claim(claim, [*names, *(name for name in added if name not in names)], swept)
         return self
 
     def arm_list(self) -> list[Arm]:
@@ -281,6 +382,34 @@ class ExperimentSpec(_Part):
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _check_sampled_keys_are_not_fixed(spec: ExperimentSpec) -> None:
+    """A sampled key set elsewhere would be silently overridden by each point: refuse it."""
+    sampled = set(spec.sample.ranges) if spec.sample else set()
+    fixed = [("set", spec.set)] + [(f"arms.{i}.set", arm.set) for i, arm in enumerate(spec.arms)]
+    for where, table in fixed:
+        both = [key for key in table if key in sampled]
+        if both:
+            raise ValueError(
+                f"{where}: {both[0]} is also sampled ([sample]); each point would override it, so set it "
+                "in one place only"
+            )
+
+
+def _check_decomposition(decomposition: Decomposition, arms: list[str], swept: list[str]) -> None:
+    for end, name in (("from", decomposition.start), ("to", decomposition.end)):
+        if name not in arms:
+            raise ValueError(f"decomposition.{end} = {name!r}: no arm named so; arms: {', '.join(arms)}")
+    if decomposition.start == decomposition.end:
+        raise ValueError(f"decomposition: from and to are both {decomposition.start!r}; name two arms")
+    for group, keys in decomposition.groups.items():
+        varied = [key for key in keys if key in swept]
+        if varied:
+            raise ValueError(
+                f"decomposition.groups.{group}: {varied[0]} is also varied by the grid or sample, which "
+                "would undo the switch at every point"
+            )
+
+
 def _check_claim(claim: Claim, arms: list[str], swept: list[str]) -> None:
     for arm in [*(claim.compare or ()), *([claim.arm] if claim.arm else [])]:
         if arm not in arms:
@@ -307,15 +436,27 @@ def sample_points(sample: Sample, root_seed: int | None) -> list[dict[str, float
     lows = [sample.ranges[key][0] for key in keys]
     highs = [sample.ranges[key][1] for key in keys]
     scaled = qmc.scale(unit, lows, highs)
-    return [{key: as_key_type(key, value) for key, value in zip(keys, row, strict=True)} for row in scaled]
+    types = [key_type(key) for key in keys]
+    return [
+        {key: as_type(value) for key, as_type, value in zip(keys, types, row, strict=True)} for row in scaled
+    ]
 
 
 def as_key_type(key: str, value: float) -> float | int:
     """A drawn or spaced number in the key's own type: whole-number keys are rounded."""
+    return key_type(key)(value)
+
+
+def key_type(key: str) -> Callable[[float], float | int]:
+    """The conversion ``as_key_type`` applies to the key's numbers (looked up once for a whole sample)."""
     info = settable_keys().get(key)
     if info is not None and info.annotation is int:
-        return int(round(float(value)))
-    return float(value)
+        return _whole
+    return float
+
+
+def _whole(value: float) -> int:
+    return int(round(float(value)))
 
 
 class Experiment:
@@ -353,9 +494,24 @@ class Experiment:
     def with_root_seed(self, root_seed: int) -> Experiment:
         return self._with(root_seed=root_seed)
 
+    def with_samples(self, samples: int | None) -> Experiment:
+        """The same experiment with another number of sampled points (``--samples N``)."""
+        if samples is None:
+            return self
+        if self.spec.sample is None:
+            raise ExperimentError(f"--samples {samples}: {self.source} has no [sample] table to resize")
+        try:
+            sample = Sample.model_validate({**self.spec.sample.model_dump(), "n": samples})
+        except ValidationError as error:
+            raise ExperimentError(
+                describe_validation_error(error, f"--samples: {self.source}: sample")
+            ) from None
+        return self._with(sample=sample)
+
     def scenario_for(self, scenario: str, arm: Arm, point: dict[str, Any]) -> Scenario:
-        """The validated scenario of one run: scenario file, then fixed keys, arm, point, weeks."""
-        base = self.scenarios[scenario]
+        """The validated scenario of one run: scenario file (the arm's own, if it names one), then fixed
+        keys, arm, point, weeks."""
+        base = self.scenarios[arm.scenario or scenario]
         if not arm.regime_changes:
             base = scenario_from_dict({**base.model_dump(), "regime_change": []}, source=scenario)
         changes = {
@@ -389,12 +545,16 @@ def experiment_from_dict(data: dict[str, Any], source: str = "experiment") -> Ex
         raise ExperimentError(describe_validation_error(error, source)) from None
     _check_keys(spec, source)
     scenarios = {}
-    for name in spec.scenarios:
+    wanted = [("scenarios", name) for name in spec.scenarios]
+    wanted += [(f"arms.{i}.scenario", arm.scenario) for i, arm in enumerate(spec.arms) if arm.scenario]
+    for where, name in wanted:
         try:
-            scenarios[name] = load_scenario(name)
+            scenarios.setdefault(name, load_scenario(name))
         except ScenarioError as error:
-            raise ExperimentError(f"{source}: scenarios: {error}") from None
+            raise ExperimentError(f"{source}: {where}: {error}") from None
     experiment = Experiment(spec, source, scenarios)
+    if spec.decomposition:
+        experiment = Experiment(decomposition_arms(experiment), source, scenarios)
     _check_runs(experiment)
     _check_claims_can_fail(experiment)
     return experiment
@@ -421,11 +581,77 @@ def _check_keys(spec: ExperimentSpec, source: str) -> None:
         named += [("sample.ranges", key) for key in spec.sample.ranges]
     if spec.sensitivity:
         named += [("sensitivity.ranges", key) for key in spec.sensitivity.ranges]
+    if spec.decomposition:
+        named += [
+            (f"decomposition.groups.{group}", key)
+            for group, keys in spec.decomposition.groups.items()
+            for key in keys
+        ]
     for where, key in named:
         if key not in keys:
             raise ExperimentError(
                 f"{source}: {where}: {key!r} is not a scenario key (see docs/ODD.md, inputs)"
             )
+
+
+def decomposition_arms(experiment: Experiment) -> ExperimentSpec:
+    """The spec with the decomposition's arms added: each group switched forward, then each switched back.
+
+    A group's values are read from the resolved scenarios of the ``from`` and
+    ``to`` arms (so a regime's preset counts as much as an explicit ``set``);
+    they must be the same in every scenario of the spec, and differ between the
+    two arms in at least one key of every group.
+    """
+    spec, source = experiment.spec, experiment.source
+    decomposition = spec.decomposition
+    arms = {arm.name: arm for arm in spec.arm_list()}
+    start, end = arms[decomposition.start], arms[decomposition.end]
+    keys = [key for group in decomposition.groups.values() for key in group]
+    values = {arm.name: _rule_values(experiment, arm, keys) for arm in (start, end)}
+    for group, group_keys in decomposition.groups.items():
+        if all(values[start.name][key] == values[end.name][key] for key in group_keys):
+            same = ", ".join(f"{key} = {values[start.name][key]!r}" for key in group_keys)
+            raise ExperimentError(
+                f"{source}: decomposition.groups.{group}: {start.name!r} and {end.name!r} both have {same}; "
+                "a group must differ between the two arms, or its effect is zero by construction"
+            )
+
+    def switched(arm: Arm, name: str, group_keys: list[str], to: dict[str, Any]) -> Arm:
+        return arm.model_copy(update={"name": name, "set": {**arm.set, **{k: to[k] for k in group_keys}}})
+
+    groups = decomposition.groups.items()
+    added = [switched(start, decomposition.forward_arm(g), k, values[end.name]) for g, k in groups]
+    added += [switched(end, decomposition.backward_arm(g), k, values[start.name]) for g, k in groups]
+    data = {**spec.model_dump(), "arms": [arm.model_dump() for arm in [*spec.arms, *added]]}
+    try:
+        return ExperimentSpec.model_validate(data)
+    except ValidationError as error:
+        raise ExperimentError(describe_validation_error(error, f"{source}: decomposition")) from None
+
+
+def _rule_values(experiment: Experiment, arm: Arm, keys: list[str]) -> dict[str, Any]:
+    """Each key's value in the arm's resolved scenario, the same in every scenario of the spec."""
+    source = experiment.source
+    found: dict[str, Any] = {}
+    for name in experiment.spec.scenarios:
+        try:
+            scenario = experiment.scenario_for(name, arm, {})
+        except ScenarioError as error:
+            raise ExperimentError(f"{error} (scenario {name})") from None
+        if arm.regime_changes and scenario.regime_change:
+            raise ExperimentError(
+                f"{source}: decomposition: arm {arm.name!r} keeps the regime changes of scenario {name!r}, "
+                "which would switch rules mid-run; set regime_changes = false in the arm"
+            )
+        for key in keys:
+            value = scenario.get(key)
+            if key in found and found[key] != value:
+                raise ExperimentError(
+                    f"{source}: decomposition: in arm {arm.name!r}, {key} is {found[key]!r} in one scenario "
+                    f"and {value!r} in {name!r}; a decomposition needs one value per arm"
+                )
+            found[key] = value
+    return found
 
 
 def _check_runs(experiment: Experiment) -> None:
@@ -435,21 +661,22 @@ def _check_runs(experiment: Experiment) -> None:
         dict(zip([p.key for p in spec.parameters], values, strict=True))
         for values in itertools.product(*(p.points() for p in spec.parameters))
     ]
-    ends = [{}]
-    for ranges in (
-        spec.sample.ranges if spec.sample else {},
-        spec.sensitivity.ranges if spec.sensitivity else {},
+    ends: list[tuple[str, dict[str, Any]]] = [("", {})]
+    for name, ranges in (
+        ("sample", spec.sample.ranges if spec.sample else {}),
+        ("sensitivity", spec.sensitivity.ranges if spec.sensitivity else {}),
     ):
         if ranges:
             ends += [
-                {key: low for key, (low, _) in ranges.items()},
-                {key: high for key, (_, high) in ranges.items()},
+                (f"the {end} end of every {name} range", {k: as_key_type(k, r[i]) for k, r in ranges.items()})
+                for i, end in enumerate(("low", "high"))
             ]
-    for scenario, arm, cell, end in itertools.product(spec.scenarios, spec.arm_list(), grid, ends):
+    for scenario, arm, cell, (end, values) in itertools.product(spec.scenarios, spec.arm_list(), grid, ends):
         try:
-            experiment.scenario_for(scenario, arm, {**cell, **end})
+            experiment.scenario_for(scenario, arm, {**cell, **values})
         except ScenarioError as error:
-            raise ExperimentError(f"{error} (scenario {scenario}, point {cell or end})") from None
+            where = ", ".join(part for part in (f"point {cell}" if cell else "", end) if part)
+            raise ExperimentError(f"{error} (scenario {scenario}{', ' + where if where else ''})") from None
 
 
 def _check_claims_can_fail(experiment: Experiment) -> None:
@@ -462,12 +689,17 @@ def _check_claims_can_fail(experiment: Experiment) -> None:
     arms = {arm.name: arm for arm in spec.arm_list()}
     first = spec.arm_list()[0].name
     points = spec.points()
+    built: dict[tuple[str, str, int], Scenario] = {}  # claims share arms: build each run's scenario once
     for index, claim in enumerate(spec.claims):
-        chosen = [point for point in points if at_point(point, claim.where)]
-        for scenario, arm, point in itertools.product(spec.scenarios, claim.arms_involved(first), chosen):
-            reason = fixed_by_construction(claim.metric, experiment.scenario_for(scenario, arms[arm], point))
+        chosen = [number for number, point in enumerate(points) if at_point(point, claim.where)]
+        for scenario, arm, number in itertools.product(spec.scenarios, claim.arms_involved(first), chosen):
+            point = points[number]
+            if (scenario, arm, number) not in built:
+                built[scenario, arm, number] = experiment.scenario_for(scenario, arms[arm], point)
+            reason = fixed_by_construction(claim.metric, built[scenario, arm, number])
             if reason:
-                at = f" (scenario {scenario}, point {point})" if point or len(spec.scenarios) > 1 else ""
+                shown = point if len(point) <= 6 else f"number {number} of the sample"
+                at = f" (scenario {scenario}, point {shown})" if point or len(spec.scenarios) > 1 else ""
                 raise ExperimentError(
                     f"{experiment.source}: claims.{index} ({claim.describe(first)}): in arm {arm!r}{at} "
                     f"{claim.metric} is the same in every run by construction: {reason}. A claim about it "

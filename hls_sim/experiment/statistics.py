@@ -17,8 +17,13 @@ seed: runs that share a seed share their people, their crises and their luck
   (a direction, a direction beyond a minimum effect, or equivalence within a
   tolerance by two one-sided tests, TOST).
 - ``adjusted_p_values``: Benjamini-Hochberg false discovery rate control.
-- ``simulated_coverage``: how often these intervals hold the true value at a
-  given number of seeds, on normal and on skewed synthetic data.
+- ``ratio_of_means``: a ratio of two mean paired differences (a rule group's
+  share of a gap) with Fieller's interval.
+- ``share_holding``: the share of sampled points at which a claim holds, with
+  the exact (Clopper-Pearson) binomial interval.
+- ``simulated_coverage`` and ``simulated_ratio_coverage``: how often these
+  intervals hold the true value at a given number of seeds, on normal and on
+  skewed synthetic data.
 
 Why t intervals and not the bootstrap: at the 5 to 30 seeds an experiment
 affords, the bootstrap runs narrow. ``benchmarks/coverage.py`` measured, with
@@ -42,6 +47,16 @@ than one that treats the runs as independent. A slope is estimated within each
 seed for the same reason, and the seeds' slopes, being independent, give a t
 interval with n - 1 degrees of freedom. When every seed ran every point, their
 mean is the pooled least-squares slope.
+
+Why Fieller for a share of a gap: the share is a ratio of two means over the
+same seeds, E[effect] / E[gap]. Fieller's interval (Fieller 1954) inverts the
+t test of effect - share * gap, which is exact when the per-seed pairs are
+bivariate normal, the same assumption as the t interval; it is bounded exactly
+when the gap's own interval excludes zero, and otherwise is no interval at
+all (a share of a gap that may be zero is unknown). A t interval of per-seed
+shares would estimate another quantity, E[effect / gap], and blows up when a
+seed's gap is near zero; a delta-method interval is symmetric where the
+ratio's distribution is not and runs narrow when the gap is noisy.
 
 NaNs in the inputs are dropped; ``n`` (or ``n_seeds``) says how many
 observations were used. Nothing here draws random numbers except
@@ -125,6 +140,32 @@ class Trend:
 
 
 @dataclass(frozen=True)
+class Ratio:
+    """A ratio of two means over the same ``n`` seeds, with Fieller's interval.
+
+    ``low`` and ``high`` are NaN when there is no bounded interval, and
+    ``note`` says why.
+    """
+
+    estimate: float
+    low: float
+    high: float
+    n: int
+    note: str
+
+
+@dataclass(frozen=True)
+class Share:
+    """``holding`` of ``points`` sampled points bear out a claim: their share and its exact interval."""
+
+    share: float
+    low: float
+    high: float
+    holding: int
+    points: int
+
+
+@dataclass(frozen=True)
 class ClaimResult:
     """A claim decided from per-seed values (differences or slopes).
 
@@ -161,6 +202,14 @@ def t_intervals(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[np.
     constant = np.ptp(values, axis=-1) == 0
     mean = np.mean(values, axis=-1)
     return np.where(constant, mean, interval.low), np.where(constant, mean, interval.high)
+
+
+def t_statistics(values: np.ndarray) -> np.ndarray:
+    """The one-sample t statistic against 0 along the last axis (infinite or NaN without spread)."""
+    values = np.asarray(values, dtype=float)
+    n = values.shape[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.mean(values, axis=-1) / (np.std(values, axis=-1, ddof=1) / np.sqrt(n))
 
 
 def hedges_correction(n: int | np.ndarray) -> np.ndarray:
@@ -425,6 +474,84 @@ def adjusted_p_values(p_values: ArrayLike) -> np.ndarray:
     return adjusted
 
 
+# ---------------------------------------------------------------- ratios and shares
+
+
+def fieller_intervals(
+    numerators: np.ndarray, denominators: np.ndarray, confidence: float = CONFIDENCE
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fieller's interval of mean(numerators) / mean(denominators) along the last axis.
+
+    The ratio r is in the interval when the t test of mean(numerator - r *
+    denominator) = 0 does not reject: (a - r b)^2 <= t^2 (v_aa - 2 r v_ab +
+    r^2 v_bb), with a and b the means, v the variances and covariance of the
+    means and t the two-sided t quantile with n - 1 degrees of freedom. The
+    set is a bounded interval exactly when b^2 > t^2 v_bb (the denominator's
+    own t interval excludes 0); elsewhere it is unbounded and both ends are
+    NaN. Pairs that are all equal give the ratio as a point.
+    """
+    a, b = np.asarray(numerators, dtype=float), np.asarray(denominators, dtype=float)
+    n = a.shape[-1]
+    if n < 2:
+        nan = np.full(a.shape[:-1], np.nan)
+        return nan, nan
+    t = stats.t.ppf(1 - (1 - confidence) / 2, n - 1)
+    mean_a, mean_b = a.mean(axis=-1), b.mean(axis=-1)
+    centred_a, centred_b = a - mean_a[..., None], b - mean_b[..., None]
+    v_aa = (centred_a**2).sum(axis=-1) / (n - 1) / n
+    v_bb = (centred_b**2).sum(axis=-1) / (n - 1) / n
+    v_ab = (centred_a * centred_b).sum(axis=-1) / (n - 1) / n
+    quadratic = mean_b**2 - t**2 * v_bb
+    half_linear = mean_a * mean_b - t**2 * v_ab
+    constant = mean_a**2 - t**2 * v_aa
+    bounded = quadratic > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        root = np.sqrt(np.maximum(half_linear**2 - quadratic * constant, 0.0))
+        low = (half_linear - root) / quadratic
+        high = (half_linear + root) / quadratic
+    return np.where(bounded, low, np.nan), np.where(bounded, high, np.nan)
+
+
+def ratio_of_means(numerator: ArrayLike, denominator: ArrayLike, *, confidence: float = CONFIDENCE) -> Ratio:
+    """mean(numerator) / mean(denominator) over seeds present in both, with Fieller's interval.
+
+    Used for a rule group's share of a gap: the numerator holds each seed's
+    effect of the group, the denominator each seed's gap.
+    """
+    _check_confidence(confidence)
+    a, b = _observations(numerator, "numerator"), _observations(denominator, "denominator")
+    if a.size != b.size:
+        raise ValueError(f"numerator and denominator must be aligned by seed; got {a.size} and {b.size}")
+    present = ~(np.isnan(a) | np.isnan(b))
+    a, b = a[present], b[present]
+    n = int(a.size)
+    if n == 0 or np.mean(b) == 0:
+        return Ratio(np.nan, np.nan, np.nan, n, "no gap to take a share of")
+    estimate = float(np.mean(a) / np.mean(b))
+    if n < 2:
+        return Ratio(estimate, np.nan, np.nan, n, "one seed: no interval")
+    low, high = (float(end) for end in fieller_intervals(a, b, confidence))
+    note = "" if not np.isnan(low) else f"the gap's {confidence:.0%} interval includes 0: no bounded interval"
+    return Ratio(estimate, low, high, n, note)
+
+
+def share_holding(holds: ArrayLike, *, confidence: float = CONFIDENCE) -> Share:
+    """The share of points where a claim holds, with the exact Clopper-Pearson interval (scipy).
+
+    The interval assumes independent points. Points of a Latin hypercube are
+    not independent, but for any outcome the variance of a Latin hypercube
+    mean is at most n / (n - 1) times that of as many independent points
+    (Owen 1997, Ann. Statist. 25:1541), so the interval errs, if at all, wide.
+    """
+    _check_confidence(confidence)
+    holds = np.asarray(holds, dtype=bool)
+    points, holding = int(holds.size), int(holds.sum())
+    if points == 0:
+        return Share(np.nan, np.nan, np.nan, 0, 0)
+    interval = stats.binomtest(holding, points).proportion_ci(confidence_level=confidence, method="exact")
+    return Share(holding / points, float(interval.low), float(interval.high), holding, points)
+
+
 # ---------------------------------------------------------------- simulated coverage
 
 
@@ -445,6 +572,48 @@ def simulated_coverage(n: int, *, replicates: int = 4000, seed: int = 2019) -> d
         coverage["t"][distribution] = float(np.mean((low <= mean) & (mean <= high)))
         low, high = effect_size_intervals(values - mean + 0.5)
         coverage["noncentral t"][distribution] = float(np.mean((low <= 0.5) & (0.5 <= high)))
+    return coverage
+
+
+# The synthetic decomposition ``simulated_ratio_coverage`` draws: per seed, a gap
+# of mean RATIO_GAP_MEAN standard deviations and an effect that is RATIO_TRUE_SHARE
+# of it plus independent noise of RATIO_EFFECT_NOISE standard deviations.
+RATIO_GAP_MEAN = 1.5
+RATIO_TRUE_SHARE = 0.4
+RATIO_EFFECT_NOISE = 0.5
+
+
+def simulated_ratio_coverage(
+    n: int, *, replicates: int = 4000, seed: int = 2019
+) -> dict[str, dict[str, float]]:
+    """How often Fieller's 95% interval of a share of a gap holds the true share, at ``n`` seeds.
+
+    Per seed, gap = RATIO_GAP_MEAN + z_1 and effect = RATIO_TRUE_SHARE * gap +
+    RATIO_EFFECT_NOISE * z_2, with z standard normal or rescaled lognormal
+    (``skewed_or_normal_draws``), so the true share is RATIO_TRUE_SHARE.
+    ``covered`` is the coverage of Fieller's confidence set, bounded or not
+    (95% under normality at any n); ``bounded`` is the share of replicates
+    whose set is a bounded interval and ``covered_when_bounded`` the coverage
+    among them, which is what a report shows. Deterministic given ``seed``.
+    """
+    rng = np.random.default_rng([seed, n, 1])
+    coverage: dict[str, dict[str, float]] = {}
+    for distribution in ("normal", "lognormal"):
+        noise_gap, mean_gap = skewed_or_normal_draws(rng, distribution, (replicates, n))
+        noise_effect, mean_effect = skewed_or_normal_draws(rng, distribution, (replicates, n))
+        gap = RATIO_GAP_MEAN + noise_gap - mean_gap
+        effect = RATIO_TRUE_SHARE * gap + RATIO_EFFECT_NOISE * (noise_effect - mean_effect)
+        low, high = fieller_intervals(effect, gap)
+        bounded = ~np.isnan(low)
+        # The truth is in the confidence set when the t test of effect - share * gap does not reject it.
+        holds = np.abs(t_statistics(effect - RATIO_TRUE_SHARE * gap)) <= stats.t.ppf(
+            1 - (1 - CONFIDENCE) / 2, n - 1
+        )
+        coverage[distribution] = {
+            "covered": float(np.mean(holds)),
+            "bounded": float(np.mean(bounded)),
+            "covered_when_bounded": float(np.mean(holds[bounded])) if bounded.any() else np.nan,
+        }
     return coverage
 
 
