@@ -124,8 +124,8 @@ class Pattern(_Part):
             low, high = self.interval
             if not low < self.figure < high:
                 raise ValueError(
-                    f"interval = [{low:g}, {high:g}] must have its low end below the figure ({self.figure:g}) "
-                    "and its high end above it"
+                    f"interval = [{low:g}, {high:g}] must have its low end below the figure "
+                    f"({self.figure:g}) and its high end above it"
                 )
         return self
 
@@ -299,7 +299,7 @@ def _calibrated_ranges(spec: PatternsSpec, source: str) -> dict[str, tuple[float
 
 
 def place_overrides(place: str) -> dict[str, Any]:
-    """The keys a place sets over each setting's scenario: the small place's size, workforce and run length."""
+    """The keys a place sets over each setting's scenario: the small place's size, staff and run length."""
     if place == "default":
         return {}
     data = tomllib.loads(SMALL_PLACE.read_text(encoding="utf-8"))

@@ -187,6 +187,8 @@ def _open_manifest(
         "check_draws": draws,
         "runs_per_particle": runs_per_particle,
         "parameters": patterns.keys,
+        "ranges": {key: list(bounds) for key, bounds in patterns.ranges.items()},
+        "patterns_spec": patterns.spec.model_dump(mode="json"),
         "abc_id": None,
         "runs": {"counted": 0, "started": 0, "check": 0},
         "created": now(),
@@ -366,7 +368,8 @@ def _posterior_check(
         seeds = [int(c.generate_state(1)[0]) for c in child.spawn(patterns.spec.replicates)]
         tasks.append((draw, values, pool.executor.submit(check_draw, patterns, values, seeds)))
     _say(
-        f"posterior check: {draws} draws from generation {generation}, {draws * patterns.runs_per_particle} runs"
+        f"posterior check: {draws} draws from generation {generation}, "
+        f"{draws * patterns.runs_per_particle} runs"
     )
     rows = []
     for draw, values, future in tasks:
