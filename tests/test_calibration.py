@@ -344,3 +344,13 @@ def test_particle_seeds_depend_on_the_parameter_values_and_the_root_seed_only():
     assert particle_seeds(1, [0.5, 2.0], 2) != particle_seeds(2, [0.5, 2.0], 2)
     assert particle_seeds(1, [0.5, 2.0], 2) != particle_seeds(1, [0.5, np.nextafter(2.0, 3.0)], 2)
     assert len(set(particle_seeds(1, [0.5, 2.0], 3))) == 3
+
+
+@pytest.mark.slow
+def test_a_calibration_on_a_local_dask_cluster_matches_the_local_pool(tiny_runs, tmp_path, capsys):
+    root, path, _ = tiny_runs
+    calibrate(capsys, path, tmp_path / "dask", 40, 2, "--executor", "dask")
+    for name in ("posterior.parquet", "check.parquet"):
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(root / "one" / name), pd.read_parquet(tmp_path / "dask" / name)
+        )
