@@ -120,7 +120,7 @@ def calibrate(
         session["workers"] = pool.count
         try:
             stopped = _run_generations(folder, patterns, manifest, session, pool, budget)
-            _posterior_check(folder, patterns, manifest, session, pool)
+            _posterior_check(folder, patterns, manifest, session, pool, budget)
         finally:
             session["ended"] = now()
             manifest.setdefault("sessions", []).append(session)
@@ -342,9 +342,18 @@ def forecast_acceptance(history: Any) -> float:
 
 
 def _posterior_check(
-    folder: Path, patterns: Patterns, manifest: dict[str, Any], session: dict[str, Any], pool: Workers
+    folder: Path,
+    patterns: Patterns,
+    manifest: dict[str, Any],
+    session: dict[str, Any],
+    pool: Workers,
+    budget: int,
 ) -> None:
-    """Fresh runs of draws from the last generation; reused if already done for that generation."""
+    """Fresh runs of draws from the last generation; reused if already done for that generation.
+
+    The budget keeps room for the check, except when a folder is resumed with a smaller budget
+    than it has already spent: then the check is skipped rather than run past the budget.
+    """
     history = _history(folder, manifest)
     if history.n_populations == 0:
         return
@@ -354,6 +363,9 @@ def _posterior_check(
         path.exists()
         and int(pd.read_parquet(path, columns=["generation"])["generation"].iloc[0]) == generation
     ):
+        return
+    if manifest["runs"]["counted"] + manifest["check_draws"] * patterns.runs_per_particle > budget:
+        _say(f"posterior check of generation {generation} skipped: it would pass --budget {budget}")
         return
     frame, weights = history.get_distribution(m=0, t=generation)
     frame = frame.rename(columns=dotted_name)[patterns.keys]
