@@ -78,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sweep(commands)
     _add_report(commands)
     _add_sensitivity(commands)
+    _add_calibrate(commands)
     _add_validate(commands)
     _add_warmup(commands)
     _add_params(commands)
@@ -206,6 +207,86 @@ def sweep_command(args: argparse.Namespace) -> int:
         print(f"hls-sim: wrote {write_report(outcome.folder)}", file=sys.stderr)
     print(f"hls-sim: {outcome.last_line()}")
     return 1 if outcome.failed else 0
+
+
+def _add_calibrate(commands: Any) -> None:
+    calibrate = commands.add_parser(
+        "calibrate", help="fit behavioural parameters to real-world patterns (ABC-SMC with pyabc)"
+    )
+    calibrate.add_argument(
+        "patterns", metavar="PATTERNS", help="a patterns file, e.g. calibration/patterns.toml"
+    )
+    calibrate.add_argument("--out", type=Path, required=True, metavar="DIR", help="calibration folder")
+    calibrate.add_argument(
+        "--budget",
+        type=_whole_number(minimum=1),
+        default=200,
+        metavar="N",
+        help="most model runs to count, the posterior check included (default: 200)",
+    )
+    calibrate.add_argument(
+        "--workers", type=_whole_number(minimum=1), metavar="N", help="parallel jobs (default: one per core)"
+    )
+    calibrate.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="local",
+        help="local process pool (default) or a Dask cluster",
+    )
+    calibrate.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local Dask cluster)",
+    )
+    calibrate.add_argument(
+        "--place",
+        choices=("small", "default"),
+        default="small",
+        help="run the settings at the small place (default) or as their scenario files are written",
+    )
+    calibrate.add_argument("--seed", type=_whole_number(minimum=0), default=1, help="root seed (default: 1)")
+    calibrate.add_argument(
+        "--population",
+        type=_whole_number(minimum=2),
+        metavar="N",
+        help="particles a generation (default: from the budget, fixed by the first session)",
+    )
+    calibrate.add_argument(
+        "--check-draws",
+        type=_whole_number(minimum=1),
+        metavar="N",
+        help="posterior draws run afresh for the predictive check (default: from the budget)",
+    )
+    calibrate.set_defaults(command=calibrate_command)
+
+
+def calibrate_command(args: argparse.Namespace) -> int:
+    """Run or resume a calibration, then write its report; 130 if interrupted."""
+    from hls_sim.calibration.run import calibrate
+
+    try:
+        outcome = calibrate(
+            args.patterns,
+            args.out,
+            budget=args.budget,
+            workers=args.workers,
+            executor=args.executor,
+            scheduler=args.scheduler,
+            place=args.place,
+            seed=args.seed,
+            population=args.population,
+            check_draws=args.check_draws,
+        )
+    except KeyboardInterrupt:
+        print(
+            f"hls-sim: interrupted; finished generations are stored in {args.out}; "
+            "run the same command again to resume",
+            file=sys.stderr,
+        )
+        return INTERRUPTED
+    print(f"hls-sim: wrote {outcome.folder / 'report.md'}", file=sys.stderr)
+    print(f"hls-sim: {outcome.last_line()}")
+    return 0
 
 
 def report_command(args: argparse.Namespace) -> int:
