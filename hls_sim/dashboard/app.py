@@ -1,16 +1,21 @@
 """The hls-sim dashboard: one page, a tab for each thing its users come to do.
 
 Commissioners land on Compare (the old world against HLS on the default
-scenario), can Explore a place of their own, look at a run from each actor's
-Perspective and read a person's Story; trainers use Trainer mode to show
-Campbell's Law. Started by ``hls-sim dashboard``; every asset is served from
-this machine, so the page works with no internet.
+scenario, over several seeds, with the answer at the top), can Explore a place
+of their own, look at a run from each actor's Perspective and read a person's
+Story; trainers use Trainer mode to show Campbell's Law, full screen. Started
+by ``hls-sim dashboard``; every asset is served from this machine, so the page
+works with no internet.
+
+The page's settings live in its address (``urlstate``): a link reopens the
+same comparison, and ``?view=trainer`` opens Trainer mode directly.
 """
 
 from __future__ import annotations
 
 import solara
 
+from hls_sim.dashboard import pool, state, urlstate
 from hls_sim.dashboard.compare import CompareView
 from hls_sim.dashboard.explore import ExploreView
 from hls_sim.dashboard.perspectives import PerspectivesView
@@ -19,33 +24,109 @@ from hls_sim.dashboard.text import heading, paragraph
 from hls_sim.dashboard.trainer import TrainerMode
 
 TABS = (
-    ("Compare A/B", "mdi-compare", CompareView),
-    ("Explore", "mdi-tune", ExploreView),
-    ("Perspectives", "mdi-account-group", PerspectivesView),
-    ("Stories", "mdi-account-details", StoriesView),
-    ("Trainer mode", "mdi-presentation", TrainerMode),
+    ("Compare A/B", "mdi-compare", "compare"),
+    ("Explore", "mdi-tune", "explore"),
+    ("Perspectives", "mdi-account-group", "perspectives"),
+    ("Stories", "mdi-account-details", "stories"),
+    ("Trainer mode", "mdi-presentation", "trainer"),
 )
+VIEWS = {
+    "compare": CompareView,
+    "explore": ExploreView,
+    "perspectives": PerspectivesView,
+    "stories": StoriesView,
+}
 
-
-# Charts shrink to their column; an explanation sits apart from the next control's label.
+# Charts shrink to their column; an explanation sits apart from the next control's label;
+# terms with an explanation are underlined with dots; tables read as tables.
 STYLE = """
 .hls-chart img { max-width: 100%; height: auto; }
 .hls-chart figure { margin: 0; }
 .hls-problem { display: block; margin-top: 2px; }
+.hls-term { border-bottom: 1px dotted #333; cursor: help; }
+.hls-term:focus { outline: 2px solid #0072B2; outline-offset: 1px; }
+.hls-headline { border: 2px solid #0072B2; border-radius: 6px; padding: 10px 16px; margin: 8px 0 12px;
+                background: #f7fbff; }
+.hls-headline h2 { font-size: 1.35em; margin: 0 0 4px; }
+.hls-headline-summary { font-size: 1.1em; font-weight: 600; }
+.hls-headline-table, .hls-full-table { border-collapse: collapse; margin: 6px 0; font-size: 1.02em; }
+.hls-headline-table th, .hls-headline-table td, .hls-full-table th, .hls-full-table td {
+    border-bottom: 1px solid #bbb; padding: 5px 14px 5px 0; text-align: left; vertical-align: top; }
+.hls-number { font-variant-numeric: tabular-nums; white-space: nowrap; }
+.hls-spread { display: block; font-size: 0.8em; color: #444; }
+.hls-verdict { font-weight: 600; }
+.hls-better-A .hls-verdict { color: #A04000; } .hls-better-B .hls-verdict { color: #005A8C; }
+.hls-headline-note, .hls-hint { font-size: 0.85em; color: #444; }
+.hls-person-picker .v-btn { text-transform: none; }
+.solara-file-drop { height: 48px !important; }
 """
 
 
+def view_of(index: int) -> str:
+    return TABS[index][2]
+
+
 @solara.component
-def Page():
-    solara.Title("hls-sim: funding support systems")
-    solara.Style(STYLE)
+def Tabbed(tab: int, set_tab):
+    """The tabs; Trainer mode fills the screen instead, for a projector."""
+    if view_of(tab) == "trainer":
+        TrainerMode(on_exit=lambda: set_tab(0))
+        return
     with solara.Column(style={"padding": "12px"}):
         heading("How funding shapes a support system", 1)
         paragraph(
             "A simulated place: people who need help, workers, providers and a funder. "
             "Change how it is funded and see what changes, and why."
         )
-        with solara.lab.Tabs(lazy=True):
-            for title, icon, view in TABS:
+        with solara.lab.Tabs(value=tab, on_value=set_tab, lazy=True):
+            for index, (title, icon, view) in enumerate(TABS):
                 with solara.lab.Tab(title, icon_name=icon):
-                    view()
+                    if index == tab and view in VIEWS:
+                        VIEWS[view]()
+
+
+@solara.component
+def Page():
+    solara.Title("hls-sim: funding support systems")
+    solara.Style(STYLE)
+    router = solara.use_router()
+    tab, set_tab = solara.use_state(0)
+    ready, set_ready = solara.use_state(False)
+    problems, set_problems = solara.use_state(list)
+    pushed = solara.use_ref(None)
+
+    def read_link() -> None:
+        # The address wins when it changed since the page last wrote it (a link opened, or Back pressed).
+        if router.search == pushed.current and ready:
+            return
+        page = urlstate.decode(router.search)
+        for side in state.SIDES:
+            state.settings[side].value = page.settings[side]
+        state.seed.value = page.seed
+        state.seeds_per_side.value = page.seeds
+        set_tab([view for _, _, view in TABS].index(page.view))
+        set_problems(page.problems)
+        pushed.current = router.search
+        set_ready(True)
+
+    solara.use_effect(read_link, [router.search])
+
+    wanted = urlstate.encode(urlstate.current(view_of(tab))) or None
+
+    def write_link() -> None:
+        if ready and wanted != (router.search or None) and wanted != pushed.current:
+            pushed.current = wanted
+            router.push(f"{router.path}?{wanted}" if wanted else router.path)
+
+    solara.use_effect(write_link, [wanted, ready])
+    if not ready:
+        solara.Text("Opening the page…")
+        return
+    if problems:
+        solara.Warning(
+            "Part of the link could not be used: " + " ".join(problems), classes=["hls-link-problems"]
+        )
+    Tabbed(tab, set_tab)
+
+
+pool.warm()
