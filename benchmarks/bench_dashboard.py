@@ -151,7 +151,12 @@ def first_view(page, url: str, clock: Clock, before: bool, what: str, report: Cl
 def rerun(page, clock: Clock, before: bool) -> None:
     compare = page.locator(".hls-compare")
     compare.get_by_text("Settings of side A").first.click()
-    field = compare.locator(".hls-settings-A").get_by_label("Share of payment riding on the indicator").first
+    if before:
+        field = (
+            compare.locator(".hls-settings-A").get_by_label("Share of payment riding on the indicator").first
+        )
+    else:
+        field = compare.locator(".hls-settings-A .hls-control-funding-pbr_share input[type=text]")
     field.fill("0.3" if before else "30%")
     field.press("Enter")
     start = time.monotonic()
@@ -188,7 +193,7 @@ def trainer(page, clock: Clock) -> None:
     clock.mark("trainer: first screen's chart", start)
     for _ in range(4):
         page.locator(".trainer").get_by_role("button", name="Next").click()
-    page.locator("table.trainer-sweep").wait_for()
+    page.locator("table.trainer-sweep").wait_for(state="attached")
     clock.mark("trainer: screen 5 (the stakes) ready", start)
 
 

@@ -175,6 +175,29 @@ def test_same_seed_same_run_and_new_seed_changes_it():
     rc.close()
 
 
+def test_stepping_on_from_a_finished_run_asks_before_throwing_it_away():
+    box, rc = solara.render(ExploreView(), handle_error=False)
+    click(rc, "Run")
+    wait_until(lambda: finished("A"))
+    first = state.runs["A"].value
+    # The page is redrawn by the run's thread a moment after the run ends.
+    wait_until(lambda: rc.find(v.Html, class_="hls-run-reason").widgets)
+    assert "greyed out because this run has finished" in text_of(
+        rc.find(v.Html, class_="hls-run-reason").widget
+    )
+    click(rc, "Step one week")
+    dialog = rc.find(v.Dialog).widget
+    assert dialog.v_model is True and state.runs["A"].value is first
+    assert "would be thrown away" in text_of(dialog)
+    click(rc, "Keep the run")
+    assert not rc.find(v.Dialog).widget.v_model and state.runs["A"].value is first
+    click(rc, "Reset")
+    assert rc.find(v.Dialog).widget.v_model is True and state.runs["A"].value is first
+    click(rc, "Start again")
+    assert state.runs["A"].value is not first and state.views["A"].value.steps_done == 0
+    rc.close()
+
+
 def test_a_changed_setting_says_the_run_is_out_of_date_until_run_again():
     box, rc = solara.render(ExploreView(), handle_error=False)
     click(rc, "Step one week")
@@ -251,7 +274,7 @@ def test_a_model_error_is_a_message_and_the_page_stays_usable(monkeypatch):
 # --- Compare ------------------------------------------------------------------------------------
 def test_compare_opens_with_the_old_world_against_hls_and_runs_on_its_own():
     box, rc = solara.render(CompareView(), handle_error=False)
-    wait_until(lambda: finished("A", "B"))
+    wait_until(lambda: finished("A", "B") and not comparison.run.pending)
     a, b = state.views["A"].value, state.views["B"].value
     assert (a.scenario.funding.mode, a.scenario.market.mode) == ("target", "competition")
     assert (b.scenario.funding.mode, b.scenario.market.mode) == ("trust", "alliance")

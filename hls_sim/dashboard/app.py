@@ -13,10 +13,13 @@ same comparison, and ``?view=trainer`` opens Trainer mode directly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, cast
+
 import solara
 
 from hls_sim.dashboard import pool, state, urlstate
-from hls_sim.dashboard.compare import CompareView
+from hls_sim.dashboard.compare import CompareView, opening
 from hls_sim.dashboard.explore import ExploreView
 from hls_sim.dashboard.perspectives import PerspectivesView
 from hls_sim.dashboard.stories_view import StoriesView
@@ -62,15 +65,17 @@ STYLE = """
 """
 
 
-def view_of(index: int) -> str:
-    return TABS[index][2]
+VIEW_NAMES = [view for _, _, view in TABS]
+# What the page has written into its address before it has read the address once.
+UNREAD = object()
 
 
 @solara.component
-def Tabbed(tab: int, set_tab):
+def Tabbed():
     """The tabs; Trainer mode fills the screen instead, for a projector."""
-    if view_of(tab) == "trainer":
-        TrainerMode(on_exit=lambda: set_tab(0))
+    view = state.view.value
+    if view == "trainer":
+        TrainerMode(on_exit=lambda: state.view.set("compare"))
         return
     with solara.Column(style={"padding": "12px"}):
         heading("How funding shapes a support system", 1)
@@ -78,55 +83,73 @@ def Tabbed(tab: int, set_tab):
             "A simulated place: people who need help, workers, providers and a funder. "
             "Change how it is funded and see what changes, and why."
         )
-        with solara.lab.Tabs(value=tab, on_value=set_tab, lazy=True):
-            for index, (title, icon, view) in enumerate(TABS):
+        tab = VIEW_NAMES.index(view)
+        with solara.lab.Tabs(value=tab, on_value=lambda index: state.view.set(VIEW_NAMES[index]), lazy=True):
+            for index, (title, icon, name) in enumerate(TABS):
                 with solara.lab.Tab(title, icon_name=icon):
-                    if index == tab and view in VIEWS:
-                        VIEWS[view]()
+                    if index == tab and name in VIEWS:
+                        VIEWS[name]()
 
 
 @solara.component
-def Page():
-    solara.Title("hls-sim: funding support systems")
-    solara.Style(STYLE)
+def LinkKeeper(on_ready: Callable[[list[str]], None]):
+    """Keeps the page's settings and its address in step, both ways (see ``urlstate``).
+
+    Its own component, so that a change of setting redraws only this, not the page.
+    The address wins when it changed since the page last wrote it: a link opened, or Back pressed.
+    """
     router = solara.use_router()
-    tab, set_tab = solara.use_state(0)
-    ready, set_ready = solara.use_state(False)
-    problems, set_problems = solara.use_state(list)
-    pushed = solara.use_ref(None)
+    pushed = solara.use_ref(cast(Any, UNREAD))
+    just_read = solara.use_ref(False)
 
     def read_link() -> None:
-        # The address wins when it changed since the page last wrote it (a link opened, or Back pressed).
-        if router.search == pushed.current and ready:
+        if router.set_path is None:
+            # Outside a browser (a test rendering the page) there is no address: keep the settings.
+            pushed.current = router.search
+            on_ready([])
+            return
+        if pushed.current is not UNREAD and router.search == pushed.current:
             return
         page = urlstate.decode(router.search)
         for side in state.SIDES:
             state.settings[side].value = page.settings[side]
         state.seed.value = page.seed
         state.seeds_per_side.value = page.seeds
-        set_tab([view for _, _, view in TABS].index(page.view))
-        set_problems(page.problems)
+        state.view.value = page.view
         pushed.current = router.search
-        set_ready(True)
+        just_read.current = True
+        on_ready(page.problems)
 
     solara.use_effect(read_link, [router.search])
-
-    wanted = urlstate.encode(urlstate.current(view_of(tab))) or None
+    wanted = urlstate.encode(urlstate.current(state.view.value)) or None
 
     def write_link() -> None:
-        if ready and wanted != (router.search or None) and wanted != pushed.current:
+        if just_read.current or pushed.current is UNREAD or router.set_path is None:
+            # What was wanted here was worked out before the link was read: the next render has it.
+            just_read.current = False
+            return
+        if wanted != (router.search or None):
             pushed.current = wanted
             router.push(f"{router.path}?{wanted}" if wanted else router.path)
 
-    solara.use_effect(write_link, [wanted, ready])
-    if not ready:
+    solara.use_effect(write_link, [wanted])
+
+
+@solara.component
+def Page():
+    solara.Title("hls-sim: funding support systems")
+    solara.Style(STYLE)
+    problems, set_problems = solara.use_state(cast(list[str] | None, None))
+    LinkKeeper(set_problems)
+    if problems is None:
         solara.Text("Opening the page…")
         return
     if problems:
         solara.Warning(
             "Part of the link could not be used: " + " ".join(problems), classes=["hls-link-problems"]
         )
-    Tabbed(tab, set_tab)
+    Tabbed()
 
 
-pool.warm()
+# As the server starts: the worker processes, and the runs of the comparison every page opens with.
+pool.warm(opening)

@@ -224,7 +224,7 @@ def number(value: float, money_: bool = False, percent: bool = False) -> str:
         return money(value)
     if percent:
         return f"{value * 100:.0f}%"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3f}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def describe(chart: Chart, frame: pd.DataFrame) -> str:
@@ -263,7 +263,8 @@ def run_footer(snapshot: Snapshot | None, side: str) -> str:
     if snapshot is None:
         return f"Side {side}"
     regime = f"{snapshot.scenario.funding.mode}-{snapshot.scenario.market.mode}"
-    return f"Side {side.split('-')[0]}: {snapshot.label} ({regime}) · {snapshot.scenario.name} · seed {snapshot.seed}"
+    letter = side.split("-")[0]
+    return f"Side {letter}: {snapshot.label} ({regime}) · {snapshot.scenario.name} · seed {snapshot.seed}"
 
 
 def png_name(chart: Chart, snapshot: Snapshot | None, side: str) -> str:

@@ -46,7 +46,7 @@ GREY = {"font-size": "0.85em", "color": "#444"}
 def summary_table(
     summary_a: dict[str, float], summary_b: dict[str, float], names: dict[str, str] | None = None
 ) -> pd.DataFrame:
-    """Every summary measure for A and B, the difference B minus A and which side is better, in plain words."""
+    """Every summary measure for A and B, B minus A and which side is better, in plain words."""
     names = names or {"A": "A", "B": "B"}
     rows = []
     for key in [*SUMMARY_KEYS, *(key for key in summary_a if key not in SUMMARY_KEYS)]:
@@ -98,6 +98,14 @@ def wanted_seeds() -> tuple[int, ...]:
     return tuple(range(first, first + state.seeds_per_side.value))
 
 
+def opening() -> tuple[list, tuple[int, ...]]:
+    """The scenarios and seeds of the comparison the page opens with (for ``pool.warm``)."""
+    scenarios = [
+        state.Settings(state.default_scenario_name(), state.DEFAULT_REGIMES[side]).build() for side in SIDES
+    ]
+    return scenarios, tuple(range(state.DEFAULT_SEED, state.DEFAULT_SEED + state.seeds_per_side.value))
+
+
 def start_comparison() -> None:
     sides = wanted_sides()
     if sides is not None:
@@ -139,12 +147,15 @@ def Progress():
     seeds = comparison.seeds
     if comparison.error:
         solara.Error(f"{comparison.error} The page still works: change a setting and press Run both.")
-    elif running:
+    elif running and done < comparison.total:
         solara.Text(
-            f"Running: {done} of {comparison.total} runs done (seeds {seeds[0]} to {seeds[-1]} for each side). "
+            f"Running: {done} of {comparison.total} runs done "
+            f"(seeds {seeds[0]} to {seeds[-1]} for each side). "
             "You can use the page meanwhile.",
             classes=["hls-compare-status"],
         )
+    elif running:
+        solara.Text(f"All {comparison.total} runs done; drawing the charts.", classes=["hls-compare-status"])
     elif comparison.finished:
         solara.Text(
             f"Finished: {comparison.total} runs, seeds {seeds[0]} to {seeds[-1]} for each side, "
@@ -247,7 +258,10 @@ def ChartPicture(chart):
 def CompareCharts():
     comparison = runs.current.value
     if comparison is None or not comparison.charts:
-        solara.Info("The charts appear when the first runs have finished.")
+        solara.Info(
+            "The charts are drawn as soon as the runs have finished "
+            "(during the runs too, when they take long)."
+        )
         return
     with solara.Row(gap="6px", style={"align-items": "center"}):
         solara.Text("Lines: the average over seeds; ")
@@ -341,8 +355,9 @@ def CompareView():
 
     with solara.Column(classes=["hls-compare"]):
         sentence(
-            "Two ways of funding the same place. Each side runs on several seeds; A and B share each seed, so "
-            "the people, their life events and the workers are the same and any difference within a seed comes "
+            "Two ways of funding the same place. Each side runs on several seeds; A and B share each "
+            "seed, so the people, their life events and the workers are the same and any difference "
+            "within a seed comes "
             "from the settings. Side A starts as the old world (targets and competition), side B as HLS "
             "(trust and an alliance)."
         )

@@ -226,7 +226,8 @@ def describe(chart: CompareChart, comparison: Comparison) -> str:
                 f", {label.lower()}" if len(chart.series) > 1 else ""
             )
             parts.append(
-                f"{what}: {written(chart, mean.iloc[0])} at the start, {written(chart, mean.iloc[-1])} at the end, "
+                f"{what}: {written(chart, mean.iloc[0])} at the start, "
+                f"{written(chart, mean.iloc[-1])} at the end, "
                 f"{written(chart, mean.mean())} on average"
             )
     if not parts:

@@ -166,7 +166,7 @@ def Slider(spec: KeySpec, value: Any, title: str, on_value):
         dense=True,
         class_="hls-slider",
         attributes={"aria-label": f"Slider: {title.lower()}"},
-        style_="min-width: 140px",
+        style_="flex: 1; min-width: 120px",
     )
 
     def let_go(_widget: Any, _event: str, position: Any) -> None:
@@ -211,19 +211,21 @@ def SettingControl(side: str, key: str, current: Scenario):
         elif spec.kind == "choice":
             solara.Select(label=title, values=list(spec.choices), value=str(value), on_value=take)
         else:
-            with solara.Row(gap="12px", style={"align-items": "center"}):
-                if spec.slider is not None:
+            solara.InputText(
+                label=title,
+                value=shown(value, spec),
+                on_value=take_text,
+                error=bool(problem),
+                dense=True,
+                hide_details=True,
+                classes=["hls-entry"],
+            ).key(f"entry-{key}-{attempt}")
+            if spec.slider is not None:
+                low, high = spec.slider
+                with solara.Row(gap="8px", style={"align-items": "center"}, classes=["hls-slider-row"]):
+                    solara.Text(shown(low, spec), style=GREY)
                     Slider(spec, value, label(key), take)
-                solara.InputText(
-                    label=title,
-                    value=shown(value, spec),
-                    on_value=take_text,
-                    error=bool(problem),
-                    dense=True,
-                    hide_details=True,
-                    classes=["hls-entry"],
-                    style={"max-width": "16em" if spec.slider is not None else "24em"},
-                ).key(f"entry-{key}-{attempt}")
+                    solara.Text(shown(high, spec), style=GREY)
         if problem:
             solara.Text(problem, classes=["hls-problem"], style=PROBLEM)
         solara.Text(spec.meaning, style=GREY)

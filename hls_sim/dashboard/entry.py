@@ -72,7 +72,7 @@ def allowed(spec: KeySpec) -> str:
     if spec.kind == "text":
         return f"a name of up to {NAME_LENGTH} characters"
     if spec.kind == "share":
-        return "a percentage from 0% to 100%, such as 50% (or a share from 0 to 1, such as 0.5)"
+        return "a percentage from 0% to 100%, such as 50%"
     noun = {
         "whole": "a whole number",
         "number": "a number",

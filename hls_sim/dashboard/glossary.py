@@ -18,11 +18,11 @@ GLOSSARY: dict[str, str] = {
     "seed": "A number that fixes every chance event in a run: same seed and settings, same run.",
     "seeds": "Each seed is another draw of people, life events and workers; A and B share each seed.",
     "creaming": "Taking on the people easiest to help, because they make the figures look good.",
-    "parking": "Taking someone on but giving them little time, because they are unlikely to move the figures.",
+    "parking": "Taking someone on but giving them little time, as they are unlikely to move the figures.",
     "bunching": "Cases piling up just inside the line that counts as a success: a sign of gaming.",
     "failure demand": "Contacts caused by an earlier failure to help: people who come back, often worse.",
     "regret": "Outcome lost because a provider used an approach that was not the best one for the need.",
-    "phi coefficient": "The correlation between two yes/no answers: 1 when they always agree, 0 when unrelated.",
+    "phi coefficient": "The correlation of two yes/no answers: 1 when they always agree, 0 when unrelated.",
     "correlation": "How closely two things move together: 1 always together, 0 unrelated, −1 opposite.",
     "indicator": "The figure the funder is sent: the share of closed cases reported as a success.",
     "gaming": "Work that moves the reported figure without helping anyone (Campbell's Law).",
@@ -42,7 +42,7 @@ GLOSSARY: dict[str, str] = {
     "learning forum": "A meeting where providers in an alliance share what they have learnt.",
     "re-tender": "The contract is offered again and goes to the best reported performance and price.",
     "knowledge error": "How far providers' beliefs about what works are from what really works.",
-    "campbell's law": "The more a number is used to decide things, the more it is bent and the less it means.",
+    "campbell's law": "The more a number is used to decide things, the more it is bent, the less it means.",
 }
 
 

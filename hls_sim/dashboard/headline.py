@@ -122,7 +122,8 @@ def summary_sentence(found: list[Row], names: dict[str, str]) -> str:
     better = {side: sum(row.better == side for row in found) for side in SIDES}
     unclear = len(found) - better["A"] - better["B"]
     first, second = sorted(SIDES, key=lambda side: -better[side])
-    text = f"Over {seeds} {seeds_word(seeds)}, {names[first]} did better on {better[first]} of {len(found)} measures"
+    text = f"Over {seeds} {seeds_word(seeds)}, {names[first]} did better on {better[first]} of {len(found)}"
+    text += " measures"
     text += f" and {names[second]} on {better[second]}"
     return text + (f"; no clear winner on {unclear}." if unclear else ".")
 

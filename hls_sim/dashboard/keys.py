@@ -98,7 +98,7 @@ def _field(entry: Any, name: str) -> Any:
 
 
 def slider_range(key: str) -> tuple[float, float] | None:
-    """The range a slider for ``key`` covers: the catalogue's plausible low and high, else the schema's bounds.
+    """The range a slider for ``key`` covers: the catalogue's plausible low and high, else schema bounds.
 
     ``None`` when neither gives both ends (the key then gets a text box only).
     """

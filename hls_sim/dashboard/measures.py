@@ -159,7 +159,7 @@ _MEASURES = (
         "Workers leaving each year",
         "per-year",
         "lower",
-        "Leavers and lay-offs a year, as a share of the workforce (over 100% means more than a full turnover).",
+        "Leavers and lay-offs a year, as a share of the workforce (over 100%: more than a full turnover).",
     ),
     Measure(
         "handoffs_per_person",

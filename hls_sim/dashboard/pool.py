@@ -9,8 +9,10 @@ process only collects what they send back.
 
 The pool is shared by every browser tab of one server, and so is a cache of
 finished runs keyed by the full scenario and the seed: a second tab, or a
-return to settings already run, shows its results at once. Runs are
-reproducible from their seed, so a cached result is the run itself.
+return to settings already run, shows its results at once, and a run asked
+for while it is being made is not made twice. Runs are reproducible from their
+seed, so a cached result is the run itself. The server starts the runs of the
+page's opening comparison as it starts (``prefetch``), before anyone asks.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import os
 import queue
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import count
@@ -35,6 +38,7 @@ _queue: multiprocessing.Queue | None = None
 _jobs = count(1)
 _progress: dict[int, float] = {}
 _cache: OrderedDict[tuple[str, int], SeedRun] = OrderedDict()
+_making: dict[tuple[str, int], tuple[int, Future]] = {}
 
 
 def workers() -> int:
@@ -61,18 +65,26 @@ def pool() -> ProcessPoolExecutor:
             context = _context()
             _queue = context.Queue()
             _pool = ProcessPoolExecutor(
-                max_workers=workers(), mp_context=context, initializer=start_worker, initargs=(_queue,)
+                max_workers=workers(),
+                mp_context=context,
+                initializer=start_worker,
+                initargs=(_queue, os.getpid()),
             )
         return _pool
 
 
-def warm() -> None:
-    """Start the pool and its workers in the background, so the first page does not wait for them."""
+def warm(opening: Callable[[], tuple[list[Scenario], tuple[int, ...]]] | None = None) -> None:
+    """Start the pool and its workers in the background, so the first page does not wait for them.
+
+    ``opening`` gives the scenarios and seeds the page opens with; their runs start at once.
+    """
 
     def start() -> None:
         executor = pool()
         for future in [executor.submit(int) for _ in range(workers())]:
             future.result()
+        if opening is not None:
+            prefetch(*opening())
 
     threading.Thread(target=start, name="hls-sim-pool-warm", daemon=True).start()
 
@@ -86,21 +98,42 @@ def cached(scenario: Scenario, seed: int) -> SeedRun | None:
         return _cache.get(cache_key(scenario, seed))
 
 
-def remember(scenario: Scenario, run: SeedRun) -> None:
-    with _lock:
-        _cache[cache_key(scenario, run.seed)] = run
-        while len(_cache) > CACHE_RUNS:
-            _cache.popitem(last=False)
-
-
 def submit(scenario: Scenario, seed: int) -> tuple[int, Future]:
-    """Start one run in the pool; returns its job number (for ``progress``) and its future."""
+    """Start one run in the pool, or join it if it is being made; returns its job number and future.
+
+    The finished run goes to the cache whoever asked for it.
+    """
+    key = cache_key(scenario, seed)
+    with _lock:
+        if key in _making:
+            return _making[key]
     job = next(_jobs)
     try:
         future = pool().submit(run_seed, job, scenario, seed)
     except BrokenProcessPool:
         future = pool().submit(run_seed, job, scenario, seed)
+    with _lock:
+        _making[key] = (job, future)
+    future.add_done_callback(lambda done: _settle(key, done))
     return job, future
+
+
+def _settle(key: tuple[str, int], future: Future) -> None:
+    with _lock:
+        _making.pop(key, None)
+        if future.cancelled() or future.exception() is not None:
+            return
+        _cache[key] = future.result()
+        while len(_cache) > CACHE_RUNS:
+            _cache.popitem(last=False)
+
+
+def prefetch(scenarios: list[Scenario], seeds: tuple[int, ...]) -> None:
+    """Start the runs of ``scenarios`` on ``seeds`` now, so that they are ready (or under way) when asked."""
+    for seed in seeds:
+        for scenario in scenarios:
+            if cached(scenario, seed) is None:
+                submit(scenario, seed)
 
 
 def progress(jobs: list[int]) -> dict[int, float]:

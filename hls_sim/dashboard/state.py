@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 import solara
 
+from hls_sim.dashboard.comparison import DEFAULT_SEEDS
 from hls_sim.metrics import HOUR_PARTS
 from hls_sim.model import SupportSystemModel
 from hls_sim.regimes import REGIME_NAMES, regime_overrides
@@ -271,7 +272,7 @@ def side_label(settings: Settings) -> str:
 
 
 def side_name(settings: Settings) -> str:
-    """The short name of a side for sentences ("HLS better in 5 of 5 seeds"): the user's name or the regime's."""
+    """A side's short name for sentences ("HLS better in 5 of 5 seeds"): the user's or the regime's."""
     named = dict(settings.overrides).get("name")
     if named:
         return str(named)
@@ -292,10 +293,12 @@ def side_names() -> dict[str, str]:
 settings = {side: solara.reactive(Settings(default_scenario_name(), DEFAULT_REGIMES[side])) for side in SIDES}
 seed = solara.reactive(DEFAULT_SEED)
 # Compare runs each side on this many seeds, from ``seed`` up.
-seeds_per_side = solara.reactive(5)
+seeds_per_side = solara.reactive(DEFAULT_SEEDS)
 runs: dict[str, solara.Reactive[Run | None]] = {side: solara.reactive(None) for side in SIDES}
 views: dict[str, solara.Reactive[Snapshot | None]] = {side: solara.reactive(None) for side in SIDES}
 message = solara.reactive("")
+# Which tab the page shows ("compare", "explore", "perspectives", "stories" or "trainer").
+view = solara.reactive("compare")
 
 
 def publish(sides: tuple[str, ...]) -> None:

@@ -92,7 +92,7 @@ CSS = """
 .trainer { position: fixed; inset: 0; z-index: 100; overflow: hidden; display: flex; flex-direction: column;
            font-size: 24px; line-height: 1.35; color: #000; background: #fff; padding: 10px 28px 8px; }
 .trainer p, .trainer figcaption, .trainer td, .trainer th, .trainer caption { color: #000; }
-.trainer .trainer-top { display: flex; align-items: center; gap: 24px; min-height: 64px; }
+.trainer .trainer-top { display: flex; align-items: center; gap: 24px; min-height: 64px; margin-bottom: 6px; }
 .trainer h2.trainer-title { font-size: 36px; line-height: 1.1; font-weight: 700; margin: 0; flex: 1; }
 .trainer p { font-size: 23px; margin: 0 0 12px; }
 .trainer .trainer-screen { flex: 1; min-height: 0; display: flex; flex-direction: column; }
@@ -104,6 +104,8 @@ CSS = """
                                width: auto; height: auto; }
 .trainer .trainer-figure figcaption { font-size: 17px; margin-top: 2px; }
 .trainer .trainer-numbers-view { display: none; overflow: hidden; }
+.trainer .trainer-body:has(.show-numbers) { grid-template-columns: 1fr; }
+.trainer .trainer-body:has(.show-numbers) .trainer-words { display: none; }
 .trainer .show-numbers .trainer-numbers-view { display: block; }
 .trainer .show-numbers .trainer-chart-view { display: none; }
 .trainer table.trainer-table { border-collapse: collapse; font-size: 21px; margin: 0 0 12px; }
@@ -653,7 +655,8 @@ def Sweep(sweep: pd.DataFrame, prediction: str | None, counter: bool, on_counter
                 "Line chart against the share of payment riding on the number: reported success rate, real "
                 "success rate, mean wellbeing, and the correlation between reported and real success. "
                 "Numbers gives the table.",
-                "Lines: means over seeds; shading: lowest to highest seed. Correlation (the phi coefficient): "
+                "Lines: means over seeds; shading: lowest to highest seed. "
+                "Correlation (the phi coefficient): "
                 "1 means the report tells the truth about every closed case, 0 that it tells you nothing.",
                 key=tuple(map(tuple, sweep.to_numpy().round(9))),
             ),

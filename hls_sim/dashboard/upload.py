@@ -49,6 +49,8 @@ def settings_from_file(filename: str, text: str) -> state.Settings:
         for key in settable_keys()
         if key not in MODE_KEYS and scenario.get(key) != base.get(key)
     }
+    # The name is always kept, so that a file's own name is never replaced by "<name>-changed".
+    changes["name"] = scenario.name
     settings = state.Settings("default", state.AS_WRITTEN, tuple({**modes, **changes}.items()))
     if settings.build() != scenario:
         raise ScenarioError(f"{filename}: could not be loaded as it is written")
@@ -115,6 +117,9 @@ def ScenarioUpload(side: str):
         take(file["name"], file["data"])
 
     with solara.Column(gap="2px", classes=[f"hls-upload hls-upload-{side}"]):
+        solara.Text(
+            "Load a scenario file (.toml), such as one saved from this page:", style={"font-size": "0.85em"}
+        )
         FileChooser(take)
         solara.FileDrop(label="… or drop a scenario file here", on_file=dropped, lazy=False)
         if said:

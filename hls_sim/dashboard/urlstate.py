@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from hls_sim.dashboard import state
+from hls_sim.dashboard.comparison import DEFAULT_SEEDS, MAX_SEEDS
 from hls_sim.dashboard.export import toml_value
 from hls_sim.scenario import ScenarioError, parse_value
 
@@ -29,7 +30,7 @@ class PageState:
 
     settings: dict[str, state.Settings]
     seed: int = state.DEFAULT_SEED
-    seeds: int = 5
+    seeds: int = DEFAULT_SEEDS
     view: str = "compare"
     problems: list[str] = field(default_factory=list)
 
@@ -59,7 +60,7 @@ def encode(page: PageState) -> str:
         pairs += [(f"{prefix}.{key}", toml_value(value)) for key, value in settings.overrides]
     if page.seed != state.DEFAULT_SEED:
         pairs.append(("seed", str(page.seed)))
-    if page.seeds != 5:
+    if page.seeds != DEFAULT_SEEDS:
         pairs.append(("seeds", str(page.seeds)))
     if page.view != "compare":
         pairs.append(("view", page.view))
@@ -89,7 +90,7 @@ def decode(query: str | None) -> PageState:
         elif name == "seed":
             page.seed = _whole(value, "seed", 0, 2**32 - 1, page.problems) or page.seed
         elif name == "seeds":
-            page.seeds = _whole(value, "seeds", 1, 20, page.problems) or page.seeds
+            page.seeds = _whole(value, "seeds", 1, MAX_SEEDS, page.problems) or page.seeds
         elif name == "view":
             if value in VIEWS:
                 page.view = value
