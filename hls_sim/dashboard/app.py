@@ -100,7 +100,9 @@ def LinkKeeper(on_ready: Callable[[list[str]], None]):
     """
     router = solara.use_router()
     pushed = solara.use_ref(cast(Any, UNREAD))
-    just_read = solara.use_ref(False)
+    renders = solara.use_ref(0)
+    renders.current += 1
+    read_in = solara.use_ref(0)
 
     def read_link() -> None:
         if router.set_path is None:
@@ -117,20 +119,20 @@ def LinkKeeper(on_ready: Callable[[list[str]], None]):
         state.seeds_per_side.value = page.seeds
         state.view.value = page.view
         pushed.current = router.search
-        just_read.current = True
+        read_in.current = renders.current
         on_ready(page.problems)
 
     solara.use_effect(read_link, [router.search])
     wanted = urlstate.encode(urlstate.current(state.view.value)) or None
 
     def write_link() -> None:
-        if just_read.current or pushed.current is UNREAD or router.set_path is None:
-            # What was wanted here was worked out before the link was read: the next render has it.
-            just_read.current = False
+        if pushed.current is UNREAD or router.set_path is None or read_in.current == renders.current:
+            # In the render the link was read in, what is wanted was worked out before it was read.
             return
-        if wanted != (router.search or None):
-            pushed.current = wanted
-            router.push(f"{router.path}?{wanted}" if wanted else router.path)
+        if wanted == (urlstate.encode(urlstate.decode(router.search)) or None):
+            return  # the address already says this, perhaps in another order
+        pushed.current = wanted
+        router.push(f"{router.path}?{wanted}" if wanted else router.path)
 
     solara.use_effect(write_link, [wanted])
 

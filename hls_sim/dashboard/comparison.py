@@ -41,7 +41,7 @@ MAX_SEEDS = 20
 # while runs go on, and after how long a comparison counts as long enough to draw while it runs.
 PROGRESS_SECONDS = 0.25
 CHART_SECONDS = 2.0
-LONG_SECONDS = 10.0
+LONG_SECONDS = 30.0
 
 
 @dataclass(frozen=True)

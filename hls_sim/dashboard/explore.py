@@ -13,7 +13,7 @@ from hls_sim.dashboard import state
 from hls_sim.dashboard.charts import EXPLORE_CHARTS, ChartGrid
 from hls_sim.dashboard.controls import SeedControl, SettingsPanel
 from hls_sim.dashboard.export import ExportPanel
-from hls_sim.dashboard.text import paragraph
+from hls_sim.dashboard.glossary import sentence
 
 
 def finished_runs(sides: tuple[str, ...]) -> list[str]:
@@ -127,7 +127,7 @@ def ExploreView():
             SeedControl()
             SettingsPanel("A", "Settings (side A)")
         with solara.Column():
-            paragraph(
+            sentence(
                 "Set up a place and a way of funding it on the left, then run it. "
                 "The first chart is the point: the solid line is how people really are, "
                 "the dashed line is what the funder is told."

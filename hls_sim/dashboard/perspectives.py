@@ -15,7 +15,8 @@ import solara
 
 from hls_sim.dashboard import state
 from hls_sim.dashboard.charts import EXPLORE_CHARTS, Chart, ChartGrid, weekly
-from hls_sim.dashboard.text import heading, paragraph
+from hls_sim.dashboard.glossary import sentence
+from hls_sim.dashboard.text import heading
 
 HOUR_LABELS = {
     "support": "Support and relationships",
@@ -192,7 +193,7 @@ def PerspectivesView():
             solara.Info("Run side A in Explore, or both sides in Compare, to see them from each place.")
             return
         heading(title)
-        paragraph(explanation)
+        sentence(explanation)
         ChartGrid(charts, snapshot, side)
         if who == "commissioner":
             if revealed:

@@ -17,7 +17,7 @@ from hls_sim import stories
 from hls_sim.dashboard import state
 from hls_sim.dashboard.charts import Chart, ChartCard
 from hls_sim.dashboard.glossary import sentence
-from hls_sim.dashboard.text import heading, paragraph
+from hls_sim.dashboard.text import heading
 
 PEOPLE_SHOWN = 12
 # A person's series come from their journey (``journey_frame``), handed to ChartCard ready-made.
@@ -116,7 +116,7 @@ def StoriesView():
         [id(snapshot), kind, ready],
     )
     with solara.Column(classes=["hls-stories"]):
-        paragraph(
+        sentence(
             "Pick a run and a kind of story, then a person, to read their journey through the run. "
             "The people are the model's own; every line is what happened to them."
         )

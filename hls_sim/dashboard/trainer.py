@@ -14,14 +14,20 @@ The words that interpret the numbers depend on what was measured, so when the
 model does not show Campbell's Law (try the counter-case switch on screen 5:
 the indicator is the outcome and every report is audited) the screens say so.
 
+It is a presenter view: it fills the screen, and each screen fits a 1280 by
+720 projector in large type with nothing below the fold. The words sit on the
+left and the chart on the right; the numbers behind a chart (its text
+alternative) take the chart's place at the press of Numbers.
+
 Selectors for browser tests (stable; please keep them in step with the tests):
 
 - ``.trainer``: the whole mode; ``.trainer-screen`` and ``.trainer-screen-N``
   (N = 1 to 5): the current screen's container; ``h2.trainer-title``: its title
   (titles in ``TITLES``).
 - Buttons with the text ``Next`` (class ``trainer-next``, access key N) and
-  ``Back`` (class ``trainer-back``, access key B), above the screen; Next is
-  disabled on screen 5. ``.trainer-position`` reads "Screen N of 5". With the
+  ``Back`` (class ``trainer-back``, access key B), beside the title; Next is
+  disabled on screen 5. ``Leave trainer mode`` (a close button, ``.trainer-exit``)
+  when the page gives a way back. ``.trainer-position`` reads "Screen N of 5". With the
   focus anywhere in ``.trainer`` (it has ``tabindex=0``; click the page), the
   right arrow and Page Down go forward, the left arrow and Page Up back.
 - ``.trainer-progress``: shown while runs are being made (about 20 small runs,
@@ -32,8 +38,10 @@ Selectors for browser tests (stable; please keep them in step with the tests):
 - ``.trainer-choice``: the prediction buttons on screen 2 (``data-choice`` = the
   key in ``PREDICTIONS``); ``.trainer-prediction`` echoes the room's pick.
 - ``figure.trainer-figure``: each chart, with an ``aria-label``;
-  ``table.trainer-table``: the numbers behind it (``table.trainer-weekly`` under
-  the charts of screens 1, 3 and 4). ``table.trainer-gaming`` on
+  ``table.trainer-table``: the numbers behind it (``table.trainer-weekly`` for
+  the charts of screens 1 and 3), in ``.trainer-numbers-view``, shown in place of
+  ``.trainer-chart-view`` by the buttons ``Chart`` and ``Numbers``
+  (``.trainer-view-chart``, ``.trainer-view-numbers``). ``table.trainer-gaming`` on
   screen 4 has cells ``td[data-measure=<summary key>][data-run=none|stakes]``;
   ``table.trainer-sweep`` on screen 5 has ``td[data-stake=<row>][data-measure=<column>]``.
 - ``.trainer-counter``: the counter-case switch on screen 5 (a Vuetify switch:
