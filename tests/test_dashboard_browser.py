@@ -252,6 +252,7 @@ def test_compare_loads_offline_and_shows_old_world_against_hls(page):
     expect(page.locator(".hls-compare figure[role=img] img")).to_have_count(len(COMPARE_CHARTS))
     legend = page.locator(".hls-compare figure[role=img]").first.get_attribute("aria-label")
     assert "A (Old world)" in legend and "B (HLS)" in legend
+    screenshot(page, "compare.png")
     open_fold(page.locator(".hls-summary-table"), "Every measure")
     table = page.locator(".hls-full-table")
     expect(table).to_contain_text("Wellbeing of the average person")
@@ -263,7 +264,6 @@ def test_compare_loads_offline_and_shows_old_world_against_hls(page):
     page.wait_for_load_state("networkidle")
     assert page.requests.failed == []
     assert page.requests.elsewhere == []
-    screenshot(page, "compare.png")
 
 
 def test_the_headline_says_what_the_runs_measured(page, small_scenario):
@@ -555,6 +555,7 @@ def test_every_trainer_screen_fits_a_projector_with_nothing_below_the_fold(brows
             trainer.locator("table.trainer-table").first.wait_for()
             assert projector.evaluate(BELOW_THE_FOLD) == [], f"screen {screen}, numbers"
             trainer.get_by_role("button", name="Chart").click()
+            trainer.locator(".trainer-figure img").first.wait_for()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         projector.screenshot(path=SCREENSHOTS / f"trainer-{screen}-1280x720.png")
         if screen < 5:
