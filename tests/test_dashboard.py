@@ -274,13 +274,15 @@ def test_a_model_error_is_a_message_and_the_page_stays_usable(monkeypatch):
 # --- Compare ------------------------------------------------------------------------------------
 def test_compare_opens_with_the_old_world_against_hls_and_runs_on_its_own():
     box, rc = solara.render(CompareView(), handle_error=False)
-    wait_until(lambda: finished("A", "B") and not comparison.run.pending)
-    a, b = state.views["A"].value, state.views["B"].value
-    assert (a.scenario.funding.mode, a.scenario.market.mode) == ("target", "competition")
-    assert (b.scenario.funding.mode, b.scenario.market.mode) == ("trust", "alliance")
-    assert a.seed == b.seed
+    wait_until(lambda: comparison.current.value is not None and not comparison.run.pending)
     done = comparison.current.value
-    assert done.finished and done.seeds == (1, 2, 3)
+    a, b = done.sides["A"].scenario, done.sides["B"].scenario
+    assert (a.funding.mode, a.market.mode) == ("target", "competition")
+    assert (b.funding.mode, b.market.mode) == ("trust", "alliance")
+    assert done.finished and done.seeds == (1, 2, 3) and done.paired_seeds() == [1, 2, 3]
+    # Each headline row counted over the three seeds both sides share.
+    verdicts = [text_of(widget) for widget in rc.find(v.Html, class_="hls-verdict").widgets]
+    assert len(verdicts) == 6 and all(text.endswith("of 3 seeds") for text in verdicts), verdicts
     assert len(rc.find(v.Html, tag="figure").widgets) == len(COMPARE_CHARTS)
     table = rc.find(v.Html, class_="hls-summary-table")
     table.assert_single()

@@ -70,10 +70,23 @@ VIEW_NAMES = [view for _, _, view in TABS]
 UNREAD = object()
 
 
+# The views that look at a single run of each side, made week by week in this process.
+RUN_VIEWS = ("explore", "perspectives", "stories")
+
+
 @solara.component
 def Tabbed():
     """The tabs; Trainer mode fills the screen instead, for a projector."""
     view = state.view.value
+
+    def run_what_the_view_shows() -> None:
+        # Only when asked for: Compare's answer comes from the worker processes, not from these runs.
+        # A run made from other settings is kept (the view says it is out of date): never thrown away unasked.
+        missing = tuple(side for side in state.SIDES if state.runs[side].value is None)
+        if view in RUN_VIEWS and missing and not state.advance.pending:
+            state.start(missing)
+
+    solara.use_effect(run_what_the_view_shows, [view])
     if view == "trainer":
         TrainerMode(on_exit=lambda: state.view.set("compare"))
         return

@@ -12,9 +12,9 @@ processes, while the page is already usable. What shows, top to bottom:
 4. the charts, A and B on one chart with a band over the seeds;
 5. every measure, behind a fold.
 
-When the comparison has finished, the first seed of each side is also run
-here, week by week with every journey recorded, for Explore, Perspectives and
-Stories to look at.
+Explore, Perspectives and Stories look at one run of each side made week by
+week in this process with every journey recorded (``state``); the page starts
+those when one of them is opened (``app.Tabbed``), not here.
 """
 
 from __future__ import annotations
@@ -334,34 +334,26 @@ def SideSettings(side: str):
 
 
 @solara.component
-def CompareView():
-    comparison = runs.current.value
+def HeadlineView():
+    """The headline of the comparison as it stands; its own component, so new runs redraw only this."""
+    Headline(runs.current.value)
 
+
+@solara.component
+def CompareView():
     def open_with_comparison() -> None:
-        if not up_to_date(runs.current.value) and not runs.run.pending:
+        if runs.current.value is None and not runs.run.pending:
             start_comparison()
 
     solara.use_effect(open_with_comparison, [])
-
-    finished = comparison is not None and comparison.finished and not comparison.error
-
-    def detailed_runs() -> None:
-        # The first seed of each side, run here with journeys, for Explore, Perspectives and Stories.
-        if finished and up_to_date(comparison) and not state.advance.pending:
-            if any(state.runs[side].value is None or state.out_of_date(side) for side in SIDES):
-                state.start(SIDES)
-
-    solara.use_effect(detailed_runs, [finished, id(comparison)])
-
     with solara.Column(classes=["hls-compare"]):
         sentence(
             "Two ways of funding the same place. Each side runs on several seeds; A and B share each "
             "seed, so the people, their life events and the workers are the same and any difference "
-            "within a seed comes "
-            "from the settings. Side A starts as the old world (targets and competition), side B as HLS "
-            "(trust and an alliance)."
+            "within a seed comes from the settings. Side A starts as the old world (targets and "
+            "competition), side B as HLS (trust and an alliance)."
         )
-        Headline(comparison)
+        HeadlineView()
         Progress()
         CompareControls()
         with solara.Columns([1, 1]):
