@@ -186,16 +186,23 @@ def test_stepping_on_from_a_finished_run_asks_before_throwing_it_away():
         rc.find(v.Html, class_="hls-run-reason").widget
     )
     click(rc, "Step one week")
-    dialog = rc.find(v.Dialog).widget
-    assert dialog.v_model is True and state.runs["A"].value is first
-    assert "would be thrown away" in text_of(dialog)
+    wait_until(lambda: dialog_open(rc))
+    assert state.runs["A"].value is first
+    assert "would be thrown away" in text_of(rc.find(v.Dialog).widget)
     click(rc, "Keep the run")
-    assert not rc.find(v.Dialog).widget.v_model and state.runs["A"].value is first
+    wait_until(lambda: not dialog_open(rc))
+    assert state.runs["A"].value is first
     click(rc, "Reset")
-    assert rc.find(v.Dialog).widget.v_model is True and state.runs["A"].value is first
+    wait_until(lambda: dialog_open(rc))
+    assert state.runs["A"].value is first
     click(rc, "Start again")
-    assert state.runs["A"].value is not first and state.views["A"].value.steps_done == 0
+    wait_until(lambda: state.runs["A"].value is not first)
+    assert state.views["A"].value.steps_done == 0
     rc.close()
+
+
+def dialog_open(rc) -> bool:
+    return rc.find(v.Dialog).widget.v_model is True
 
 
 def test_a_changed_setting_says_the_run_is_out_of_date_until_run_again():

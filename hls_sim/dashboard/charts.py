@@ -24,6 +24,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from hls_sim.dashboard.measures import money
 from hls_sim.dashboard.state import Snapshot
+from hls_sim.dashboard.text import Folded
 
 # Okabe and Ito (2008), ordered so the first two series (truth and report) are the
 # most distinct pair; yellow is left out because it is faint on white.
@@ -212,7 +213,7 @@ def figure(
 
 def png_bytes(fig: Figure) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=120)
+    fig.savefig(buffer, format="png", dpi=100)
     return buffer.getvalue()
 
 
@@ -290,16 +291,15 @@ def ChartCard(
     stamp = (chart.key, id(snapshot), snapshot.steps_done if snapshot else -1, limits, id(frame))
     frame = chart.frame(snapshot) if frame is None else frame
     footer = run_footer(snapshot, side)
-    fig = solara.use_memo(lambda: figure(chart, frame, limits, footer), [stamp])
+    picture = solara.use_memo(lambda: png_bytes(figure(chart, frame, limits, footer)), [stamp])
     text = describe(chart, frame)
     with solara.Column(gap="4px", classes=["hls-chart", f"hls-chart-{chart.key}"]):
-        image = solara.FigureMatplotlib(fig, dependencies=[stamp], format="png", dpi=100)
         solara.v.Html(
             tag="figure",
             attributes={"role": "img", "aria-label": text},
             style_="margin: 0",
             children=[
-                image,
+                solara.Image(picture, format="png", width="100%"),
                 solara.v.Html(
                     tag="figcaption",
                     children=[text],
@@ -309,13 +309,15 @@ def ChartCard(
             ],
         )
         solara.FileDownload(
-            lambda: png_bytes(fig),
+            lambda: picture,
             filename=png_name(chart, snapshot, side),
             label="Chart as PNG",
             mime_type="image/png",
         )
-        with solara.Details(summary="Numbers behind this chart"):
-            solara.DataFrame(numbers_table(frame, chart), items_per_page=25)
+        Folded(
+            "Numbers behind this chart",
+            lambda: solara.DataFrame(numbers_table(frame, chart), items_per_page=25),
+        )
 
 
 @solara.component

@@ -20,12 +20,10 @@ those when one of them is opened (``app.Tabbed``), not here.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import solara
-from solara.alias import rv
 
 from hls_sim.dashboard import comparison as runs
 from hls_sim.dashboard import state
@@ -37,6 +35,7 @@ from hls_sim.dashboard.glossary import Term, sentence
 from hls_sim.dashboard.headline import Headline
 from hls_sim.dashboard.measures import better_side, difference, direction_words, measure, written
 from hls_sim.dashboard.summary_page import summary_filename, summary_html
+from hls_sim.dashboard.text import Folded
 from hls_sim.metrics import SUMMARY_KEYS
 from hls_sim.scenario import ScenarioError
 
@@ -115,23 +114,6 @@ def start_comparison() -> None:
 def up_to_date(comparison: Comparison | None) -> bool:
     sides = wanted_sides()
     return comparison is not None and sides is not None and comparison.same_settings(sides, wanted_seeds())
-
-
-@solara.component
-def Folded(summary: str, content: Callable[[], None], classes: list[str] | None = None):
-    """A fold whose content is only built once it is opened, so a closed fold costs nothing."""
-    expanded, set_expanded = solara.use_state(False)
-    with rv.ExpansionPanels(
-        v_model=0 if expanded else None,
-        on_v_model=lambda value: set_expanded(value == 0),
-        class_=" ".join(classes or []),
-    ) as main:
-        with rv.ExpansionPanel():
-            rv.ExpansionPanelHeader(children=[summary])
-            with rv.ExpansionPanelContent():
-                if expanded:
-                    content()
-    return main
 
 
 @solara.component

@@ -115,6 +115,11 @@ def RunControls(sides: tuple[str, ...], run_label: str = "Run"):
 def ExploreCharts():
     """The run's charts; its own component so a new snapshot redraws these, not the settings."""
     snapshot = state.views["A"].value
+
+    def mark_drawn() -> None:
+        state.drawn.value = snapshot.steps_done if snapshot is not None else 0
+
+    solara.use_effect(mark_drawn, [id(snapshot)])
     if snapshot is None:
         solara.Info("Press Run to start, or Step one week to go slowly.")
     ChartGrid(EXPLORE_CHARTS, snapshot, side="A")
@@ -122,6 +127,15 @@ def ExploreCharts():
 
 @solara.component
 def ExploreView():
+    def watch():
+        state.watching.value += 1
+
+        def stop() -> None:
+            state.watching.value -= 1
+
+        return stop
+
+    solara.use_effect(watch, [])
     with solara.Columns([1, 2], classes=["hls-explore"]):
         with solara.Column(style={"max-height": "85vh", "overflow-y": "auto"}):
             SeedControl()

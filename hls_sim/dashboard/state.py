@@ -60,6 +60,8 @@ DEFAULT_SEED = 1
 # How often, at most, the running thread publishes what it has, in seconds: often
 # enough to watch the run move; ``advance`` waits longer if drawing is slow.
 PUBLISH_SECONDS = 1.0
+# How long the running thread steps aside each simulated week (see ``advance``).
+YIELD_SECONDS = 0.002
 
 
 @dataclass(frozen=True)
@@ -297,6 +299,13 @@ seeds_per_side = solara.reactive(DEFAULT_SEEDS)
 runs: dict[str, solara.Reactive[Run | None]] = {side: solara.reactive(None) for side in SIDES}
 views: dict[str, solara.Reactive[Snapshot | None]] = {side: solara.reactive(None) for side in SIDES}
 message = solara.reactive("")
+# How many views that draw a run as it goes are on screen (Explore): only then does a run
+# publish its progress week by week, because each publication redraws their charts, and
+# a redraw holds up every click on the page. ``drawn`` is the week (model steps) of the last
+# snapshot they finished drawing: a run publishes again only once that one is on the page,
+# so a busy machine gets fewer pictures rather than a page that never stops redrawing.
+watching = solara.reactive(0)
+drawn = solara.reactive(0)
 # Which tab the page shows ("compare", "explore", "perspectives", "stories" or "trainer").
 view = solara.reactive("compare")
 
@@ -362,22 +371,32 @@ def advance(sides: tuple[str, ...]) -> None:
     Pausing cancels the task; the models keep their place, so Run carries on.
     """
     chosen = [runs[side].value for side in sides]
-    last, wait = time.monotonic(), PUBLISH_SECONDS
+    published = min(run.model.steps for run in chosen)
+    asked = shown = time.monotonic()
+    gap = PUBLISH_SECONDS
     while advance.is_current():
         going = [run for run in chosen if not run.finished]
         if not going:
             break
         for run in going:
             run.step()
-        done = sum(run.model.steps for run in chosen)
-        total = sum(run.scenario.burn_in + run.scenario.weeks for run in chosen)
-        if time.monotonic() - last > wait:
+        # The run shares this process (and Python's lock) with the page: pausing a moment each
+        # week lets the page answer clicks at once instead of waiting its turn behind the model.
+        time.sleep(YIELD_SECONDS)
+        if not watching.value:
+            continue
+        if drawn.value >= published and shown < asked:
+            # The last snapshot is on the page: leave the page twice as long as it took to draw,
+            # so that clicks get their turn between redraws.
+            shown = time.monotonic()
+            gap = max(PUBLISH_SECONDS, 2 * (shown - asked))
+        if shown >= asked and time.monotonic() - shown > gap:
+            done = sum(run.model.steps for run in chosen)
+            total = sum(run.scenario.burn_in + run.scenario.weeks for run in chosen)
             advance.progress = 100 * done / total
-            drawing = time.monotonic()
+            asked = time.monotonic()
             publish(sides)
-            last = time.monotonic()
-            # Drawing the charts happens in this thread: keep it to a quarter of the time.
-            wait = max(PUBLISH_SECONDS, 3 * (last - drawing))
+            published = min(run.model.steps for run in chosen)
     publish(sides)
 
 
