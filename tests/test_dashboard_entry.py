@@ -80,7 +80,8 @@ class TestPlainErrors:
             ("£5", SHARE, "“£5” is an amount of money, but this is not."),
             ("", SHARE, "Nothing was entered."),
             ("maybe", key_spec("market.referrals"), "“maybe” is not yes or no. Answer yes or no."),
-            ("52, x", key_spec("context.shock_weeks"), "In the list: “x” is not a number."),
+            ("52, x", key_spec("context.shock_weeks"), "In the list: “x” is not a whole number."),
+            ("ten", WHOLE, "“ten” is not a whole number. Enter a whole number from 1 to 5,200."),
             ("a" * 81, key_spec("name"), "The name is 81 characters long."),
         ],
     )

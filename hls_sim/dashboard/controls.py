@@ -27,6 +27,7 @@ from hls_sim.dashboard import state
 from hls_sim.dashboard.entry import EntryError, read, shown
 from hls_sim.dashboard.keys import KeySpec, key_spec
 from hls_sim.dashboard.text import heading
+from hls_sim.dashboard.upload import ScenarioUpload
 from hls_sim.scenario import MODE_KEYS, SECTION_NAMES, Scenario, ScenarioError, apply_overrides, settable_keys
 
 # The keys a commissioner reaches for first, with labels in plain words.
@@ -68,6 +69,8 @@ SECTION_LABELS = {
 }
 # Set elsewhere on the page (the regime picker, the name box) or not a parameter of the run.
 NOT_CONTROLS = frozenset({*MODE_KEYS, "name", "description"})
+# The seed is not a scenario key, but is typed like one: a whole number of 0 or more.
+SEED = KeySpec("seed", "whole", "The seed of the run's random numbers.", low=0.0)
 # Steps across a slider's range.
 SLIDER_STEPS = 200
 GREY = {"font-size": "0.8em", "color": "#444"}
@@ -271,8 +274,6 @@ def NameControl(side: str):
 @solara.component
 def SettingsPanel(side: str, title: str = "Settings"):
     """Scenario, regime, name and every key for one side."""
-    from hls_sim.dashboard.upload import ScenarioUpload
-
     settings = state.settings[side]
     try:
         current = settings.value.build()
@@ -342,14 +343,13 @@ def SeedControl(label_: str = "Seed"):
     problem, set_problem = solara.use_state("")
 
     def take(text: str) -> None:
-        cleaned = text.strip().replace(",", "")
-        if not cleaned.isdigit():
-            set_problem(
-                f"“{text.strip()}” is not a whole number. Enter a whole number of 0 or more, such as 1."
-            )
+        try:
+            seed = read(text, SEED)
+        except EntryError as error:
+            set_problem(str(error))
             return
         set_problem("")
-        state.seed.value = int(cleaned)
+        state.seed.value = seed
 
     with solara.Column(gap="0px", classes=["hls-seed"]):
         with solara.Row(gap="8px", style={"align-items": "center"}):

@@ -118,7 +118,8 @@ def _number(text: str, spec: KeySpec, whole: bool) -> float:
         re.fullmatch(r"[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d*)?|[-+]?\.\d+|[-+]?\d+(\.\d*)?e[-+]?\d+", cleaned)
         is None
     ):
-        raise EntryError(f"{quoted(text.strip())} is not a number. Enter {allowed(spec)}.")
+        noun = "a whole number" if whole else "a number"
+        raise EntryError(f"{quoted(text.strip())} is not {noun}. Enter {allowed(spec)}.")
     number = float(cleaned.replace(",", "")) * multiplier
     if money and spec.kind != "money":
         raise EntryError(

@@ -111,7 +111,7 @@ def slider_range(key: str) -> tuple[float, float] | None:
     return low, high
 
 
-def _kind(key: str, annotation: Any, low: float | None, high: float | None, meaning: str, unit: str) -> Kind:
+def _kind(annotation: Any, low: float | None, high: float | None, meaning: str, unit: str) -> Kind:
     if annotation is bool:
         return "yes-no"
     if typing.get_origin(annotation) is Literal:
@@ -140,7 +140,7 @@ def key_spec(key: str) -> KeySpec:
     if entry is not None and _field(entry, "meaning"):
         meaning = str(_field(entry, "meaning"))
     low, high, low_open = schema_bounds(key)
-    kind = _kind(key, annotation, low, high, meaning, unit)
+    kind = _kind(annotation, low, high, meaning, unit)
     choices = tuple(str(choice) for choice in typing.get_args(annotation)) if kind == "choice" else ()
     slider = slider_range(key) if kind in ("whole", "number", "share", "money") else None
     if slider is not None and not (

@@ -88,9 +88,11 @@ def decode(query: str | None) -> PageState:
         if side is not None:
             parts[side][name[len(PREFIX[side]) + 1 :]] = value
         elif name == "seed":
-            page.seed = _whole(value, "seed", 0, 2**32 - 1, page.problems) or page.seed
+            seed = _whole(value, "seed", 0, 2**32 - 1, page.problems)
+            page.seed = page.seed if seed is None else seed
         elif name == "seeds":
-            page.seeds = _whole(value, "seeds", 1, MAX_SEEDS, page.problems) or page.seeds
+            seeds = _whole(value, "seeds", 1, MAX_SEEDS, page.problems)
+            page.seeds = page.seeds if seeds is None else seeds
         elif name == "view":
             if value in VIEWS:
                 page.view = value
