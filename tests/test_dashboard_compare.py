@@ -265,3 +265,22 @@ def test_a_bad_link_is_used_as_far_as_it_can_be_and_says_what_was_left_out():
 def test_seed_runs_keep_the_weekly_table(sides):
     run = run_seed(0, sides["A"].scenario, 1)
     assert isinstance(run, SeedRun) and len(run.weekly) == 30 and set(SUMMARY_KEYS) <= set(run.summary)
+
+
+def test_a_side_with_regime_changes_is_left_out_of_the_link_and_the_page_says_so():
+    import ipyvuetify as v
+    import solara
+
+    from hls_sim.dashboard.compare import CompareControls
+
+    before = state.settings["B"].value
+    try:
+        text = scenario_toml(load_scenario("transition"))
+        assert load_into("B", "transition.toml", text.encode()) == "Loaded “transition.toml” into side B."
+        assert "b." not in urlstate.encode(urlstate.current("compare"))
+        box, rc = solara.render(CompareControls(), handle_error=False)
+        said = rc.find(v.Html, class_="hls-unlinked").widget.children[0]
+        assert said.startswith("Side B has regime changes")
+        rc.close()
+    finally:
+        state.settings["B"].value = before

@@ -199,6 +199,14 @@ def CompareControls():
             solara.Text(reason, classes=["hls-run-reason"], style=GREY)
         SeedControl("First seed")
         SeedsControl()
+        unlinked = [side for side in SIDES if state.settings[side].value.document is not None]
+        if unlinked:
+            solara.Text(
+                f"Side {' and '.join(unlinked)} has regime changes, which the page's address cannot hold: "
+                "a link opens that side as the default; share its scenario file instead.",
+                classes=["hls-unlinked"],
+                style=GREY,
+            )
         if comparison is not None and comparison.finished and not comparison.error:
             with solara.Column(gap="2px"):
                 solara.FileDownload(

@@ -51,7 +51,7 @@ def encode(page: PageState) -> str:
     for side in state.SIDES:
         settings, prefix = page.settings[side], PREFIX[side]
         if settings.document is not None:
-            # Regime changes cannot travel in a link; the page says so beside the link.
+            # Regime changes cannot travel in a link; Compare says so beside its controls.
             continue
         if settings.scenario != state.default_scenario_name():
             pairs.append((f"{prefix}.scenario", settings.scenario))
