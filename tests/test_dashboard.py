@@ -15,11 +15,12 @@ import solara
 
 from hls_sim import SUMMARY_KEYS, load_scenario
 from hls_sim.cli import main
-from hls_sim.dashboard import state
+from hls_sim.dashboard import comparison, state
 from hls_sim.dashboard.app import Page
 from hls_sim.dashboard.charts import EXPLORE_CHARTS, describe, numbers_table
 from hls_sim.dashboard.compare import CompareView, summary_table
-from hls_sim.dashboard.controls import KEY_LABELS, check, label
+from hls_sim.dashboard.compare_charts import COMPARE_CHARTS
+from hls_sim.dashboard.controls import check, label, main_keys
 from hls_sim.dashboard.explore import ExploreView
 from hls_sim.dashboard.export import scenario_toml
 from hls_sim.dashboard.perspectives import PERSPECTIVES, REVEALED_CHARTS, PerspectivesView, hour_shares
@@ -60,10 +61,14 @@ def fresh_state(small: str):
         state.runs[side].value = None
         state.views[side].value = None
     state.seed.value = 1
+    state.seeds_per_side.value = 3
     state.message.value = ""
+    comparison.current.value = None
     yield
     if state.advance.pending:
         state.advance.cancel()
+    if comparison.run.pending:
+        comparison.run.cancel()
 
 
 def text_of(widget) -> str:
@@ -170,6 +175,36 @@ def test_same_seed_same_run_and_new_seed_changes_it():
     rc.close()
 
 
+def test_stepping_on_from_a_finished_run_asks_before_throwing_it_away():
+    box, rc = solara.render(ExploreView(), handle_error=False)
+    click(rc, "Run")
+    wait_until(lambda: finished("A"))
+    first = state.runs["A"].value
+    # The page is redrawn by the run's thread a moment after the run ends.
+    wait_until(lambda: rc.find(v.Html, class_="hls-run-reason").widgets)
+    assert "greyed out because this run has finished" in text_of(
+        rc.find(v.Html, class_="hls-run-reason").widget
+    )
+    click(rc, "Step one week")
+    wait_until(lambda: dialog_open(rc))
+    assert state.runs["A"].value is first
+    assert "would be thrown away" in text_of(rc.find(v.Dialog).widget)
+    click(rc, "Keep the run")
+    wait_until(lambda: not dialog_open(rc))
+    assert state.runs["A"].value is first
+    click(rc, "Reset")
+    wait_until(lambda: dialog_open(rc))
+    assert state.runs["A"].value is first
+    click(rc, "Start again")
+    wait_until(lambda: state.runs["A"].value is not first)
+    assert state.views["A"].value.steps_done == 0
+    rc.close()
+
+
+def dialog_open(rc) -> bool:
+    return rc.find(v.Dialog).widget.v_model is True
+
+
 def test_a_changed_setting_says_the_run_is_out_of_date_until_run_again():
     box, rc = solara.render(ExploreView(), handle_error=False)
     click(rc, "Step one week")
@@ -188,7 +223,8 @@ def test_a_bad_value_gets_a_plain_message_beside_its_control_and_is_not_taken():
     enter(rc, label("funding.pbr_share"), "1.5")
     problems = [text_of(widget) for widget in rc.find(v.Html, class_="hls-problem").widgets]
     assert problems == [
-        "input should be less than or equal to 1 (Share of payment that depends on the reported indicator)"
+        "“1.5” is more than 1, the most a share can be. Write a share from 0 to 1 (such as 0.5) or as a "
+        "percentage (such as 50%): did you mean 1.5%? Still using 50%."
     ]
     assert "funding.pbr_share" not in dict(state.settings["A"].value.overrides)
     enter(rc, label("funding.pbr_share"), "0.8")
@@ -203,7 +239,7 @@ def test_a_bad_value_gets_a_plain_message_beside_its_control_and_is_not_taken():
 def test_values_are_checked_as_the_scenario_would_check_them():
     settings = state.settings["A"].value
     unchanged, problem = check(settings, "funding.pbr_share", "plenty")
-    assert unchanged == settings and problem.startswith("input should be a valid number")
+    assert unchanged == settings and problem.startswith("“plenty” is not a number. Enter a percentage")
     assert check(settings, "context.shock_weeks", "[5, -1]")[0] == settings
     changed, problem = check(settings, "context.shock_weeks", "[5, 10]")
     assert problem == "" and dict(changed.overrides) == {"context.shock_weeks": [5, 10]}
@@ -214,13 +250,14 @@ def test_values_are_checked_as_the_scenario_would_check_them():
 def test_every_key_has_a_control_with_an_explanation():
     box, rc = solara.render(ExploreView(), handle_error=False)
     boxes = {widget.label.removesuffix(" (changed)") for widget in rc.find(v.TextField).widgets}
-    ticks = {widget.label for widget in rc.find(v.Checkbox).widgets}
+    ticks = {widget.label.removesuffix(" (changed)") for widget in rc.find(v.Switch).widgets}
+    choices = {widget.label.removesuffix(" (changed)") for widget in rc.find(v.Select).widgets}
     for key in settable_keys():
         if key in ("funding.mode", "market.mode", "name", "description"):
             continue
-        assert label(key) in boxes | ticks, key
+        assert label(key) in boxes | ticks | choices, key
         assert settable_keys()[key].description, key
-    assert set(KEY_LABELS) <= set(settable_keys())
+    assert set(main_keys()) <= set(settable_keys())
     rc.close()
 
 
@@ -246,12 +283,16 @@ def test_a_model_error_is_a_message_and_the_page_stays_usable(monkeypatch):
 # --- Compare ------------------------------------------------------------------------------------
 def test_compare_opens_with_the_old_world_against_hls_and_runs_on_its_own():
     box, rc = solara.render(CompareView(), handle_error=False)
-    wait_until(lambda: finished("A", "B"))
-    a, b = state.views["A"].value, state.views["B"].value
-    assert (a.scenario.funding.mode, a.scenario.market.mode) == ("target", "competition")
-    assert (b.scenario.funding.mode, b.scenario.market.mode) == ("trust", "alliance")
-    assert a.seed == b.seed
-    assert len(rc.find(v.Html, tag="figure").widgets) == 2 * len(EXPLORE_CHARTS)
+    wait_until(lambda: comparison.current.value is not None and not comparison.run.pending)
+    done = comparison.current.value
+    a, b = done.sides["A"].scenario, done.sides["B"].scenario
+    assert (a.funding.mode, a.market.mode) == ("target", "competition")
+    assert (b.funding.mode, b.market.mode) == ("trust", "alliance")
+    assert done.finished and done.seeds == (1, 2, 3) and done.paired_seeds() == [1, 2, 3]
+    # Each headline row counted over the three seeds both sides share.
+    verdicts = [text_of(widget) for widget in rc.find(v.Html, class_="hls-verdict").widgets]
+    assert len(verdicts) == 6 and all(text.endswith("of 3 seeds") for text in verdicts), verdicts
+    assert len(rc.find(v.Html, tag="figure").widgets) == len(COMPARE_CHARTS)
     table = rc.find(v.Html, class_="hls-summary-table")
     table.assert_single()
     rc.close()
@@ -263,8 +304,10 @@ def test_summary_table_has_every_measure_and_the_difference():
     )
     assert len(table) == len(SUMMARY_KEYS)
     row = table.set_index("key").loc["wellbeing_mean"]
-    assert (row["A"], row["B"], row["B minus A"]) == ("0.500", "0.600", "0.100")
-    assert table.set_index("key").loc["total_cost", "B minus A"] == "£500"
+    assert (row["A"], row["B"], row["B minus A"]) == ("50 of 100", "60 of 100", "+10 (out of 100)")
+    assert (row["better"], row["direction"]) == ("B", "higher is better")
+    assert table.set_index("key").loc["total_cost", "B minus A"] == "£500 more"
+    assert table.set_index("key").loc["total_cost", "better"] == "A"
 
 
 def test_same_defaults_for_a_commissioner():

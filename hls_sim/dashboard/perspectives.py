@@ -15,7 +15,8 @@ import solara
 
 from hls_sim.dashboard import state
 from hls_sim.dashboard.charts import EXPLORE_CHARTS, Chart, ChartGrid, weekly
-from hls_sim.dashboard.text import heading, paragraph
+from hls_sim.dashboard.glossary import sentence
+from hls_sim.dashboard.text import heading
 
 HOUR_LABELS = {
     "support": "Support and relationships",
@@ -48,7 +49,7 @@ PERSON_CHARTS = (
     Chart(
         "person-outcomes",
         "How people are doing",
-        "share (0 to 1)",
+        "% (wellbeing and trust: out of 100)",
         lambda s: weekly(
             s,
             {
@@ -58,6 +59,7 @@ PERSON_CHARTS = (
                 "Unmet high need": "unmet_need",
             },
         ),
+        percent=True,
     ),
     Chart(
         "person-events",
@@ -76,15 +78,17 @@ WORKER_CHARTS = (
     Chart(
         "worker-hours",
         "How workers' hours are spent (4-week average)",
-        "share of paid hours",
+        "% of paid hours",
         hour_shares,
         stacked=True,
+        percent=True,
     ),
     Chart(
         "worker-morale",
         "Morale and motivation",
-        "average (0 to 1)",
+        "out of 100",
         lambda s: weekly(s, {"Morale": "morale_mean", "Intrinsic motivation": "motivation_mean"}),
+        percent=True,
     ),
     next(chart for chart in EXPLORE_CHARTS if chart.key == "morale"),
 )
@@ -93,9 +97,10 @@ PROVIDER_CHARTS = (
     Chart(
         "provider-contracts",
         "Share of the contract, by provider",
-        "share",
+        "% of the contract",
         by_provider("contract_share"),
         stacked=True,
+        percent=True,
     ),
     Chart(
         "provider-knowledge",
@@ -108,8 +113,9 @@ COMMISSIONER_CHARTS = (
     Chart(
         "commissioner-reported",
         "The reported indicator",
-        "share reported a success",
+        "% of closed cases reported a success",
         lambda s: weekly(s, {"Reported indicator": "indicator_reported"}),
+        percent=True,
     ),
     Chart(
         "commissioner-paid",
@@ -121,8 +127,9 @@ COMMISSIONER_CHARTS = (
     Chart(
         "commissioner-trust",
         "The funder's trust in providers",
-        "trust (0 to 1)",
+        "trust (out of 100)",
         lambda s: weekly(s, {"Funder's trust in providers": "trust_between_actors"}),
+        percent=True,
     ),
     Chart(
         "commissioner-providers",
@@ -136,8 +143,9 @@ REVEALED_CHARTS = (
     Chart(
         "commissioner-gap",
         "Reported minus true indicator",
-        "difference in share",
+        "percentage points",
         lambda s: weekly(s, {"Gap (reported minus true)": "gaming_gap"}),
+        percent=True,
     ),
 )
 PERSPECTIVES = {
@@ -185,7 +193,7 @@ def PerspectivesView():
             solara.Info("Run side A in Explore, or both sides in Compare, to see them from each place.")
             return
         heading(title)
-        paragraph(explanation)
+        sentence(explanation)
         ChartGrid(charts, snapshot, side)
         if who == "commissioner":
             if revealed:

@@ -19,6 +19,9 @@ APP = "hls_sim.dashboard.app:Page"
 def server_environment(scenario: str | None) -> dict[str, str]:
     env = dict(os.environ)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    # The "runs on Solara" badge sits over the bottom-right corner of the page, on top of charts.
+    env["SOLARA_THEME_SHOW_BANNER"] = "False"
+    env["SOLARA_THEME_TITLE"] = "hls-sim"
     if scenario is not None:
         path = Path(scenario)
         env["HLS_SIM_DASHBOARD_SCENARIO"] = str(path.resolve()) if path.exists() else scenario

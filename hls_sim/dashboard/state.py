@@ -13,20 +13,31 @@ dashboard reads the model's outputs and never writes into a model.
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import time
-from dataclasses import dataclass, field
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import solara
 
 from hls_sim import learning
+from hls_sim.dashboard.comparison import DEFAULT_SEEDS
 from hls_sim.metrics import HOUR_PARTS
 from hls_sim.model import SupportSystemModel
 from hls_sim.regimes import REGIME_NAMES, regime_overrides
-from hls_sim.scenario import SCENARIO_DIR, Scenario, ScenarioError, apply_overrides, load_scenario
+from hls_sim.scenario import (
+    SCENARIO_DIR,
+    Scenario,
+    ScenarioError,
+    apply_overrides,
+    load_scenario,
+    scenario_from_dict,
+)
 
 SIDES = ("A", "B")
 AS_WRITTEN = "as written in the scenario"
@@ -38,39 +49,90 @@ REGIME_LABELS = {
     "trust-alliance": "HLS: trust and an alliance",
     AS_WRITTEN: "As written in the scenario file",
 }
+SHORT_NAMES = {
+    "target-competition": "Old world",
+    "target-alliance": "Targets with an alliance",
+    "trust-competition": "Trust with competition",
+    "trust-alliance": "HLS",
+}
 # What a commissioner sees on opening the page: the old world against HLS.
 DEFAULT_REGIMES = {"A": "target-competition", "B": "trust-alliance"}
 DEFAULT_SEED = 1
 # How often, at most, the running thread publishes what it has, in seconds: often
 # enough to watch the run move; ``advance`` waits longer if drawing is slow.
 PUBLISH_SECONDS = 1.0
+# How long the running thread steps aside each simulated week (see ``advance``).
+YIELD_SECONDS = 0.002
 
 
 @dataclass(frozen=True)
 class Settings:
-    """What one side is set to: a scenario, a regime and the user's own changes."""
+    """What one side is set to: a scenario, a regime and the user's own changes.
+
+    ``scenario`` is a shipped scenario's name or a file's path; an uploaded file
+    is kept as its text (``document``, named ``scenario``) so that its regime
+    changes, which no single key can hold, come with it. ``overrides`` are
+    dotted keys (``"name"`` included, when the user names the scenario).
+    """
 
     scenario: str = "default"
     regime: str = "target-competition"
     overrides: tuple[tuple[str, Any], ...] = ()
+    document: str | None = None
+
+    def __hash__(self) -> int:
+        # Overrides may hold lists (``context.shock_weeks``), so hash their spelling.
+        return hash((self.scenario, self.regime, repr(self.overrides), self.document))
 
     def with_override(self, key: str, value: Any) -> Settings:
         changes = dict(self.overrides) | {key: value}
-        return Settings(self.scenario, self.regime, tuple(changes.items()))
+        return replace(self, overrides=tuple(changes.items()))
 
     def without_override(self, key: str) -> Settings:
-        return Settings(self.scenario, self.regime, tuple(i for i in self.overrides if i[0] != key))
+        return replace(self, overrides=tuple(item for item in self.overrides if item[0] != key))
+
+    def with_regime(self, regime: str) -> Settings:
+        return replace(self, regime=regime)
+
+    def changes(self) -> dict[str, Any]:
+        """The user's own changes, as ``apply_overrides`` takes them."""
+        return dict(self.overrides)
+
+    def edited(self) -> bool:
+        """Whether the user changed any setting of the run (naming it is not a change of the run)."""
+        return any(key not in ("name", "description") for key, _ in self.overrides)
 
     def base(self) -> Scenario:
         """The scenario file with the regime's preset, before the user's own changes."""
-        scenario = load_scenario(self.scenario)
-        if self.regime == AS_WRITTEN:
-            return scenario
-        return apply_overrides(scenario, regime_overrides(self.regime), source="regime")
+        return _base(self.scenario, self.regime, self.document)
 
     def build(self) -> Scenario:
-        """The validated scenario these settings describe; raises ScenarioError."""
-        return apply_overrides(self.base(), dict(self.overrides), source="settings")
+        """The validated scenario these settings describe; raises ScenarioError.
+
+        A scenario the user changed but did not name is called "<name>-changed",
+        so a file written from it is never mistaken for the one it came from.
+        """
+        return _build(self)
+
+
+@functools.lru_cache(maxsize=64)
+def _base(scenario: str, regime: str, document: str | None) -> Scenario:
+    if document is not None:
+        base = scenario_from_dict(tomllib.loads(document), source=scenario)
+    else:
+        base = load_scenario(scenario)
+    if regime == AS_WRITTEN:
+        return base
+    return apply_overrides(base, regime_overrides(regime), source="regime")
+
+
+@functools.lru_cache(maxsize=256)
+def _build(settings: Settings) -> Scenario:
+    base = settings.base()
+    changes = settings.changes()
+    if settings.edited() and "name" not in changes:
+        changes["name"] = f"{base.name}-changed"
+    return apply_overrides(base, changes, source="settings") if changes else base
 
 
 def default_scenario_name() -> str:
@@ -202,17 +264,51 @@ class Run:
 
 
 def side_label(settings: Settings) -> str:
+    """The long label of a side: its regime in words, and how many settings the user changed."""
     regime = REGIME_LABELS.get(settings.regime, settings.regime)
-    changed = f", {len(settings.overrides)} setting(s) changed" if settings.overrides else ""
-    return f"{regime}{changed}"
+    if settings.regime == AS_WRITTEN:
+        regime = f"{Path(settings.scenario).stem} as written"
+    named = dict(settings.overrides).get("name")
+    count = sum(key not in ("name", "description") for key, _ in settings.overrides)
+    changed = f", {count} setting{'s' if count != 1 else ''} changed" if count else ""
+    return f"{named}: {regime}{changed}" if named else f"{regime}{changed}"
+
+
+def side_name(settings: Settings) -> str:
+    """A side's short name for sentences ("HLS better in 5 of 5 seeds"): the user's or the regime's."""
+    named = dict(settings.overrides).get("name")
+    if named:
+        return str(named)
+    if settings.regime == AS_WRITTEN:
+        return Path(settings.scenario).stem
+    return SHORT_NAMES.get(settings.regime, settings.regime) + (" (changed)" if settings.edited() else "")
+
+
+def side_names() -> dict[str, str]:
+    """Both sides' short names, told apart by their letter when they would read the same."""
+    names = {side: side_name(settings[side].value) for side in SIDES}
+    if names["A"] == names["B"]:
+        names = {side: f"{name} ({side})" for side, name in names.items()}
+    return names
 
 
 # Reactive state, one copy per browser session (Solara keeps reactive values per kernel).
 settings = {side: solara.reactive(Settings(default_scenario_name(), DEFAULT_REGIMES[side])) for side in SIDES}
 seed = solara.reactive(DEFAULT_SEED)
+# Compare runs each side on this many seeds, from ``seed`` up.
+seeds_per_side = solara.reactive(DEFAULT_SEEDS)
 runs: dict[str, solara.Reactive[Run | None]] = {side: solara.reactive(None) for side in SIDES}
 views: dict[str, solara.Reactive[Snapshot | None]] = {side: solara.reactive(None) for side in SIDES}
 message = solara.reactive("")
+# How many views that draw a run as it goes are on screen (Explore): only then does a run
+# publish its progress week by week, because each publication redraws their charts, and
+# a redraw holds up every click on the page. ``drawn`` is the week (model steps) of the last
+# snapshot they finished drawing: a run publishes again only once that one is on the page,
+# so a busy machine gets fewer pictures rather than a page that never stops redrawing.
+watching = solara.reactive(0)
+drawn = solara.reactive(0)
+# Which tab the page shows ("compare", "explore", "perspectives", "stories" or "trainer").
+view = solara.reactive("compare")
 
 
 def publish(sides: tuple[str, ...]) -> None:
@@ -276,22 +372,32 @@ def advance(sides: tuple[str, ...]) -> None:
     Pausing cancels the task; the models keep their place, so Run carries on.
     """
     chosen = [runs[side].value for side in sides]
-    last, wait = time.monotonic(), PUBLISH_SECONDS
+    published = min(run.model.steps for run in chosen)
+    asked = shown = time.monotonic()
+    gap = PUBLISH_SECONDS
     while advance.is_current():
         going = [run for run in chosen if not run.finished]
         if not going:
             break
         for run in going:
             run.step()
-        done = sum(run.model.steps for run in chosen)
-        total = sum(run.scenario.burn_in + run.scenario.weeks for run in chosen)
-        if time.monotonic() - last > wait:
+        # The run shares this process (and Python's lock) with the page: pausing a moment each
+        # week lets the page answer clicks at once instead of waiting its turn behind the model.
+        time.sleep(YIELD_SECONDS)
+        if not watching.value:
+            continue
+        if drawn.value >= published and shown < asked:
+            # The last snapshot is on the page: leave the page twice as long as it took to draw,
+            # so that clicks get their turn between redraws.
+            shown = time.monotonic()
+            gap = max(PUBLISH_SECONDS, 2 * (shown - asked))
+        if shown >= asked and time.monotonic() - shown > gap:
+            done = sum(run.model.steps for run in chosen)
+            total = sum(run.scenario.burn_in + run.scenario.weeks for run in chosen)
             advance.progress = 100 * done / total
-            drawing = time.monotonic()
+            asked = time.monotonic()
             publish(sides)
-            last = time.monotonic()
-            # Drawing the charts happens in this thread: keep it to a quarter of the time.
-            wait = max(PUBLISH_SECONDS, 3 * (last - drawing))
+            published = min(run.model.steps for run in chosen)
     publish(sides)
 
 

@@ -16,15 +16,17 @@ import solara
 from hls_sim import stories
 from hls_sim.dashboard import state
 from hls_sim.dashboard.charts import Chart, ChartCard
-from hls_sim.dashboard.text import heading, paragraph
+from hls_sim.dashboard.glossary import sentence
+from hls_sim.dashboard.text import heading
 
 PEOPLE_SHOWN = 12
 # A person's series come from their journey (``journey_frame``), handed to ChartCard ready-made.
 JOURNEY_CHART = Chart(
     "journey",
     "Their wellbeing, needs, goals and relationship",
-    "0 to 1",
+    "% (wellbeing and need: out of 100)",
     lambda snapshot: pd.DataFrame(),
+    percent=True,
 )
 EVENT_COLUMNS = ["week", "kind", "provider", "worker", "text"]
 
@@ -43,23 +45,63 @@ def journey_frame(journey: stories.Journey) -> pd.DataFrame:
     ).astype(float)
 
 
+def facts(journey: stories.Journey) -> list[str]:
+    """The short summary above the timeline: what matters to them, and how they were at the start and end."""
+    lines = []
+    if journey.goals:
+        lines.append(f"What matters to them: {', '.join(journey.goals)}.")
+    weekly = journey.weekly
+    if not weekly.empty:
+        first, last = weekly.iloc[0], weekly.iloc[-1]
+        lines.append(
+            f"Wellbeing {first['wellbeing'] * 100:.0f} of 100 in week {int(first['week'])}, "
+            f"{last['wellbeing'] * 100:.0f} in week {int(last['week'])}; "
+            f"highest need {first['need'] * 100:.0f}% then {last['need'] * 100:.0f}%."
+        )
+    return lines
+
+
 @solara.component
 def Story(snapshot: state.Snapshot, person: int, side: str):
+    """A story that fits a screen: the headline and summary, the chart, then the timeline folded."""
     journey = solara.use_memo(lambda: stories.journey(snapshot.model, person), [id(snapshot), person])
     lines = stories.tell(journey)
-    with solara.Column(classes=["hls-story"]):
+    with solara.Column(classes=["hls-story"], gap="6px"):
         heading(f"Person {person}: {stories.headline(journey)}", 4)
-        if journey.goals:
-            paragraph(f"What matters to them: {', '.join(journey.goals)}.")
-        solara.v.Html(
-            tag="ol",
-            class_="hls-story-timeline",
-            children=[solara.v.Html(tag="li", children=[line]) for line in lines],
-        )
-        if not journey.weekly.empty:
-            ChartCard(JOURNEY_CHART, snapshot, side=f"{side}-person-{person}", frame=journey_frame(journey))
+        with solara.Columns([2, 3]):
+            with solara.Column(gap="4px", classes=["hls-story-summary"]):
+                for line in facts(journey):
+                    sentence(line)
+                sentence(f"The timeline below has {len(lines)} entries; open it to read the whole journey.")
+            if not journey.weekly.empty:
+                ChartCard(
+                    JOURNEY_CHART, snapshot, side=f"{side}-person-{person}", frame=journey_frame(journey)
+                )
+        with solara.Details(summary=f"The whole journey, week by week ({len(lines)} entries)"):
+            solara.v.Html(
+                tag="ol",
+                class_="hls-story-timeline",
+                children=[solara.v.Html(tag="li", children=[line]) for line in lines],
+            )
         with solara.Details(summary="Every event, as a table"):
             solara.DataFrame(journey.events[EVENT_COLUMNS], items_per_page=20)
+
+
+@solara.component
+def PersonPicker(people: list[int], chosen: int, on_person):
+    """One button per person, wrapping onto more lines rather than running off the page."""
+    with solara.Div(
+        classes=["hls-person-picker"], style={"display": "flex", "flex-wrap": "wrap", "gap": "6px"}
+    ):
+        for someone in people:
+            solara.Button(
+                f"Person {someone}",
+                on_click=lambda someone=someone: on_person(someone),
+                outlined=someone != chosen,
+                color="primary",
+                small=True,
+                attributes={"aria-pressed": "true" if someone == chosen else "false"},
+            )
 
 
 @solara.component
@@ -74,7 +116,7 @@ def StoriesView():
         [id(snapshot), kind, ready],
     )
     with solara.Column(classes=["hls-stories"]):
-        paragraph(
+        sentence(
             "Pick a run and a kind of story, then a person, to read their journey through the run. "
             "The people are the model's own; every line is what happened to them."
         )
@@ -95,9 +137,5 @@ def StoriesView():
             solara.Info("Nobody in this run fits that story.")
             return
         chosen = person if person in people else people[0]
-        solara.ToggleButtonsSingle(
-            value=chosen,
-            on_value=set_person,
-            children=[solara.Button(f"Person {someone}", value=someone) for someone in people],
-        )
+        PersonPicker(people, chosen, set_person)
         Story(snapshot, chosen, side)

@@ -14,14 +14,20 @@ The words that interpret the numbers depend on what was measured, so when the
 model does not show Campbell's Law (try the counter-case switch on screen 5:
 the indicator is the outcome and every report is audited) the screens say so.
 
+It is a presenter view: it fills the screen, and each screen fits a 1280 by
+720 projector in large type with nothing below the fold. The words sit on the
+left and the chart on the right; the numbers behind a chart (its text
+alternative) take the chart's place at the press of Numbers.
+
 Selectors for browser tests (stable; please keep them in step with the tests):
 
 - ``.trainer``: the whole mode; ``.trainer-screen`` and ``.trainer-screen-N``
   (N = 1 to 5): the current screen's container; ``h2.trainer-title``: its title
   (titles in ``TITLES``).
 - Buttons with the text ``Next`` (class ``trainer-next``, access key N) and
-  ``Back`` (class ``trainer-back``, access key B), above the screen; Next is
-  disabled on screen 5. ``.trainer-position`` reads "Screen N of 5". With the
+  ``Back`` (class ``trainer-back``, access key B), beside the title; Next is
+  disabled on screen 5. ``Leave trainer mode`` (a close button, ``.trainer-exit``)
+  when the page gives a way back. ``.trainer-position`` reads "Screen N of 5". With the
   focus anywhere in ``.trainer`` (it has ``tabindex=0``; click the page), the
   right arrow and Page Down go forward, the left arrow and Page Up back.
 - ``.trainer-progress``: shown while runs are being made (about 20 small runs,
@@ -32,8 +38,10 @@ Selectors for browser tests (stable; please keep them in step with the tests):
 - ``.trainer-choice``: the prediction buttons on screen 2 (``data-choice`` = the
   key in ``PREDICTIONS``); ``.trainer-prediction`` echoes the room's pick.
 - ``figure.trainer-figure``: each chart, with an ``aria-label``;
-  ``table.trainer-table``: the numbers behind it (``table.trainer-weekly`` under
-  the charts of screens 1, 3 and 4). ``table.trainer-gaming`` on
+  ``table.trainer-table``: the numbers behind it (``table.trainer-weekly`` for
+  the charts of screens 1 and 3), in ``.trainer-numbers-view``, shown in place of
+  ``.trainer-chart-view`` by the buttons ``Chart`` and ``Numbers``
+  (``.trainer-view-chart``, ``.trainer-view-numbers``). ``table.trainer-gaming`` on
   screen 4 has cells ``td[data-measure=<summary key>][data-run=none|stakes]``;
   ``table.trainer-sweep`` on screen 5 has ``td[data-stake=<row>][data-measure=<column>]``.
 - ``.trainer-counter``: the counter-case switch on screen 5 (a Vuetify switch:
@@ -89,42 +97,53 @@ CHART_STYLE = {
     "axes.spines.right": False,
 }
 CSS = """
-.trainer { font-size: 26px; line-height: 1.45; color: #000; background: #fff;
-           max-width: 1800px; margin: 0 auto; padding: 20px 32px; }
+.trainer { position: fixed; inset: 0; z-index: 100; overflow: hidden; display: flex; flex-direction: column;
+           font-size: 24px; line-height: 1.35; color: #000; background: #fff; padding: 10px 28px 8px; }
 .trainer p, .trainer figcaption, .trainer td, .trainer th, .trainer caption { color: #000; }
-.trainer h2.trainer-title { font-size: 52px; line-height: 1.15; font-weight: 700; margin: 4px 0 20px; }
-.trainer p { font-size: 28px; margin: 0 0 18px; }
-.trainer .trainer-body { display: grid; grid-template-columns: minmax(380px, 2fr) 3fr; gap: 12px 40px;
-                         align-items: start; }
-@media (max-width: 1100px) { .trainer .trainer-body { grid-template-columns: 1fr; } }
-.trainer .trainer-figure { margin: 0 0 16px; }
-.trainer .trainer-figure img { width: 100%; height: auto; }
-.trainer .trainer-figure figcaption { font-size: 22px; margin-top: 6px; }
-.trainer table.trainer-table { border-collapse: collapse; font-size: 26px; margin: 8px 0 24px; }
-.trainer .trainer-table caption { text-align: left; font-size: 24px; font-weight: 700; padding-bottom: 6px; }
-.trainer .trainer-table th, .trainer .trainer-table td { border-bottom: 2px solid #000; padding: 6px 18px;
+.trainer .trainer-top { display: flex; align-items: center; gap: 24px; min-height: 64px; margin-bottom: 6px; }
+.trainer h2.trainer-title { font-size: 36px; line-height: 1.1; font-weight: 700; margin: 0; flex: 1; }
+.trainer p { font-size: 23px; margin: 0 0 12px; }
+.trainer .trainer-screen { flex: 1; min-height: 0; display: flex; flex-direction: column; }
+.trainer .trainer-body { flex: 1; min-height: 0; display: grid; grid-template-columns: minmax(300px, 2fr) 3fr;
+                         gap: 8px 32px; align-items: start; margin-top: 8px; }
+.trainer .trainer-visual { min-height: 0; height: 100%; display: flex; flex-direction: column; }
+.trainer .trainer-figure { margin: 0; }
+.trainer .trainer-figure img { display: block; max-width: 100%; max-height: calc(100vh - 200px);
+                               width: auto; height: auto; }
+.trainer .trainer-figure figcaption { font-size: 17px; margin-top: 2px; }
+.trainer .trainer-numbers-view { display: none; overflow: hidden; }
+.trainer .trainer-body:has(.show-numbers) { grid-template-columns: 1fr; }
+.trainer .trainer-body:has(.show-numbers) .trainer-words { display: none; }
+.trainer .show-numbers .trainer-numbers-view { display: block; }
+.trainer .show-numbers .trainer-chart-view { display: none; }
+.trainer table.trainer-table { border-collapse: collapse; font-size: 21px; margin: 0 0 12px; }
+.trainer .trainer-table caption { text-align: left; font-size: 21px; font-weight: 700; padding-bottom: 4px; }
+.trainer .trainer-table th, .trainer .trainer-table td { border-bottom: 2px solid #000; padding: 3px 14px;
                                                        text-align: left; vertical-align: top; }
 .trainer .trainer-table td.number { text-align: right; font-variant-numeric: tabular-nums;
                                     white-space: nowrap; }
-.trainer .v-btn.trainer-button { font-size: 30px !important; height: 76px !important;
-                                 min-width: 220px !important; text-transform: none !important;
+.trainer .v-btn.trainer-button { font-size: 22px !important; height: 52px !important;
+                                 min-width: 120px !important; text-transform: none !important;
                                  letter-spacing: 0 !important; }
-.trainer .v-btn.trainer-choice { font-size: 26px !important; height: auto !important; min-height: 64px;
+.trainer .v-btn.trainer-choice { font-size: 22px !important; height: auto !important; min-height: 52px;
                                  white-space: normal; text-transform: none !important;
-                                 letter-spacing: 0 !important; justify-content: flex-start; margin: 6px 0;
-                                 width: 100%; max-width: 60em; }
-.trainer .v-btn.trainer-choice .v-btn__content { white-space: normal; text-align: left; padding: 8px 0; }
+                                 letter-spacing: 0 !important; justify-content: flex-start; margin: 5px 0;
+                                 width: 100%; max-width: 50em; }
+.trainer .v-btn.trainer-choice .v-btn__content { white-space: normal; text-align: left; padding: 6px 0; }
 .trainer .v-btn:focus-visible { outline: 5px solid #0072B2; outline-offset: 3px; }
 .trainer:focus { outline: none; }
-.trainer .trainer-nav { display: flex; align-items: center; gap: 32px; margin: 8px 0 24px; }
-.trainer .trainer-position { font-size: 26px; }
-.trainer .trainer-progress { font-size: 26px; margin: 12px 0; }
+.trainer .trainer-nav { display: flex; align-items: center; gap: 16px; }
+.trainer .trainer-position { font-size: 22px; white-space: nowrap; }
+.trainer .trainer-progress { font-size: 23px; margin: 12px 0; }
 .trainer .trainer-prediction { font-weight: 700; }
-.trainer .trainer-spread { font-size: 20px; }
-.trainer .trainer-setting { font-size: 24px; font-weight: 700; border-left: 8px solid #E69F00;
-                            padding: 4px 16px; margin: 0 0 16px; }
-.trainer .trainer-counter .v-label { font-size: 24px !important; line-height: 1.3 !important;
+.trainer .trainer-spread { font-size: 17px; }
+.trainer .trainer-setting { font-size: 21px; font-weight: 700; border-left: 8px solid #E69F00;
+                            padding: 2px 14px; margin: 4px 0 0; }
+.trainer .trainer-counter .v-label { font-size: 21px !important; line-height: 1.3 !important;
                                      height: auto !important; color: #000 !important; }
+.trainer .trainer-views { display: flex; gap: 8px; margin-bottom: 6px; }
+.trainer .v-btn.trainer-view { font-size: 19px !important; text-transform: none !important;
+                               letter-spacing: 0 !important; }
 """
 
 
@@ -366,6 +385,33 @@ def weekly_numbers(lines: WeeklyLines) -> solara.v.Html:
 
 
 @solara.component
+def Visual(chart: Callable[[], Any], numbers: Callable[[], Any]):
+    """A screen's right-hand side: the chart, or (at the press of Numbers) the numbers behind it.
+
+    Both are on the page (the numbers are the chart's text alternative); one is
+    shown at a time, so each fits a 1280 by 720 projector with nothing below the fold.
+    """
+    showing, set_showing = solara.use_state("chart")
+    with solara.Div(classes=["trainer-visual"] + (["show-numbers"] if showing == "numbers" else [])):
+        with solara.Div(classes=["trainer-views"]):
+            for view, words in (("chart", "Chart"), ("numbers", "Numbers")):
+                solara.Button(
+                    words,
+                    on_click=lambda view=view: set_showing(view),
+                    outlined=showing != view,
+                    color="#0072B2",
+                    dark=showing == view,
+                    small=True,
+                    classes=["trainer-view", f"trainer-view-{view}"],
+                    attributes={"aria-pressed": "true" if showing == view else "false"},
+                )
+        with solara.Div(classes=["trainer-chart-view"]):
+            chart()
+        with solara.Div(classes=["trainer-numbers-view"]):
+            numbers()
+
+
+@solara.component
 def Progress(state: LessonState | None, needs: str):
     done, total = (state.done, state.total) if state else (0, len(campbell.lesson_runs()))
     with solara.Div(classes=["trainer-progress"]):
@@ -377,8 +423,8 @@ def town() -> str:
     """The small place in words, from its settings."""
     place = campbell.SMALL_PLACE
     return (
-        f"A small town: {place['population.size']} residents, {place['workforce.workers']} support workers "
-        f"in {place['providers.count']} providers, over {place['weeks'] / 52:.0f} years."
+        f"A small town: {place.population.size} residents, {place.workforce.workers} support workers "
+        f"in {place.providers.count} providers, over {place.weeks / 52:.0f} years."
     )
 
 
@@ -403,16 +449,20 @@ def NoStakes(runs: dict[str, RunResult]):
                 paragraph(f"The two lines travel together ({measured}). Here the number is a fair guide.")
             else:
                 paragraph(f"Even with nothing riding on it, the number is a poor guide here ({measured}).")
-        with solara.Div(classes=["trainer-visual"]):
-            WeeklyChart(
-                [
-                    ("Reported as a success", none, "indicator_reported", REPORTED, "-"),
-                    ("Really a success", none, "indicator_true", REALLY, "--"),
-                ],
+        lines = [
+            ("Reported as a success", none, "indicator_reported", REPORTED, "-"),
+            ("Really a success", none, "indicator_true", REALLY, "--"),
+        ]
+        Visual(
+            lambda: WeeklyChart(
+                lines,
                 "Nothing on the number",
                 "Line chart over two years of the share of closed cases reported as a success and the "
                 "share that really were, with nothing riding on the number.",
-            )
+                numbers=False,
+            ),
+            lambda: weekly_numbers(lines),
+        )
 
 
 @solara.component
@@ -462,16 +512,44 @@ def CommissionerView(runs: dict[str, RunResult]):
             )
             paragraph(verdict)
             paragraph("This is all the commissioner sees.")
-        with solara.Div(classes=["trainer-visual"]):
-            WeeklyChart(
-                [
-                    (f"Reported, {share} on the number", stakes, "indicator_reported", REPORTED, "-"),
-                    ("Reported, nothing on the number", none, "indicator_reported", BASELINE, "--"),
-                ],
+        lines = [
+            (f"Reported, {share} on the number", stakes, "indicator_reported", REPORTED, "-"),
+            ("Reported, nothing on the number", none, "indicator_reported", BASELINE, "--"),
+        ]
+        Visual(
+            lambda: WeeklyChart(
+                lines,
                 "The reported success rate",
                 f"Line chart of the reported success rate over two years, with {share} of payment on the "
                 "number and with nothing on it.",
-            )
+                numbers=False,
+            ),
+            lambda: weekly_numbers(lines),
+        )
+
+
+def gaming_rows(none: RunResult, stakes: RunResult) -> list[list[solara.v.Html]]:
+    """Screen 4's table: what the model counted in each run (cells carry measure and run)."""
+    return [
+        [
+            cell(label),
+            cell(fmt(none.summary[key]), number=True, measure=key, run="none"),
+            cell(fmt(stakes.summary[key]), number=True, measure=key, run="stakes"),
+        ]
+        for key, label, fmt in GAMING_EVIDENCE
+    ]
+
+
+def sweep_rows(sweep: pd.DataFrame) -> list[list[solara.v.Html]]:
+    """Screen 5's table: each stake's means over seeds, with the lowest and highest seed."""
+    return [
+        [cell(percent(row["pbr_share"]), stake=index, measure="pbr_share")]
+        + [
+            cell(fmt(row[key]), number=True, spread=spread(row, key, fmt), stake=index, measure=key)
+            for key, _, fmt in SWEEP_COLUMNS
+        ]
+        for index, row in sweep.reset_index(drop=True).iterrows()
+    ]
 
 
 @solara.component
@@ -497,36 +575,31 @@ def Reveal(runs: dict[str, RunResult]):
             if widened == "rose":
                 paragraph(
                     "The gap is gaming: choices that pay under this contract, made by people doing their "
-                    "jobs. The table below the chart counts each kind."
+                    f"jobs. With {share} on the number, "
+                    f"{percent(stakes.summary['gaming_hours_share'])} of worker hours went on moving it, and "
+                    f"{count(stakes.summary['misreports_uncaught'])} failures were reported as successes and "
+                    "never caught. Press Numbers to see each kind counted."
                 )
             else:
                 paragraph(
                     f"At this setting the gap between report and truth did not widen ({points(gap_change)}): "
-                    "the model found no corruption of the number here. The table below shows what it counted."
+                    "the model found no corruption of the number here. Press Numbers to see what it counted."
                 )
-        with solara.Div(classes=["trainer-visual"]):
-            WeeklyChart(
+        Visual(
+            lambda: WeeklyChart(
                 lines,
                 "Reported against real",
                 f"Line chart over two years: the reported success rate with {share} of payment on the "
                 "number, the real success rate with it, and the real success rate with nothing on it.",
                 numbers=False,
-            )
-    rows = [
-        [
-            cell(label),
-            cell(fmt(none.summary[key]), number=True, measure=key, run="none"),
-            cell(fmt(stakes.summary[key]), number=True, measure=key, run="stakes"),
-        ]
-        for key, label, fmt in GAMING_EVIDENCE
-    ]
-    table(
-        "What the model counted over two years",
-        ["Measure", "Nothing on the number", f"{share} on the number"],
-        rows,
-        "trainer-gaming",
-    )
-    weekly_numbers(lines)
+            ),
+            lambda: table(
+                "What the model counted over two years",
+                ["Measure", "Nothing on the number", f"{share} on the number"],
+                gaming_rows(none, stakes),
+                "trainer-gaming",
+            ),
+        )
 
 
 def change_word(difference: float, measure: str) -> str:
@@ -584,36 +657,28 @@ def Sweep(sweep: pd.DataFrame, prediction: str | None, counter: bool, on_counter
                 on_value=on_counter,
                 classes=["trainer-counter"],
             )
-        with solara.Div(classes=["trainer-visual"]):
-            Chart(
+        Visual(
+            lambda: Chart(
                 lambda: sweep_figure(sweep),
                 "Line chart against the share of payment riding on the number: reported success rate, real "
-                "success rate, mean wellbeing, and the correlation between reported and real success. The "
-                "table below gives the numbers.",
+                "success rate, mean wellbeing, and the correlation between reported and real success. "
+                "Numbers gives the table.",
                 "Lines: means over seeds; shading: lowest to highest seed. "
-                "Correlation: over every case closed in a run, the correlation between "
-                "'reported as a success' and 'really a success' (the phi coefficient): 1 means the report "
-                "tells the truth about every case, 0 that it tells you nothing.",
+                "Correlation (the phi coefficient): "
+                "1 means the report tells the truth about every closed case, 0 that it tells you nothing.",
                 key=tuple(map(tuple, sweep.to_numpy().round(9))),
-            )
-    rows = [
-        [cell(percent(row["pbr_share"]), stake=index, measure="pbr_share")]
-        + [
-            cell(fmt(row[key]), number=True, spread=spread(row, key, fmt), stake=index, measure=key)
-            for key, _, fmt in SWEEP_COLUMNS
-        ]
-        for index, row in sweep.reset_index(drop=True).iterrows()
-    ]
-    table(
-        "The numbers behind the chart: mean over seeds (lowest to highest seed)",
-        ["Payment on the number", *(label for _, label, _ in SWEEP_COLUMNS)],
-        rows,
-        "trainer-sweep",
-    )
+            ),
+            lambda: table(
+                "Mean over seeds (lowest to highest seed)",
+                ["Payment on the number", *(label for _, label, _ in SWEEP_COLUMNS)],
+                sweep_rows(sweep),
+                "trainer-sweep",
+            ),
+        )
 
 
 @solara.component
-def Navigation(screen: int, on_screen: Callable[[int], None]):
+def Navigation(screen: int, on_screen: Callable[[int], None], on_exit: Callable[[], None] | None = None):
     with solara.Div(classes=["trainer-nav"]):
         solara.Button(
             "Back",
@@ -633,11 +698,22 @@ def Navigation(screen: int, on_screen: Callable[[int], None]):
             classes=["trainer-button", "trainer-next"],
             attributes={"accesskey": "n"},
         )
+        if on_exit is not None:
+            solara.Button(
+                icon_name="mdi-close",
+                on_click=on_exit,
+                icon=True,
+                classes=["trainer-exit"],
+                attributes={"aria-label": "Leave trainer mode", "title": "Leave trainer mode"},
+            )
 
 
 @solara.component
-def TrainerMode():
-    """The five-screen lesson; see the module docstring for what each screen shows."""
+def TrainerMode(on_exit: Callable[[], None] | None = None):
+    """The five-screen lesson, filling the screen; see the module docstring for what each screen shows.
+
+    ``on_exit``: what the close button does (it is shown only when given).
+    """
     screen, set_screen = solara.use_state(1)
     prediction, set_prediction = solara.use_state(None)
     counter, set_counter = solara.use_state(False)
@@ -655,9 +731,10 @@ def TrainerMode():
     # a presentation clicker (which sends Page Down and Page Up) step through the screens.
     with solara.v.Html(tag="div", class_="trainer", attributes={"tabindex": "0"}) as main:
         solara.Style(CSS)
-        Navigation(screen, go)
         with solara.Div(classes=["trainer-screen", f"trainer-screen-{screen}"]):
-            solara.v.Html(tag="h2", class_="trainer-title", children=[TITLES[screen]])
+            with solara.Div(classes=["trainer-top"]):
+                solara.v.Html(tag="h2", class_="trainer-title", children=[TITLES[screen]])
+                Navigation(screen, go, on_exit)
             if counter:
                 paragraph(
                     "Counter-case: the number is the outcome itself and every report is audited.",
