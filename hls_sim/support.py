@@ -1,7 +1,8 @@
 """Support: what a week of a worker's time does for the people on their caseload.
 
 Standardised practice spends the hours on the package for the need assessed at
-intake. Bespoke practice lets the worker spend them where the person's real
+intake (``support.package_breadth`` of them reach the person's other needs
+too). Bespoke practice lets the worker spend them where the person's real
 needs and goals are, as far as the relationship has let the worker see them
 (empathy grows with continuity). How far practice is bespoke is the worker's
 discretion, which their provider gives them within what the contract specifies
@@ -161,17 +162,34 @@ def direct_hours(
     work done well takes relational skill, which is learnt by doing it.
     """
     params = scenario.support
-    n, d = len(rows), people.domains
-    assessed = np.zeros((n, d))
-    assessed[np.arange(n), people.assessed_domain[rows]] = 1.0
+    package = standard_package(people, rows, params.package_breadth)
     seen = people.understanding[rows][:, None]
-    judged = seen * (people.needs[rows] + params.goal_weight * people.goals[rows]) + (1 - seen) * assessed
+    judged = seen * (people.needs[rows] + params.goal_weight * people.goals[rows]) + (1 - seen) * package
     judged /= judged.sum(axis=1, keepdims=True)
     devolved = discretion[:, None]
-    by_domain = hours[:, None] * ((1 - devolved) * assessed + devolved * judged)
+    by_domain = hours[:, None] * ((1 - devolved) * package + devolved * judged)
     skilled = params.craft_floor + (1.0 - params.craft_floor) * relational
-    craft = (1 - devolved) * assessed + devolved * judged * skilled[:, None]
+    craft = (1 - devolved) * package + devolved * judged * skilled[:, None]
     return by_domain, craft
+
+
+def standard_package(people: People, rows: np.ndarray, breadth: float) -> np.ndarray:
+    """Each person's standard package: shares of its hours by domain.
+
+    The package is for the need assessed at intake; ``breadth`` of its hours
+    reach the person's other needs too, in proportion to them (a keyworker who
+    helps with more than the referral). A person with no need left keeps the
+    package on the assessed need.
+    """
+    n, d = len(rows), people.domains
+    package = np.zeros((n, d))
+    package[np.arange(n), people.assessed_domain[rows]] = 1.0
+    if breadth == 0.0:
+        return package
+    needs = people.needs[rows]
+    totals = needs.sum(axis=1, keepdims=True)
+    spread = np.divide(needs, totals, out=package.copy(), where=totals > 0)
+    return (1.0 - breadth) * package + breadth * spread
 
 
 def help_with_needs(

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hls_sim import casework, closure, gaming, indicators, intake
+from hls_sim import casework, closure, gaming, indicators, intake, support
 from hls_sim.agents.person import COMMUNITY, NEVER, SUPPORTED, People, wellbeing
 from hls_sim.indicators import ClosureLog, audit, measured_value
 from hls_sim.learning import Context, observed_signal, openness, pool_knowledge, update_beliefs
@@ -505,6 +505,24 @@ def test_discretion_spreads_hours_across_domains_standard_packages_do_not(suppor
     people.understanding[rows] = 0.0
     _, result = support_once(model, people, 1.0)
     assert result.practice_hours[:, 1:, :].sum() == 0.0, "discretion needs understanding to act on"
+
+
+@pytest.mark.parametrize("breadth", [0.0, 0.3])
+def test_a_broad_package_reaches_other_needs_in_proportion_and_a_narrow_one_does_not(
+    supporting_model, breadth
+):
+    model = supporting_model
+    people = copy.deepcopy(model.people)
+    rows = people.in_status(SUPPORTED)
+    people.assessed_domain[rows] = 0
+    people.needs[rows] = np.array([0.8, 0.6, 0.0, 0.0, 0.2])
+    scenario = apply_overrides(model.params, {"support.package_breadth": breadth})
+    by_domain, _ = support.direct_hours(
+        people, rows, np.ones(len(rows)), np.zeros(len(rows)), np.zeros(len(rows)), scenario
+    )
+    reach = by_domain.mean(axis=0)
+    expected = (1 - breadth) * np.array([1.0, 0, 0, 0, 0]) + breadth * np.array([0.5, 0.375, 0, 0, 0.125])
+    assert reach == pytest.approx(expected)
 
 
 # --- regimes ------------------------------------------------------------------------------------

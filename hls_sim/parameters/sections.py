@@ -718,6 +718,13 @@ class Support(Section):
         0.5, 0.25, 1.0, "need units", "How much a person's goals draw a bespoke worker's hours.",
         f"{LOWE_PLIMMER}, 'what matters to me'", "support", kind=BEHAVIOUR, ge=0.0, le=10.0,
     )
+    package_breadth: float = param(
+        0.0, 0.0, 0.5, "share",
+        "Share of a standard package's hours that reach the person's other needs, in proportion to them.",
+        f"judgement: {LOWE_PLIMMER}, 'Bespoke by default', describes packages specified for the assessed "
+        "need; keyworkers often help with more, so the default (none) is the narrow end",
+        "support", kind=BEHAVIOUR, ge=0.0, le=1.0,
+    )
     craft_floor: float = param(
         0.4, 0.2, 0.6, "share", "Share of full effect bespoke work has with no relational skill.", "judgement",
         "support", kind=BEHAVIOUR, ge=0.0, le=1.0,
