@@ -414,3 +414,100 @@ def test_estimates_of_a_sampled_spec_average_each_seed_over_the_points_within_gr
     assert len(averaged) == 2 * 2 * 2, "one row per arm, grid cell and seed"
     assert (averaged["m"] == 2.0).all()
     assert sorted(averaged["point"].unique()) == [0, 1] and set(averaged["seed"]) == {100, 101}
+
+
+# ---------------------------------------------------------------- over a calibrated posterior
+
+
+def write_posterior(path, weights=(0.0, 0.25, 0.75)) -> None:
+    """A posterior as `hls-sim calibrate` writes it: two generations, the last with known weights."""
+    rows = [
+        {
+            "generation": 0,
+            "weight": 1.0,
+            "distance": 3.0,
+            "life.event_rate": 0.9,
+            "workforce.knave_share": 0.9,
+        }
+    ]
+    rows += [
+        {
+            "generation": 1,
+            "weight": weight,
+            "distance": 1.0,
+            "life.event_rate": 0.01 * (i + 1),
+            "workforce.knave_share": 0.1 * (i + 1),
+            "pattern.ae-gap": 0.2,
+        }
+        for i, weight in enumerate(weights)
+    ]
+    pd.DataFrame(rows).to_parquet(path, index=False)
+
+
+def posterior_spec(path, n: int = 40) -> dict:
+    return tiny(sample={"method": "posterior", "n": n, "posterior": str(path)})
+
+
+def test_posterior_points_are_last_generation_particles_drawn_by_weight(tmp_path):
+    write_posterior(tmp_path / "posterior.parquet")
+    experiment = experiment_from_dict(posterior_spec(tmp_path / "posterior.parquet", n=400))
+    sample = experiment.spec.sample
+    assert sample.ranges == {
+        "life.event_rate": (0.01, 0.03),
+        "workforce.knave_share": (0.1, 0.30000000000000004),
+    }
+    assert len(sample.digest) == 64
+    points = experiment.spec.points()
+    assert points == experiment_from_dict(posterior_spec(tmp_path / "posterior.parquet", n=400)).spec.points()
+    drawn = pd.Series([point["life.event_rate"] for point in points]).value_counts()
+    assert 0.01 not in drawn.index, "a particle of weight 0 is never drawn, nor one of an earlier generation"
+    assert set(drawn.index) == {0.02, 0.03}
+    assert drawn[0.03] / len(points) == pytest.approx(0.75, abs=0.07)
+    assert all(
+        point["workforce.knave_share"] == pytest.approx(10 * point["life.event_rate"]) for point in points
+    )
+
+
+def test_a_changed_posterior_is_a_new_sample(tmp_path):
+    write_posterior(tmp_path / "posterior.parquet")
+    before = experiment_from_dict(posterior_spec(tmp_path / "posterior.parquet")).spec.comparable_hash()
+    write_posterior(tmp_path / "posterior.parquet", weights=(0.5, 0.25, 0.25))
+    after = experiment_from_dict(posterior_spec(tmp_path / "posterior.parquet")).spec.comparable_hash()
+    assert before != after
+
+
+@pytest.mark.parametrize(
+    ("sample", "words"),
+    [
+        ({"method": "posterior", "n": 4}, "needs posterior = "),
+        ({"method": "posterior", "n": 4, "posterior": "nowhere.parquet"}, "no such file"),
+        ({"method": "latin", "n": 4, "parameters": "behaviour", "posterior": "p.parquet"}, "needs method"),
+        ({"method": "posterior", "n": 4, "posterior": "{bad}", "parameters": "behaviour"}, "drop parameters"),
+        ({"method": "posterior", "n": 4, "posterior": "{bad}"}, "cannot be read as parquet"),
+        ({"method": "posterior", "n": 4, "posterior": "{table}"}, "not a posterior"),
+    ],
+)
+def test_a_bad_posterior_sample_is_refused_with_what_is_wrong(tmp_path, sample, words):
+    (tmp_path / "bad.parquet").write_text("not parquet")
+    pd.DataFrame({"x": [1.0]}).to_parquet(tmp_path / "table.parquet")
+    sample = {
+        key: value.format(bad=tmp_path / "bad.parquet", table=tmp_path / "table.parquet")
+        if isinstance(value, str)
+        else value
+        for key, value in sample.items()
+    }
+    with pytest.raises(ExperimentError, match="sample") as error:
+        experiment_from_dict(tiny(sample=sample))
+    assert words in str(error.value)
+
+
+def test_a_sweep_over_a_posterior_reports_probabilities(tmp_path):
+    write_posterior(tmp_path / "posterior.parquet")
+    out = tmp_path / "out"
+    sweep(experiment_from_dict(posterior_spec(tmp_path / "posterior.parquet", n=24)), out, workers=1)
+    write_report(out)
+    report = (out / "report.md").read_text()
+    assert "## Probability over the calibrated ensemble" in report
+    assert "**Probability over the calibrated ensemble.**" in report and "last generation" in report
+    summary = pd.read_csv(out / "tables" / "robustness.csv")
+    assert (summary["points"] + summary["left_out"] == 24).all()

@@ -415,7 +415,8 @@ def render(
         lines += _methods_section(methods_paragraphs(manifest, runs, tables, swept))
         lines += _claims_section(tables["claims"])
         if "robustness" in tables:
-            lines += _robustness_section(tables, figures)
+            posterior = (spec.get("sample") or {}).get("method") == "posterior"
+            lines += _robustness_section(tables, figures, posterior)
         if "decomposition" in tables:
             lines += _decomposition_section(tables["decomposition"], spec)
         lines += _means_section(tables["means"], spec["metrics"], figures)
@@ -587,6 +588,8 @@ def robustness_paragraphs(spec: dict[str, Any], tables: dict[str, pd.DataFrame],
     """How the share of the space where a claim holds, its sensitivities and its PRIM box were found."""
     sample = spec["sample"]
     points = int(tables["robustness"]["points"].max()) if len(tables["robustness"]) else 0
+    if sample["method"] == "posterior":
+        return posterior_paragraphs(sample, n) + robustness_method_paragraphs(points)
     design = "Latin hypercube" if sample["method"] == "latin" else "scrambled Sobol sequence"
     what = (
         "every catalogued behaviour parameter with a plausible range (`hls-sim params --kind behaviour`), "
@@ -601,7 +604,6 @@ def robustness_paragraphs(spec: dict[str, Any], tables: dict[str, pd.DataFrame],
         if n == 1
         else f"That mean is over the point's {n} seeds; seed noise still moves points near the threshold."
     )
-    m = harmonics(points)
     return [
         f"**Robustness over the plausible space.** The {_count(sample['n'], 'point')} are a {design} "
         f"(`scipy.stats.qmc`, scrambled from the root seed) of {_count(len(sample['ranges']), 'parameter')} "
@@ -612,6 +614,31 @@ def robustness_paragraphs(spec: dict[str, Any], tables: dict[str, pd.DataFrame],
         "exact Clopper–Pearson 95% interval (`scipy.stats.binomtest`), which assumes independent points; "
         "the variance of a Latin hypercube mean is at most n / (n − 1) times that of as many independent "
         "points for any outcome (Owen 1997), so the interval errs, if at all, wide.",
+        *robustness_method_paragraphs(points),
+    ]
+
+
+def posterior_paragraphs(sample: dict[str, Any], n: int) -> list[str]:
+    """How the probabilities over a calibrated ensemble were found."""
+    return [
+        f"**Probability over the calibrated ensemble.** The {_count(sample['n'], 'point')} are drawn with "
+        f"replacement, in proportion to their weights, from the last generation of the ABC-SMC posterior "
+        f"in `{sample['posterior']}` (SHA-256 {str(sample.get('digest'))[:12]}…; `hls-sim calibrate`), "
+        f"seeded from the root seed: {_count(len(sample['ranges']), 'calibrated parameter')}, every other "
+        "parameter at the scenario's value. Each point stands for an equal share of the posterior. For each "
+        "claim comparing two arms, at each point the paired difference (first arm minus second) is "
+        f"averaged over the point's {_count(n, 'seed')}, and the claim holds there when that mean lies on "
+        "the claimed side. The share of points where it holds estimates the posterior probability of the "
+        "claim; its exact Clopper–Pearson 95% interval (`scipy.stats.binomtest`) covers the error of "
+        "drawing finitely many points and seeds, not the error of the ABC approximation itself, nor what "
+        "the patterns leave uncalibrated. A draw repeated by the resampling counts each time it is drawn.",
+    ]
+
+
+def robustness_method_paragraphs(points: int) -> list[str]:
+    """The sensitivity and PRIM paragraphs shared by a plausible-space sample and a posterior ensemble."""
+    m = harmonics(points)
+    return [
         "**Sensitivity.** The first-order index S1 of the per-point difference to each sampled parameter "
         "(the share of the difference's variance over the space that the parameter explains alone; seed "
         "noise counts as unexplained) is estimated from the same points by RBD-FAST used as a given-data "
@@ -823,10 +850,13 @@ def _trends_section(trends: pd.DataFrame) -> list[str]:
     return [*lines, ""]
 
 
-def _robustness_section(tables: dict[str, pd.DataFrame], figures: dict[str, str]) -> list[str]:
+def _robustness_section(
+    tables: dict[str, pd.DataFrame], figures: dict[str, str], posterior: bool = False
+) -> list[str]:
     summary = tables["robustness"]
+    title = "Probability over the calibrated ensemble" if posterior else "Robustness over the plausible space"
     lines = [
-        "## Robustness over the plausible space",
+        f"## {title}",
         "",
         "For each claim comparing two arms: the share of sampled points where it holds (95% "
         "Clopper–Pearson interval), the parameters its difference is most sensitive to (RBD-FAST S1 with "

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from scipy.stats import qmc
 
@@ -118,7 +119,9 @@ class Sample(_Part):
     was sampled.
     """
 
-    method: Literal["latin", "sobol"] = Field(description="Latin hypercube or scrambled Sobol sequence.")
+    method: Literal["latin", "sobol", "posterior"] = Field(
+        description="Latin hypercube, scrambled Sobol sequence, or draws from a calibration's posterior."
+    )
     n: int = Field(ge=1, le=1_000_000, description="Points to draw (a power of two suits Sobol).")
     parameters: Literal["behaviour"] | None = Field(
         None,
@@ -126,6 +129,14 @@ class Sample(_Part):
     )
     ranges: dict[str, tuple[float, float]] = Field(
         default_factory=dict, description="Each sampled dotted key and its [low, high]."
+    )
+    posterior: str | None = Field(
+        None,
+        description="With method = 'posterior': the posterior.parquet that `hls-sim calibrate` wrote "
+        "(relative to the working folder, else to the project).",
+    )
+    digest: str | None = Field(
+        None, description="The posterior file's SHA-256, filled in at load (a changed file is a new sample)."
     )
 
     @field_validator("ranges")
@@ -138,10 +149,30 @@ class Sample(_Part):
 
     @model_validator(mode="after")
     def _every_sampled_key(self) -> Sample:
+        if self.method == "posterior":
+            return self._from_posterior()
+        if self.posterior is not None:
+            raise ValueError(f"posterior = {self.posterior!r} needs method = 'posterior'")
         if self.parameters is None and not self.ranges:
             raise ValueError("give ranges = {key = [low, high]}, or parameters = 'behaviour', or both")
         if self.parameters is not None:
             self.ranges = {**plausible_ranges(self.parameters), **self.ranges}
+        return self
+
+    def _from_posterior(self) -> Sample:
+        """The posterior's parameters, each over the range of its particles, and the file's digest."""
+        if self.posterior is None:
+            raise ValueError("method = 'posterior' needs posterior = 'path/to/posterior.parquet'")
+        if self.parameters is not None or self.ranges:
+            raise ValueError(
+                "method = 'posterior' draws every calibrated parameter: drop parameters and ranges"
+            )
+        path = posterior_path(self.posterior)
+        table = last_generation(path)
+        self.ranges = {
+            key: (float(table[key].min()), float(table[key].max())) for key in posterior_keys(table)
+        }
+        self.digest = hashlib.sha256(path.read_bytes()).hexdigest()
         return self
 
 
@@ -424,22 +455,77 @@ def _check_claim(claim: Claim, arms: list[str], swept: list[str]) -> None:
         raise ValueError(f"claim: unknown metric {claim.metric!r}; allowed: {', '.join(SUMMARY_KEYS)}")
 
 
+# Columns of posterior.parquet that are not parameters (hls_sim.calibration.run).
+POSTERIOR_BOOKKEEPING = ("generation", "weight", "distance")
+
+
+def posterior_path(name: str) -> Path:
+    """A posterior file named in a spec: relative to the working folder, else to the project."""
+    path = Path(name)
+    if not path.is_absolute() and not path.exists() and (EXPERIMENT_DIR.parent / path).exists():
+        path = EXPERIMENT_DIR.parent / path
+    if not path.is_file():
+        raise ValueError(f"posterior = {name!r}: no such file (run `hls-sim calibrate` to write one)")
+    return path
+
+
+def last_generation(path: Path) -> pd.DataFrame:
+    """The particles of the posterior's last ABC-SMC generation, with their weights."""
+    try:
+        table = pd.read_parquet(path)
+    except (OSError, ValueError) as error:
+        raise ValueError(f"posterior = {str(path)!r}: cannot be read as parquet: {error}") from None
+    missing = [column for column in POSTERIOR_BOOKKEEPING if column not in table]
+    if missing or not posterior_keys(table) or table.empty:
+        raise ValueError(
+            f"posterior = {str(path)!r}: not a posterior from `hls-sim calibrate` (it needs the columns "
+            f"{', '.join(POSTERIOR_BOOKKEEPING)} and at least one parameter and one particle)"
+        )
+    last = table[table["generation"] == table["generation"].max()]
+    unknown = [key for key in posterior_keys(last) if key not in settable_keys()]
+    if unknown:
+        raise ValueError(f"posterior = {str(path)!r}: {unknown[0]} is not a scenario key")
+    return last
+
+
+def posterior_keys(table: pd.DataFrame) -> list[str]:
+    return [
+        column
+        for column in table.columns
+        if column not in POSTERIOR_BOOKKEEPING and not column.startswith("pattern.")
+    ]
+
+
 def sample_points(sample: Sample, root_seed: int | None) -> list[dict[str, float]]:
-    """The sampled points, scaled to their ranges; scrambling is seeded from the root seed."""
+    """The sampled points, scaled to their ranges; scrambling (or resampling) is seeded from the root seed.
+
+    From a posterior the points are ``n`` particles of its last generation drawn
+    with replacement in proportion to their weights, so each point stands for an
+    equal share of the posterior.
+    """
     keys = list(sample.ranges)
     seed = np.random.SeedSequence(root_seed if root_seed is not None else 0).spawn(1)[0]
     rng = np.random.default_rng(seed)
-    if sample.method == "latin":
-        unit = qmc.LatinHypercube(d=len(keys), rng=rng).random(sample.n)
+    types = [key_type(key) for key in keys]
+    if sample.method == "posterior":
+        particles = last_generation(posterior_path(sample.posterior or ""))
+        weights = particles["weight"].to_numpy(float)
+        chosen = rng.choice(len(particles), size=sample.n, replace=True, p=weights / weights.sum())
+        rows = particles[keys].to_numpy(float)[chosen]
+    elif sample.method == "latin":
+        rows = scaled(qmc.LatinHypercube(d=len(keys), rng=rng).random(sample.n), sample, keys)
     else:
-        unit = qmc.Sobol(d=len(keys), scramble=True, rng=rng).random(sample.n)
+        rows = scaled(qmc.Sobol(d=len(keys), scramble=True, rng=rng).random(sample.n), sample, keys)
+    return [
+        {key: as_type(value) for key, as_type, value in zip(keys, types, row, strict=True)} for row in rows
+    ]
+
+
+def scaled(unit: np.ndarray, sample: Sample, keys: list[str]) -> np.ndarray:
+    """Points of the unit cube scaled to the sample's ranges."""
     lows = [sample.ranges[key][0] for key in keys]
     highs = [sample.ranges[key][1] for key in keys]
-    scaled = qmc.scale(unit, lows, highs)
-    types = [key_type(key) for key in keys]
-    return [
-        {key: as_type(value) for key, as_type, value in zip(keys, types, row, strict=True)} for row in scaled
-    ]
+    return qmc.scale(unit, lows, highs)
 
 
 def as_key_type(key: str, value: float) -> float | int:
