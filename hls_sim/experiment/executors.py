@@ -83,12 +83,15 @@ def _local_pool(workers: int) -> ProcessPoolExecutor:
     The driver is never forked itself: numpy's and Arrow's threads already run
     in it, and a thread holding a lock at a fork leaves the child deadlocked.
     The fork server is a fresh single-threaded process that imports the model
-    once; each worker is forked from it in milliseconds. Where there is no fork
-    server (Windows), workers are spawned.
+    once; each worker is forked from it in milliseconds. The fork server also
+    runs the main script (under a ``__main__`` guard, as any script that starts
+    processes must be), which a worker would otherwise run again when it starts:
+    for ``hls-sim`` that is the whole command line. Where there is no fork server
+    (Windows), workers are spawned.
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["hls_sim.experiment.tasks"])
+        context.set_forkserver_preload(["__main__", "hls_sim.experiment.tasks"])
     else:
         context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(
