@@ -59,9 +59,9 @@ MANIFEST = "manifest.json"
 RUNS = "runs.parquet"
 JOURNAL = "journal"
 STEPS = "steps"
-# Files of the same size merged into one as the journal grows; rows per merged row group, in bytes.
+# Files of the same size merged into one as the journal grows; bytes per row group of a merged file.
 MERGE_FANOUT = 16
-ROW_GROUP_BYTES = 8 << 20
+ROW_GROUP_BYTES = 4 << 20
 READ_ATTEMPTS = 5
 PACKAGES = (
     "hls-sim",
@@ -292,7 +292,7 @@ def read_segments(listing: Callable[[], list[Segment]], columns: list[str] | Non
     """Read every file of a listing; if a sweep merged files meanwhile, one may be gone: list again."""
     for attempt in range(READ_ATTEMPTS):
         try:
-            return [pq.read_table(segment.path, columns=columns) for segment in listing()]
+            return [pq.read_table(segment.path, columns=columns, use_threads=False) for segment in listing()]
         except FileNotFoundError:
             if attempt == READ_ATTEMPTS - 1:
                 raise
@@ -304,6 +304,8 @@ def merge_parquet(sources: list[Path], target: Path) -> None:
 
     Columns are widened where files differ (a column of whole numbers in one
     file and fractions in another becomes fractions; a missing column is null).
+    Row groups are read on this thread: Arrow's reader threads each keep their
+    own allocator heap, which would hold on to memory after the merge.
     """
     schemas = [pq.read_schema(path).remove_metadata() for path in sources]
     schema = pa.unify_schemas(schemas, promote_options="permissive")
@@ -314,10 +316,13 @@ def merge_parquet(sources: list[Path], target: Path) -> None:
             for path in sources:
                 with pq.ParquetFile(path) as source:
                     for index in range(source.num_row_groups):
-                        pending.append(_conform(source.read_row_group(index), schema))
+                        pending.append(_conform(source.read_row_group(index, use_threads=False), schema))
                         if sum(part.nbytes for part in pending) >= ROW_GROUP_BYTES:
                             writer.write_table(pa.concat_tables(pending))
                             pending = []
+                            # Arrow's allocator keeps freed memory for reuse; a merge of a
+                            # long sweep would then hold as much as it ever read.
+                            pa.default_memory_pool().release_unused()
             if pending:
                 writer.write_table(pa.concat_tables(pending))
 
