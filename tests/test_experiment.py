@@ -577,6 +577,29 @@ def test_runs_go_in_chunks_and_a_failing_run_fails_alone_in_its_chunk(tmp_path, 
     pd.testing.assert_frame_equal(metric_values(out), metric_values(uninterrupted))
 
 
+def die_on_one_run(task: Task):
+    """A task function whose worker process dies at one run, as on a segfault or the kernel's OOM killer."""
+    if (task.point, task.seed_index) == (1, 2):
+        os._exit(1)
+    return run_task(task)
+
+
+def test_a_worker_that_dies_fails_its_runs_and_the_sweep_goes_on_on_a_new_pool(tmp_path, uninterrupted):
+    out = tmp_path / "died"
+    outcome = sweep(
+        experiment_from_dict(tiny()), out, workers=1, progress=False, task_function=die_on_one_run
+    )
+    assert outcome.ran == 12 and outcome.failed >= 1
+    runs = load_runs(out)
+    failed = runs[runs["status"] == FAILED]
+    assert ((failed["point"] == 1) & (failed["seed_index"] == 2)).any()
+    assert failed["traceback"].str.contains("worker process running this task died").all()
+    assert (runs["status"] == OK).sum() == 12 - outcome.failed
+    retried = sweep(experiment_from_dict(tiny()), out, workers=1, progress=False)
+    assert (retried.ran, retried.failed) == (outcome.failed, 0)
+    pd.testing.assert_frame_equal(metric_values(out), metric_values(uninterrupted))
+
+
 def test_cli_exit_code_and_last_line_count_failures(tmp_path, capsys, monkeypatch):
     import hls_sim.experiment as experiment
 

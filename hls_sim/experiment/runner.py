@@ -128,16 +128,19 @@ def _sweep_into(
 def _results(
     todo: list[Task], experiment: Experiment, pool: Workers, task_function: TaskFunction, store: ResultsStore
 ) -> Iterator[ChunkResult]:
-    """Yield each finished chunk, committing them in batches; a broken local pool is replaced."""
-    remaining = list(todo)
+    """Yield each finished chunk, committing them in batches; a broken local pool is replaced.
+
+    Runs in flight when a pool breaks are recorded as FAILED (rerunning the
+    sweep retries them); the runs not yet sent go to the new pool.
+    """
+    chunks = _Chunks(todo, resolver(experiment), pool.count)
     for _ in range(POOL_RESTARTS + 1):
         batch = _Batch(store)
         try:
-            yield from _run_on(pool, remaining, experiment, task_function, batch)
+            yield from _run_on(pool, chunks, task_function, batch)
         finally:
             batch.commit()
-        remaining = [task for task in remaining if task.run_id not in batch.finished]
-        if not remaining or not pool.replace_broken():
+        if chunks.all_taken() or not pool.replace_broken():
             return
 
 
@@ -148,7 +151,6 @@ class _Batch:
         self.store = store
         self.rows: list[dict] = []
         self.steps: list[pa.RecordBatch] = []
-        self.finished: set[str] = set()
         self.since = time.monotonic()
 
     def add(self, chunk: ChunkResult) -> None:
@@ -163,7 +165,6 @@ class _Batch:
 
     def commit(self) -> None:
         self.store.write_batch(self.rows, self.steps)
-        self.finished.update(row["run_id"] for row in self.rows)
         self.rows, self.steps = [], []
         self.since = time.monotonic()
 
@@ -200,9 +201,16 @@ class _Chunks:
         self.taken += len(chunk)
         return [self.resolve(task) for task in chunk]
 
+    def put_back(self, chunk: list[Task]) -> None:
+        """Return the chunk just taken, which could not be sent."""
+        self.taken -= len(chunk)
+
+    def all_taken(self) -> bool:
+        return self.taken == len(self.tasks)
+
 
 def _run_on(
-    pool: Workers, tasks: list[Task], experiment: Experiment, task_function: TaskFunction, batch: _Batch
+    pool: Workers, chunks: _Chunks, task_function: TaskFunction, batch: _Batch
 ) -> Iterator[ChunkResult]:
     """Keep a bounded number of chunks in flight and yield each one's result as it arrives.
 
@@ -210,7 +218,6 @@ def _run_on(
     FAILED. A broken local pool ends this pass: the runs in flight are recorded
     as FAILED and the caller reopens the pool.
     """
-    chunks = _Chunks(tasks, resolver(experiment), pool.count)
     in_flight: dict[Future, list[Task]] = {}
     limit = pool.count * CHUNKS_IN_FLIGHT_PER_WORKER
     broken = False
@@ -222,6 +229,7 @@ def _run_on(
             try:
                 in_flight[pool.executor.submit(run_chunk, task_function, chunk)] = chunk
             except BrokenProcessPool:
+                chunks.put_back(chunk)
                 broken = True
         if not in_flight:
             return

@@ -30,7 +30,7 @@ OK = "OK"
 FAILED = "FAILED"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Task:
     """One (scenario, arm, parameter point, seed) of an experiment."""
 
