@@ -161,24 +161,20 @@ class ResultsStore:
         write_atomically(self.folder / JOURNAL / _file_name(JOURNAL, number, number), _parquet_writer(runs))
         self._merge_full_tiers()
 
-    def close_session(self, session: dict[str, Any]) -> pd.DataFrame:
-        """End a sweep's session: merge its journal files into one, rewrite ``runs.parquet``, record it.
-
-        Returns the consolidated runs.
-        """
+    def close_session(self, session: dict[str, Any]) -> None:
+        """End a sweep's session: merge its journal files into one, rewrite ``runs.parquet``, record it."""
         unsealed = self._unsealed()
         if len(unsealed) > 1:
             self._merge(unsealed[0].first, unsealed[-1].last)
         if unsealed:
             self.manifest["journal_sealed_through"] = unsealed[-1].last
-        runs = collect_runs(self.folder, self.manifest)
-        write_atomically(
-            self.folder / RUNS, _parquet_writer(pa.Table.from_pandas(runs, preserve_index=False))
-        )
+        runs = consolidated_runs(self.folder, self.manifest)
+        if runs is None:
+            runs = pa.Table.from_pandas(runs_frame([]), preserve_index=False)
+        write_atomically(self.folder / RUNS, _parquet_writer(runs))
         self.manifest.setdefault("sessions", []).append(session)
         self.manifest["seeds"] = max(self.manifest.get("seeds", 0), session.get("seeds", 0))
         write_json(self.folder / MANIFEST, self.manifest)
-        return runs
 
     def _runs(self) -> list[Segment]:
         return visible_segments(self.folder / JOURNAL)
@@ -359,25 +355,36 @@ def runs_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
 def collect_runs(folder: str | Path, manifest: dict[str, Any] | None = None) -> pd.DataFrame:
     """Every stored run, latest record of each, in the spec's order (scenario, arm, point, seed)."""
     folder = Path(folder)
-    manifest = manifest or read_manifest(folder)
+    runs = consolidated_runs(folder, manifest or read_manifest(folder))
+    return runs_frame([]) if runs is None else runs.to_pandas()
+
+
+def consolidated_runs(folder: Path, manifest: dict[str, Any]) -> pa.Table | None:
+    """The journal as one table, latest record of each run, in the spec's order; None if it is empty.
+
+    Done in Arrow rather than pandas: at the end of a long sweep this holds
+    every run's row, and pandas would hold several copies of it.
+    """
     tables = read_segments(lambda: visible_segments(folder / JOURNAL))
     if not tables:
-        return runs_frame([])
-    runs = pd.concat([table.to_pandas() for table in tables], ignore_index=True)
-    runs = runs.drop_duplicates("run_id", keep="last")
+        return None
+    runs = pa.concat_tables(
+        [table.replace_schema_metadata(None) for table in tables], promote_options="permissive"
+    )
+    rows = pa.table({"run_id": runs["run_id"], "row": np.arange(len(runs))})
+    latest = rows.group_by("run_id", use_threads=False).aggregate([("row", "max")])["row_max"]
     spec = manifest["spec"]
-    scenario_rank = {name: rank for rank, name in enumerate(spec["scenarios"])}
-    arm_rank = {arm["name"]: rank for rank, arm in enumerate(spec["arms"] or [{"name": "as-written"}])}
-    keys = pd.DataFrame(
+    arms = [arm["name"] for arm in spec["arms"] or [{"name": "as-written"}]]
+    keys = pa.table(
         {
-            "s": runs["scenario"].map(scenario_rank),
-            "a": runs["arm"].map(arm_rank),
-            "p": runs["point"],
-            "i": runs["seed_index"],
+            "scenario": pc.index_in(runs["scenario"].take(latest), value_set=pa.array(spec["scenarios"])),
+            "arm": pc.index_in(runs["arm"].take(latest), value_set=pa.array(arms)),
+            "point": runs["point"].take(latest),
+            "seed_index": runs["seed_index"].take(latest),
         }
     )
-    order = keys.sort_values(["s", "a", "p", "i"], kind="stable").index
-    return runs.loc[order].reset_index(drop=True)
+    order = pc.sort_indices(keys, sort_keys=[(name, "ascending") for name in keys.column_names])
+    return runs.take(latest.take(order))
 
 
 def read_manifest(folder: str | Path) -> dict[str, Any]:
