@@ -226,6 +226,18 @@ def test_a_stored_run_is_reproduced_by_its_seed(tmp_path):
     )
 
 
+def test_stored_weeks_are_the_model_weekly_table(uninterrupted):
+    """The runner reads the weeks without building the model's DataFrame; they must be the same table."""
+    from hls_sim.model import SupportSystemModel
+
+    experiment = experiment_from_dict(tiny())
+    task = resolver(experiment)(plan_tasks(experiment)[-1])
+    model = SupportSystemModel(scenario=task.scenario, rng=task.seed)
+    model.run_to_end()
+    stored = load_steps(uninterrupted, run_ids=[task.run_id]).drop(columns="run_id")
+    pd.testing.assert_frame_equal(stored, model.weekly_table())
+
+
 def test_without_a_root_seed_one_is_drawn_recorded_and_reused(tmp_path):
     spec = tiny(seeds=1)
     del spec["root_seed"]
