@@ -176,20 +176,17 @@ class TreeSampler(threading.Thread):
 
 def _tree_stats(root: int) -> dict[int, int]:
     """The CPU ticks (user + system) of ``root`` and each of its descendants now alive."""
-    parents, ticks = {}, {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rpartition(")")[2].split()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(fields[1])
-            ticks[int(entry.name)] = int(fields[11]) + int(fields[12])
-    tree, frontier = [root], [root]
+    ticks, frontier = {}, [root]
     while frontier:
-        frontier = [pid for pid, parent in parents.items() if parent in frontier]
-        tree += frontier
-    return {pid: ticks[pid] for pid in tree if pid in ticks}
+        pid = frontier.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            for thread in Path(f"/proc/{pid}/task").iterdir():
+                frontier += [int(child) for child in (thread / "children").read_text().split()]
+        except OSError:
+            continue
+        ticks[pid] = int(fields[11]) + int(fields[12])
+    return ticks
 
 
 def _pss_kib(pid: int) -> int:
