@@ -1,26 +1,37 @@
-"""Compare the experiment runner with ``mesa.batch_run`` on the same model, points and seeds.
+"""Compare the experiment runner with ``mesa.batch_run`` on the same runs and seeds: time, memory, efficiency.
 
 Usage (from the repository root)::
 
-    uv run python benchmarks/bench_runner.py                 # 200 runs, the table
-    uv run python benchmarks/bench_runner.py --runs 40       # a quick look
-    uv run python benchmarks/bench_runner.py --json out.json # also write the results
+    uv run python benchmarks/bench_runner.py                      # 2,000 runs, 1 and 2 workers
+    uv run python benchmarks/bench_runner.py --runs 200 2000 5000 # memory as a sweep grows
+    uv run python benchmarks/bench_runner.py --runs 200 --workers 2 --json out.json
 
-The workload: a short scenario (the small place of the stylized-fact tests,
-26 recorded weeks after 13 of burn-in), ``funding.pbr_share`` at 5 values, and
-``runs / 5`` seeds at each, so both tools run exactly the same models. Both keep
-every week of every run: ``mesa.batch_run`` with ``data_collection_period=1``
-(in memory, as a list of dicts it returns), the runner in its Parquet store
-(on disk; the driver holds one batch at most).
+The workload: the small place (``scenarios/small-place.toml``: 600 people, 18
+workers, 3 providers) for 26 recorded weeks (``--weeks``) after its 13 weeks of burn-in,
+``funding.pbr_share`` at 5 values, and ``runs / 5`` seeds at each, spawned from
+one root seed, so both tools run exactly the same models; the script checks
+that they do (each run's last-week wellbeing must be equal). Both keep every
+week of every run: ``mesa.batch_run`` with ``data_collection_period=1`` (in
+memory, as the list of dicts it returns), the runner in its Parquet store (on
+disk; the driver holds one batch at most).
 
-Each case runs in a fresh subprocess, so its peak memory is its own:
-``driver MiB`` is the peak resident memory of the process that ran the sweep
-(``ru_maxrss``), ``growth MiB`` that peak less the same figure taken after
-both tools were imported (what the sweep itself held), ``worker MiB`` the
-largest peak of any worker process it started. The speed-up and parallel efficiency compare the runner with 2
-workers against itself with 1 (efficiency = t1 / (2 * t2)). Times include
-starting the workers, since a user waits for that too. Only meaningful on a
-quiet machine: the load average is printed.
+Each case runs in a fresh subprocess, so its memory is its own:
+
+- ``driver MiB``: the peak resident memory of the process that ran the sweep
+  (``ru_maxrss``); ``growth MiB`` that peak less the same figure taken after
+  both tools were imported (what the sweep itself held);
+- ``worker MiB``: the largest peak of any one worker process;
+- ``total MiB``: the peak of the proportional set size (PSS) summed over the
+  driver and every process under it, sampled every 0.2 s. PSS shares a page
+  among the processes that map it, so workers forked from one fork server
+  are not counted once per worker for the pages they share.
+
+``CPU s`` is the CPU time (user + system) of the driver and every process
+under it, from the same samples. Parallel efficiency is t(1 worker) /
+(2 * t(2 workers)). Times include starting the workers, since a user waits for
+that too. They are only meaningful on a quiet machine: the load average (1
+minute) is printed as each case starts, and ``--repeats N`` runs every case N
+times, in turn, and reports the fastest (all times are shown).
 """
 
 from __future__ import annotations
@@ -33,21 +44,16 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 RESULT_TAG = "BENCH_RESULT "
-SHORT_PLACE = {
-    "population.size": 600,
-    "workforce.workers": 18,
-    "providers.count": 3,
-    "funding.budget": 675_000.0,
-    "weeks": 26,
-    "burn_in": 13,
-}
+SMALL_PLACE = Path(__file__).resolve().parent.parent / "scenarios" / "small-place.toml"
 STAKES = (0.0, 0.25, 0.5, 0.75, 1.0)
 ROOT_SEED = 2019
+TOOLS = {"mesa": "mesa.batch_run", "runner": "hls-sim sweep"}
 
 
 def seeds(count: int) -> list[int]:
@@ -60,14 +66,13 @@ def peak_mib(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
-def run_mesa(runs: int, processes: int) -> dict[str, Any]:
-    """``mesa.batch_run`` over the same points and seeds (flat keyword names, as it needs)."""
+def run_mesa(runs: int, processes: int, weeks: int) -> tuple[dict[str, Any], dict[str, float]]:
+    """``mesa.batch_run`` over the same points and seeds; the model takes flat keyword names."""
     import mesa
 
     from hls_sim import SupportSystemModel
 
-    parameters = {key.replace(".", "_"): value for key, value in SHORT_PLACE.items()}
-    parameters["funding_pbr_share"] = list(STAKES)
+    parameters = {"scenario": str(SMALL_PLACE), "weeks": weeks, "funding_pbr_share": list(STAKES)}
     started = time.perf_counter()
     results = mesa.batch_run(
         SupportSystemModel,
@@ -79,86 +84,211 @@ def run_mesa(runs: int, processes: int) -> dict[str, Any]:
         display_progress=False,
     )
     seconds = time.perf_counter() - started
-    finished = {(row["RunId"]) for row in results}
-    return {"seconds": seconds, "runs": len(finished), "rows_in_memory": len(results)}
+    last_week = {}
+    for row in results:
+        last_week[row["RunId"]] = max(last_week.get(row["RunId"], row), row, key=lambda r: r["Step"])
+    wellbeing = {f"{r['funding_pbr_share']}/{r['rng']}": r["wellbeing_mean"] for r in last_week.values()}
+    return {"seconds": seconds, "runs": len(last_week), "rows_in_memory": len(results)}, wellbeing
 
 
-def run_runner(runs: int, workers: int) -> dict[str, Any]:
-    """The experiment runner, local process pool, into a temporary store."""
+def run_runner(runs: int, workers: int, weeks: int, folder: Path) -> tuple[dict[str, Any], Any]:
+    """The experiment runner, local process pool, into a store in ``folder``."""
     from hls_sim.experiment import sweep
     from hls_sim.experiment.spec import experiment_from_dict
 
     spec = {
         "name": "bench",
         "hypothesis": "benchmark",
+        "scenarios": [str(SMALL_PLACE)],
+        "weeks": weeks,
         "seeds": runs // len(STAKES),
         "root_seed": ROOT_SEED,
         "metrics": ["wellbeing_mean"],
-        "set": SHORT_PLACE,
         "parameters": [{"key": "funding.pbr_share", "values": list(STAKES)}],
     }
-    with tempfile.TemporaryDirectory() as folder:
-        started = time.perf_counter()
-        outcome = sweep(experiment_from_dict(spec), Path(folder) / "store", workers=workers, progress=False)
-        seconds = time.perf_counter() - started
-    return {"seconds": seconds, "runs": outcome.ran, "failed": outcome.failed}
+    started = time.perf_counter()
+    outcome = sweep(experiment_from_dict(spec), folder / "store", workers=workers, progress=False)
+    seconds = time.perf_counter() - started
+    files = sum(1 for path in (folder / "store").rglob("*") if path.is_file())
+    return {"seconds": seconds, "runs": outcome.ran, "failed": outcome.failed, "store_files": files}, outcome
 
 
-def child(case: str, runs: int, workers: int) -> None:
+def runner_wellbeing(folder: Path) -> dict[str, float]:
+    """Each run's last-week wellbeing from the store, keyed as for ``mesa.batch_run``."""
+    from hls_sim.experiment import load_runs, load_steps
+
+    runs = load_runs(folder / "store").set_index("run_id")
+    steps = load_steps(folder / "store")
+    last = steps.sort_values("week").groupby("run_id").tail(1).set_index("run_id")
+    return {
+        f"{runs.at[run_id, 'funding.pbr_share']}/{runs.at[run_id, 'seed']}": value
+        for run_id, value in last["wellbeing_mean"].items()
+    }
+
+
+def child(case: str, runs: int, workers: int, weeks: int, wellbeing_file: Path) -> None:
     import mesa  # noqa: F401 - both tools' imports count in the base, not in the growth
 
     import hls_sim.experiment.runner  # noqa: F401
 
     base = peak_mib(resource.RUSAGE_SELF)
-    result = run_mesa(runs, workers) if case == "mesa" else run_runner(runs, workers)
-    driver = peak_mib(resource.RUSAGE_SELF)
-    result |= {"base_mib": base, "driver_mib": driver, "growth_mib": driver - base}
-    result["worker_mib"] = peak_mib(resource.RUSAGE_CHILDREN)
+    with tempfile.TemporaryDirectory() as folder:
+        if case == "mesa":
+            result, wellbeing = run_mesa(runs, workers, weeks)
+        else:
+            result, _ = run_runner(runs, workers, weeks, Path(folder))
+        driver = peak_mib(resource.RUSAGE_SELF)
+        result |= {"base_mib": base, "driver_mib": driver, "growth_mib": driver - base}
+        result["worker_mib"] = peak_mib(resource.RUSAGE_CHILDREN)
+        if case == "runner":
+            wellbeing = runner_wellbeing(Path(folder))
+    wellbeing_file.write_text(json.dumps(wellbeing))
     print(RESULT_TAG + json.dumps(result))
 
 
-def measure(case: str, runs: int, workers: int) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--child", case, "--runs", str(runs), "--workers", str(workers)]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+class TreeSampler(threading.Thread):
+    """Samples a process and all its descendants every ``every`` s (Linux only).
+
+    Keeps the peak of their summed PSS, and the CPU time each used (user +
+    system, as last seen: a process's last fraction of a sample is missed).
+    """
+
+    def __init__(self, pid: int, every: float = 0.2) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.every = every
+        self.peak_kib = 0
+        self.cpu_ticks: dict[int, int] = {}
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.every):
+            stats = _tree_stats(self.pid)
+            self.peak_kib = max(self.peak_kib, sum(_pss_kib(pid) for pid in stats))
+            self.cpu_ticks.update(stats)
+
+    def stop(self) -> tuple[float, float]:
+        """The peak PSS in MiB and the CPU seconds of the whole tree."""
+        self.stopped.set()
+        self.join()
+        return self.peak_kib / 1024, sum(self.cpu_ticks.values()) / os.sysconf("SC_CLK_TCK")
+
+
+def _tree_stats(root: int) -> dict[int, int]:
+    """The CPU ticks (user + system) of ``root`` and each of its descendants now alive."""
+    ticks, frontier = {}, [root]
+    while frontier:
+        pid = frontier.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            for thread in Path(f"/proc/{pid}/task").iterdir():
+                frontier += [int(child) for child in (thread / "children").read_text().split()]
+        except OSError:
+            continue
+        ticks[pid] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def measure(case: str, runs: int, workers: int, weeks: int) -> tuple[dict[str, Any], dict[str, float]]:
+    load = os.getloadavg()[0]
+    with tempfile.NamedTemporaryFile(suffix=".json") as wellbeing_file:
+        command = [sys.executable, __file__, "--child", case, "--runs", str(runs), "--workers", str(workers)]
+        command += ["--weeks", str(weeks), "--wellbeing-file", wellbeing_file.name]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        sampler = TreeSampler(process.pid)
+        sampler.start()
+        output, _ = process.communicate()
+        total, cpu = sampler.stop()
+        if process.returncode:
+            raise SystemExit(f"{case} with {workers} worker(s) failed (exit {process.returncode})")
+        wellbeing = json.loads(Path(wellbeing_file.name).read_text())
     line = next(line for line in output.splitlines() if line.startswith(RESULT_TAG))
-    return {"case": case, "workers": workers, **json.loads(line.removeprefix(RESULT_TAG))}
+    result = {"case": case, "workers": workers, "load": load, "total_mib": total, "cpu_seconds": cpu}
+    return result | json.loads(line.removeprefix(RESULT_TAG)), wellbeing
+
+
+def report(size: int, results: list[dict[str, Any]], same: bool) -> None:
+    """Print the best (fastest) of the repeats of each case, and what it says against the goals."""
+    best: dict[tuple[str, int], dict[str, Any]] = {}
+    for r in results:
+        key = (r["case"], r["workers"])
+        if key not in best or r["seconds"] < best[key]["seconds"]:
+            best[key] = r
+    columns = [("workers", 8), ("runs", 6), ("seconds", 9), ("all seconds", 18), ("CPU s", 8)]
+    columns += [("driver MiB", 11), ("growth MiB", 11), ("worker MiB", 11), ("total MiB", 10), ("load", 6)]
+    print(f"\n{'tool':<16}" + "".join(f"{name:>{width}}" for name, width in columns))
+    for (case, workers), r in best.items():
+        every = " ".join(
+            f"{x['seconds']:.1f}" for x in results if (x["case"], x["workers"]) == (case, workers)
+        )
+        print(
+            f"{TOOLS[case]:<16}{workers:>8}{r['runs']:>6}{r['seconds']:>9.1f}{every:>18}{r['cpu_seconds']:>8.1f}"
+            f"{r['driver_mib']:>11.0f}{r['growth_mib']:>11.1f}{r['worker_mib']:>11.0f}{r['total_mib']:>10.0f}"
+            f"{r['load']:>6.2f}"
+        )
+    print(f"same runs under both tools (last-week wellbeing of every run equal): {'yes' if same else 'NO'}")
+    for workers in sorted({workers for _, workers in best}):
+        mesa, runner = best.get(("mesa", workers)), best.get(("runner", workers))
+        if mesa and runner:
+            print(
+                f"{workers} worker(s): runner {mesa['seconds'] / runner['seconds']:.2f}x as fast as batch_run"
+                f" (CPU {runner['cpu_seconds'] / mesa['cpu_seconds']:.2f}x); "
+                "memory as a share of batch_run's: "
+                f"driver {runner['driver_mib'] / mesa['driver_mib']:.2f}, "
+                f"growth {runner['growth_mib'] / mesa['growth_mib']:.2f}, "
+                f"total {runner['total_mib'] / mesa['total_mib']:.2f}"
+            )
+    for case in TOOLS:
+        if (case, 1) in best and (case, 2) in best:
+            efficiency = best[(case, 1)]["seconds"] / (2 * best[(case, 2)]["seconds"])
+            print(f"{TOOLS[case]}: parallel efficiency at 2 workers {efficiency:.2f}")
+    runner_files = [r["store_files"] for r in results if r["case"] == "runner"]
+    if runner_files:
+        print(f"files in the runner's store after {size} runs: {max(runner_files)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=200, help="total runs (a multiple of 5)")
+    parser.add_argument("--runs", type=int, nargs="+", default=[2000], help="total runs (multiples of 5)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to run")
+    parser.add_argument("--weeks", type=int, default=26, help="recorded weeks per run (after 13 of burn-in)")
+    parser.add_argument(
+        "--repeats", type=int, default=1, help="run every case this many times; keep the best"
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument("--child", choices=("mesa", "runner"), help=argparse.SUPPRESS)
-    parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=tuple(TOOLS), help=argparse.SUPPRESS)
+    parser.add_argument("--wellbeing-file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.runs, args.workers)
+        child(args.child, args.runs[0], args.workers[0], args.weeks, args.wellbeing_file)
         return
-    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; {platform.platform()}")
-    cases = [("mesa", 1), ("mesa", 2), ("runner", 1), ("runner", 2)]
-    results = [measure(case, args.runs, workers) for case, workers in cases]
-    print(f"load average after: {os.getloadavg()[0]:.2f}\n")
-    columns = [("workers", 8), ("runs", 6), ("seconds", 10), ("runs/s", 8)]
-    columns += [("driver MiB", 12), ("growth MiB", 12), ("worker MiB", 12)]
-    print(f"{'tool':<16}" + "".join(f"{name:>{width}}" for name, width in columns))
-    for result in results:
-        name = "mesa.batch_run" if result["case"] == "mesa" else "hls-sim sweep"
-        rate = result["runs"] / result["seconds"]
-        print(
-            f"{name:<16}{result['workers']:>8}{result['runs']:>6}{result['seconds']:>10.1f}{rate:>8.2f}"
-            f"{result['driver_mib']:>12.0f}{result['growth_mib']:>12.1f}{result['worker_mib']:>12.0f}"
-        )
-    timing = {(r["case"], r["workers"]): r["seconds"] for r in results}
-    efficiency = timing[("runner", 1)] / (2 * timing[("runner", 2)])
-    print(
-        f"\nrunner speed-up 1 -> 2 workers: {timing[('runner', 1)] / timing[('runner', 2)]:.2f}x "
-        f"(parallel efficiency {efficiency:.0%})"
-    )
-    for workers in (1, 2):
-        ratio = timing[("mesa", workers)] / timing[("runner", workers)]
-        print(f"runner vs mesa.batch_run at {workers} worker(s): {ratio:.2f}x as fast")
+    print(f"{platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"small place, {args.weeks} recorded weeks per run after 13 of burn-in")
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    everything = []
+    for size in args.runs:
+        results, wellbeing = [], []
+        for _ in range(args.repeats):
+            for workers in args.workers:
+                for case in TOOLS:
+                    result, values = measure(case, size, workers, args.weeks)
+                    results.append(result | {"size": size})
+                    wellbeing.append(values)
+        report(size, results, all(values == wellbeing[0] for values in wellbeing))
+        everything += results
+    print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json:
-        args.json.write_text(json.dumps({"runs": args.runs, "results": results}, indent=2) + "\n")
+        args.json.write_text(json.dumps({"results": everything}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ the shipped experiments are full size.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import shutil
 import signal
@@ -245,6 +246,18 @@ def test_a_stored_run_is_reproduced_by_its_seed(tmp_path):
     )
 
 
+def test_stored_weeks_are_the_model_weekly_table(uninterrupted):
+    """The runner reads the weeks without building the model's DataFrame; they must be the same table."""
+    from hls_sim.model import SupportSystemModel
+
+    experiment = experiment_from_dict(tiny())
+    task = resolver(experiment)(plan_tasks(experiment)[-1])
+    model = SupportSystemModel(scenario=task.scenario, rng=task.seed)
+    model.run_to_end()
+    stored = load_steps(uninterrupted, run_ids=[task.run_id]).drop(columns="run_id")
+    pd.testing.assert_frame_equal(stored, model.weekly_table())
+
+
 def test_without_a_root_seed_one_is_drawn_recorded_and_reused(tmp_path):
     spec = tiny(seeds=1)
     del spec["root_seed"]
@@ -360,8 +373,10 @@ def wait_for_batches(journal: Path, count: int, timeout: float = 600) -> None:
 KILLABLE = """
 import sys
 import hls_sim.experiment.runner as runner
+import hls_sim.experiment.store as store
 from hls_sim.experiment.spec import experiment_from_dict
 runner.BATCH_RUNS = 2  # commit often, so the kill lands between committed batches
+store.MERGE_FANOUT = 3  # and merge often, so it may land in a merge
 if __name__ == "__main__":
     runner.sweep(experiment_from_dict({spec!r}), sys.argv[1], workers=2, progress=False)
 """
@@ -424,6 +439,127 @@ def test_ctrl_c_commits_finished_runs_says_how_to_resume_and_exits_130(tmp_path)
     assert resumed.skipped == stored and resumed.skipped + resumed.ran == LONG_RUNS
 
 
+def journal_files(folder: Path) -> tuple[list[str], list[str]]:
+    return sorted(p.name for p in (folder / "journal").iterdir()), sorted(
+        p.name for p in (folder / "steps").iterdir()
+    )
+
+
+def weeks_per_run(folder: Path) -> pd.Series:
+    return load_steps(folder).groupby("run_id").size()
+
+
+def test_the_journal_is_compacted_as_it_grows_and_to_one_file_per_session(
+    tmp_path, uninterrupted, monkeypatch
+):
+    """A week-long sweep commits thousands of batches; the store must not keep a file for each."""
+    import hls_sim.experiment.runner as runner
+    from hls_sim.experiment import store
+
+    monkeypatch.setattr(runner, "BATCH_RUNS", 1)
+    monkeypatch.setattr(runner, "MAX_CHUNK_RUNS", 1)
+    monkeypatch.setattr(store, "MERGE_FANOUT", 2)
+    counts = []
+    write_batch = store.ResultsStore.write_batch
+
+    def counting(self, rows, steps):
+        write_batch(self, rows, steps)
+        if rows:
+            counts.append(len(journal_files(self.folder)[0]))
+
+    monkeypatch.setattr(store.ResultsStore, "write_batch", counting)
+    out = tmp_path / "compacted"
+    sweep(experiment_from_dict(tiny(seeds=2)), out, workers=1, progress=False)
+    assert len(counts) == 8, "one batch per run"
+    assert max(counts) <= 3, f"files of 1, 2 and 4 batches at most, once each: {counts}"
+    assert journal_files(out) == (["runs-000001-000008.parquet"], ["steps-000001-000008.parquet"])
+
+    sweep(experiment_from_dict(tiny()), out, workers=1, progress=False)
+    assert journal_files(out) == (
+        ["runs-000001-000008.parquet", "runs-000009-000012.parquet"],
+        ["steps-000001-000008.parquet", "steps-000009-000012.parquet"],
+    )
+    pd.testing.assert_frame_equal(metric_values(out), metric_values(uninterrupted))
+    assert (weeks_per_run(out) == 20).all() and len(weeks_per_run(out)) == 12
+
+
+def test_a_merge_interrupted_at_any_point_loses_and_doubles_nothing(tmp_path, uninterrupted, monkeypatch):
+    """A kill in a merge leaves new files beside old ones; readers take each batch once, reopening tidies."""
+    import shutil
+
+    import hls_sim.experiment.runner as runner
+    from hls_sim.experiment import store
+
+    monkeypatch.setattr(runner, "BATCH_RUNS", 1)
+    monkeypatch.setattr(runner, "MAX_CHUNK_RUNS", 1)
+    kept = tmp_path / "kept"
+    merge = store.merge_parquet
+
+    def keeping_sources(sources, target):
+        for source in sources:
+            (kept / source.parent.name).mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, kept / source.parent.name / source.name)
+        merge(sources, target)
+
+    monkeypatch.setattr(store, "merge_parquet", keeping_sources)
+    out = tmp_path / "merged"
+    sweep(experiment_from_dict(tiny()), out, workers=1, progress=False)
+    monkeypatch.undo()
+    assert journal_files(out) == (["runs-000001-000012.parquet"], ["steps-000001-000012.parquet"])
+    assert len(list((kept / "journal").iterdir())) == len(list((kept / "steps").iterdir())) == 12
+
+    def restore(kind: str, every: slice = slice(None)) -> None:
+        for source in sorted((kept / kind).iterdir())[every]:
+            shutil.copy(source, out / kind / source.name)
+
+    def unseal() -> None:
+        """The manifest as it was before the session's end, where the merge was interrupted."""
+        manifest = load_manifest(out)
+        del manifest["journal_sealed_through"]
+        (out / "manifest.json").write_text(json.dumps(manifest))
+
+    def holds_every_run_once() -> None:
+        pd.testing.assert_frame_equal(metric_values(out), metric_values(uninterrupted))
+        weeks = weeks_per_run(out)
+        assert len(weeks) == 12 and (weeks == 20).all()
+
+    def reopened_and_tidied() -> None:
+        again = sweep(experiment_from_dict(tiny()), out, workers=1, progress=False)
+        assert (again.ran, again.skipped) == (0, 12)
+        assert journal_files(out) == (["runs-000001-000012.parquet"], ["steps-000001-000012.parquet"])
+        holds_every_run_once()
+
+    # Killed while deleting the old files: both new files in, some old ones of each still there.
+    restore("journal", slice(0, 5))
+    restore("steps", slice(7, None))
+    unseal()
+    holds_every_run_once()
+    reopened_and_tidied()
+
+    # Killed between the two merges: the new steps file in, the journal still in its old files.
+    (out / "journal" / "runs-000001-000012.parquet").unlink()
+    restore("journal")
+    restore("steps")
+    unseal()
+    holds_every_run_once()
+    reopened_and_tidied()
+
+
+def counting_chunks(monkeypatch) -> list[int]:
+    """Record the size of every chunk the driver gets back."""
+    import hls_sim.experiment.runner as runner
+
+    sizes: list[int] = []
+    outcome = runner._outcome
+
+    def recording(future, chunk):
+        sizes.append(len(chunk))
+        return outcome(future, chunk)
+
+    monkeypatch.setattr(runner, "_outcome", recording)
+    return sizes
+
+
 # ---------------------------------------------------------------- failures
 
 
@@ -452,6 +588,47 @@ def test_a_failing_run_is_stored_as_failed_and_the_sweep_goes_on(tmp_path, unint
 
     retried = sweep(experiment_from_dict(tiny()), out, workers=2, progress=False)
     assert (retried.ran, retried.failed, retried.skipped) == (4, 0, 8)
+    pd.testing.assert_frame_equal(metric_values(out), metric_values(uninterrupted))
+
+
+def test_runs_go_in_chunks_and_a_failing_run_fails_alone_in_its_chunk(tmp_path, uninterrupted, monkeypatch):
+    import hls_sim.experiment.runner as runner
+
+    monkeypatch.setattr(runner, "TAIL_CHUNKS", 1)
+    sizes = counting_chunks(monkeypatch)
+    out = tmp_path / "chunks"
+    outcome = sweep(
+        experiment_from_dict(tiny()), out, workers=1, progress=False, task_function=fail_on_second_seed
+    )
+    assert sum(sizes) == 12 and max(sizes) > 1, sizes
+    assert (outcome.ran, outcome.failed) == (12, 4)
+    runs = load_runs(out)
+    assert sorted(runs.loc[runs["status"] == FAILED, "seed_index"]) == [1, 1, 1, 1]
+    assert set(load_steps(out)["run_id"]) == set(runs.loc[runs["status"] == OK, "run_id"])
+    sweep(experiment_from_dict(tiny()), out, workers=1, progress=False)
+    pd.testing.assert_frame_equal(metric_values(out), metric_values(uninterrupted))
+
+
+def die_on_one_run(task: Task):
+    """A task function whose worker process dies at one run, as on a segfault or the kernel's OOM killer."""
+    if (task.point, task.seed_index) == (1, 2):
+        os._exit(1)
+    return run_task(task)
+
+
+def test_a_worker_that_dies_fails_its_runs_and_the_sweep_goes_on_on_a_new_pool(tmp_path, uninterrupted):
+    out = tmp_path / "died"
+    outcome = sweep(
+        experiment_from_dict(tiny()), out, workers=1, progress=False, task_function=die_on_one_run
+    )
+    assert outcome.ran == 12 and outcome.failed >= 1
+    runs = load_runs(out)
+    failed = runs[runs["status"] == FAILED]
+    assert ((failed["point"] == 1) & (failed["seed_index"] == 2)).any()
+    assert failed["traceback"].str.contains("worker process running this task died").all()
+    assert (runs["status"] == OK).sum() == 12 - outcome.failed
+    retried = sweep(experiment_from_dict(tiny()), out, workers=1, progress=False)
+    assert (retried.ran, retried.failed) == (outcome.failed, 0)
     pd.testing.assert_frame_equal(metric_values(out), metric_values(uninterrupted))
 
 

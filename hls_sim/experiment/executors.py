@@ -9,6 +9,7 @@ interpreter.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import signal
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -83,19 +84,37 @@ def _local_pool(workers: int) -> ProcessPoolExecutor:
     The driver is never forked itself: numpy's and Arrow's threads already run
     in it, and a thread holding a lock at a fork leaves the child deadlocked.
     The fork server is a fresh single-threaded process that imports the model
-    once; each worker is forked from it in milliseconds. Where there is no fork
-    server (Windows), workers are spawned.
+    once; each worker is forked from it in milliseconds. The fork server also
+    runs the main script (under a ``__main__`` guard, as any script that starts
+    processes must be), which a worker would otherwise run again when it starts:
+    for ``hls-sim`` that is the whole command line. Where there is no fork server
+    (Windows), workers are spawned.
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["hls_sim.experiment.tasks"])
+        context.set_forkserver_preload(["__main__", "hls_sim.experiment.tasks"])
     else:
         context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_leave_interrupts_to_the_driver
-    )
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
     pool.submit(int).result()
     return pool
+
+
+def _start_worker() -> None:
+    _leave_interrupts_to_the_driver()
+    _share_what_the_fork_server_imported()
+
+
+def _share_what_the_fork_server_imported() -> None:
+    """Keep the pages a worker shares with the fork server shared.
+
+    A worker's memory is the fork server's (the model and its libraries,
+    imported once) until it writes to it. The cyclic garbage collector writes to
+    every object it visits, so a full collection in a worker would give it its
+    own copy of all of them. Objects that exist at the fork are never garbage
+    of a run: they are moved out of the collector's sight.
+    """
+    gc.freeze()
 
 
 def _leave_interrupts_to_the_driver() -> None:

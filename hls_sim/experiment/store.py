@@ -5,17 +5,27 @@ Layout of ``DIR``:
 - ``manifest.json``: provenance (experiment spec, root seed entropy, package
   versions, git commit and whether the tree was dirty, host, each session's
   start and end).
-- ``journal/runs-NNNNNN.parquet``: finished runs, one batch per file, in the
-  order they were written. A batch is the unit of commitment: it is written to
-  a temporary file, flushed and renamed, so it is either whole or absent.
-- ``steps/steps-NNNNNN.parquet``: the per-week tables of the runs in the batch
-  with the same number (a ``run_id`` column joins them). A steps batch is
-  renamed into place before its runs batch, so a run in the journal always
-  has its weeks; a steps batch without its runs batch is an interrupted write
-  and is removed when the store is opened again.
+- ``journal/runs-*.parquet``: finished runs, in the order they were written.
+  Runs are committed in numbered *batches*: each is written to a temporary
+  file, flushed and renamed, so it is either whole or absent.
+- ``steps/steps-*.parquet``: the per-week tables of the runs of the same
+  batches (a ``run_id`` column joins them). A steps batch is renamed into place
+  before its runs batch, so a run in the journal always has its weeks; weeks
+  whose runs were never committed are an interrupted write, ignored by readers
+  and removed when the store is opened again.
 - ``runs.parquet``: the journal consolidated into one table, one row per run
   (the latest record of a run wins, so a failed run retried later is stored
   once), in the spec's order. Rewritten at the end of every sweep.
+
+The journal is compacted as it grows, so a long sweep leaves a handful of
+files, not one per batch. A file is named for the batches it holds:
+``runs-000007.parquet`` is batch 7, ``runs-000001-000016.parquet`` batches 1 to
+16. Whenever ``MERGE_FANOUT`` files of the same size are the newest, they are
+merged into one (so a session holds at most ``MERGE_FANOUT - 1`` files of each
+size: 1, 16, 256... batches), and at the end of a session all its files are
+merged into one. A merge writes the new file in full and renames it in before
+deleting the files it replaces; a file whose batches a wider file also holds is
+a leftover of an interrupted merge, ignored by readers and removed on opening.
 
 A sweep killed at any moment (Ctrl-C or kill -9) loses only the runs not yet
 in a batch; run again, it skips every run in the journal.
@@ -28,7 +38,8 @@ import os
 import platform
 import socket
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -37,16 +48,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from hls_sim.experiment.spec import Experiment, ExperimentError
-from hls_sim.experiment.tasks import OK, TaskResult
+from hls_sim.experiment.tasks import OK
 from hls_sim.metrics import SUMMARY_KEYS
 
 MANIFEST = "manifest.json"
 RUNS = "runs.parquet"
 JOURNAL = "journal"
 STEPS = "steps"
+# Files of the same size merged into one as the journal grows; bytes per row group of a merged file.
+MERGE_FANOUT = 16
+ROW_GROUP_BYTES = 4 << 20
+READ_ATTEMPTS = 5
 PACKAGES = (
     "hls-sim",
     "mesa",
@@ -87,7 +103,7 @@ class ResultsStore:
     def __init__(self, folder: Path, manifest: dict[str, Any]) -> None:
         self.folder = folder
         self.manifest = manifest
-        self._next_batch = 1 + max((_batch_number(path) for path in self._journal_files()), default=0)
+        self._next_batch = 1 + max((segment.last for segment in self._runs()), default=0)
 
     @classmethod
     def open(cls, folder: str | Path, experiment: Experiment) -> tuple[ResultsStore, Experiment]:
@@ -118,63 +134,212 @@ class ResultsStore:
         (folder / JOURNAL).mkdir(exist_ok=True)
         (folder / STEPS).mkdir(exist_ok=True)
         store = cls(folder, manifest)
-        store._remove_orphan_steps()
+        store._remove_leftovers()
         write_json(manifest_path, manifest)
         return store, experiment
 
     def done_run_ids(self) -> set[str]:
         """Runs already stored as OK; failed runs are run again."""
         done: set[str] = set()
-        for path in self._journal_files():
-            table = pq.read_table(path, columns=["run_id", "status"]).to_pandas()
-            latest = table.drop_duplicates("run_id", keep="last")
+        for table in read_segments(self._runs, columns=["run_id", "status"]):
+            latest = table.to_pandas().drop_duplicates("run_id", keep="last")
             done.update(latest.loc[latest["status"] == OK, "run_id"])
         return done
 
-    def write_batch(self, results: list[TaskResult]) -> None:
-        """Commit a batch of finished runs: weeks first, then the runs that point at them."""
-        if not results:
+    def write_batch(self, rows: list[dict[str, Any]], steps: list[pa.RecordBatch]) -> None:
+        """Commit a batch of finished runs (weeks first, then the runs that point at them); compact."""
+        if not rows:
             return
         number = self._next_batch
         self._next_batch += 1
-        frames = [pd.DataFrame(r.steps).assign(run_id=r.row["run_id"]) for r in results if r.steps]
-        if frames:
-            steps = pd.concat(frames, ignore_index=True)
-            write_atomically(self.folder / STEPS / f"steps-{number:06d}.parquet", _parquet_writer(steps))
-        rows = runs_frame([result.row for result in results])
-        write_atomically(self.folder / JOURNAL / f"runs-{number:06d}.parquet", _parquet_writer(rows))
+        if steps:
+            weeks = pa.concat_tables(
+                [pa.Table.from_batches([part]) for part in steps], promote_options="permissive"
+            )
+            write_atomically(self.folder / STEPS / _file_name(STEPS, number, number), _parquet_writer(weeks))
+        runs = pa.Table.from_pandas(runs_frame(rows), preserve_index=False)
+        write_atomically(self.folder / JOURNAL / _file_name(JOURNAL, number, number), _parquet_writer(runs))
+        self._merge_full_tiers()
 
-    def consolidate(self) -> pd.DataFrame:
-        """Rewrite ``runs.parquet`` from the journal; returns the table written."""
-        runs = collect_runs(self.folder, self.manifest)
+    def close_session(self, session: dict[str, Any]) -> None:
+        """End a sweep's session: merge its journal files into one, rewrite ``runs.parquet``, record it."""
+        unsealed = self._unsealed()
+        if len(unsealed) > 1:
+            self._merge(unsealed[0].first, unsealed[-1].last)
+        if unsealed:
+            self.manifest["journal_sealed_through"] = unsealed[-1].last
+        runs = consolidated_runs(self.folder, self.manifest)
+        if runs is None:
+            runs = pa.Table.from_pandas(runs_frame([]), preserve_index=False)
         write_atomically(self.folder / RUNS, _parquet_writer(runs))
-        return runs
-
-    def record_session(self, session: dict[str, Any]) -> None:
-        """Append one invocation's record (executor, counts, times) to the manifest."""
         self.manifest.setdefault("sessions", []).append(session)
         self.manifest["seeds"] = max(self.manifest.get("seeds", 0), session.get("seeds", 0))
         write_json(self.folder / MANIFEST, self.manifest)
 
-    def _journal_files(self) -> list[Path]:
-        return sorted((self.folder / JOURNAL).glob("runs-*.parquet"))
+    def _runs(self) -> list[Segment]:
+        return visible_segments(self.folder / JOURNAL)
 
-    def _remove_orphan_steps(self) -> None:
-        committed = {_batch_number(path) for path in self._journal_files()}
-        for path in (self.folder / STEPS).glob("steps-*.parquet"):
-            if _batch_number(path) not in committed:
-                path.unlink()
+    def _unsealed(self) -> list[Segment]:
+        """This session's journal files (and those of any earlier session that was killed)."""
+        sealed = self.manifest.get("journal_sealed_through", 0)
+        return [segment for segment in self._runs() if segment.first > sealed]
+
+    def _merge_full_tiers(self) -> None:
+        """Merge the newest ``MERGE_FANOUT`` files while they are all the same size."""
+        while True:
+            newest = self._unsealed()[-MERGE_FANOUT:]
+            if len(newest) < MERGE_FANOUT or len({segment.size for segment in newest}) > 1:
+                return
+            self._merge(newest[0].first, newest[-1].last)
+
+    def _merge(self, first: int, last: int) -> None:
+        """Replace the journal and steps files of batches ``first`` to ``last`` by one file each.
+
+        The steps go first, as when a batch is written. Until the old files are
+        deleted, the new ones hold the same batches, and readers take the widest.
+        """
+        replaced = []
+        for kind in (STEPS, JOURNAL):
+            target = self.folder / kind / _file_name(kind, first, last)
+            sources = [s for s in visible_segments(self.folder / kind) if first <= s.first and s.last <= last]
+            if sources and [s.path for s in sources] != [target]:
+                merge_parquet([s.path for s in sources], target)
+                replaced += sources
+        for segment in replaced:
+            segment.path.unlink()
+
+    def _remove_leftovers(self) -> None:
+        """Remove what an interrupted write or merge left: temporary, replaced and orphaned files."""
+        for kind in (STEPS, JOURNAL):
+            visible = set(visible_segments(self.folder / kind))
+            for segment in segments(self.folder / kind):
+                if segment not in visible:
+                    segment.path.unlink()
+        for segment in orphaned_steps(self.folder):
+            segment.path.unlink()
         for path in self.folder.rglob(".*.tmp"):
             path.unlink()
 
 
-def _batch_number(path: Path) -> int:
-    return int(path.stem.rpartition("-")[2])
+@dataclass(frozen=True)
+class Segment:
+    """One journal or steps file and the batches it holds, ``first`` to ``last``."""
+
+    path: Path
+    first: int
+    last: int
+
+    @property
+    def size(self) -> int:
+        return self.last - self.first + 1
 
 
-def _parquet_writer(frame: pd.DataFrame) -> Any:
+def _file_name(kind: str, first: int, last: int) -> str:
+    prefix = "runs" if kind == JOURNAL else "steps"
+    batches = f"{first:06d}" if first == last else f"{first:06d}-{last:06d}"
+    return f"{prefix}-{batches}.parquet"
+
+
+def segments(directory: Path) -> list[Segment]:
+    """Every journal or steps file in ``directory``, by first batch (widest first on a tie)."""
+    found = []
+    for path in directory.glob("*-*.parquet"):
+        numbers = [int(part) for part in path.stem.split("-")[1:]]
+        found.append(Segment(path, numbers[0], numbers[-1]))
+    return sorted(found, key=lambda segment: (segment.first, -segment.last))
+
+
+def visible_segments(directory: Path) -> list[Segment]:
+    """The files readers use: each batch once, from the widest file that holds it.
+
+    A merge only ever joins whole files, so two files either hold disjoint
+    batches or one holds all of the other's (a leftover of an interrupted merge).
+    """
+    visible: list[Segment] = []
+    for segment in segments(directory):
+        if not visible or segment.first > visible[-1].last:
+            visible.append(segment)
+    return visible
+
+
+def committed_steps(folder: Path) -> list[Segment]:
+    """The steps files whose every batch is in the journal."""
+    journal = visible_segments(folder / JOURNAL)
+    return [segment for segment in visible_segments(folder / STEPS) if _held(segment, journal)]
+
+
+def orphaned_steps(folder: Path) -> list[Segment]:
+    committed = set(committed_steps(folder))
+    return [segment for segment in visible_segments(folder / STEPS) if segment not in committed]
+
+
+def _held(segment: Segment, journal: list[Segment]) -> bool:
+    """Whether the journal files, contiguous batches each, hold every batch of ``segment``."""
+    needed = segment.first
+    for held in journal:
+        if held.first <= needed <= held.last:
+            needed = held.last + 1
+        if needed > segment.last:
+            return True
+    return False
+
+
+def read_segments(listing: Callable[[], list[Segment]], columns: list[str] | None = None) -> list[pa.Table]:
+    """Read every file of a listing; if a sweep merged files meanwhile, one may be gone: list again."""
+    for attempt in range(READ_ATTEMPTS):
+        try:
+            return [pq.read_table(segment.path, columns=columns, use_threads=False) for segment in listing()]
+        except FileNotFoundError:
+            if attempt == READ_ATTEMPTS - 1:
+                raise
+    return []
+
+
+def merge_parquet(sources: list[Path], target: Path) -> None:
+    """Write the rows of ``sources``, in order, as one Parquet file ``target``, a few MB at a time.
+
+    Columns are widened where files differ (a column of whole numbers in one
+    file and fractions in another becomes fractions; a missing column is null).
+    Row groups are read on this thread: Arrow's reader threads each keep their
+    own allocator heap, which would hold on to memory after the merge.
+    """
+    schemas = [pq.read_schema(path).remove_metadata() for path in sources]
+    schema = pa.unify_schemas(schemas, promote_options="permissive")
+
+    def write(temporary: Path) -> None:
+        with pq.ParquetWriter(temporary, schema) as writer:
+            pending: list[pa.Table] = []
+            for path in sources:
+                with pq.ParquetFile(path) as source:
+                    for index in range(source.num_row_groups):
+                        pending.append(_conform(source.read_row_group(index, use_threads=False), schema))
+                        if sum(part.nbytes for part in pending) >= ROW_GROUP_BYTES:
+                            writer.write_table(pa.concat_tables(pending))
+                            pending = []
+                            # Arrow's allocator keeps freed memory for reuse; a merge of a
+                            # long sweep would then hold as much as it ever read.
+                            pa.default_memory_pool().release_unused()
+            if pending:
+                writer.write_table(pa.concat_tables(pending))
+
+    write_atomically(target, write)
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    columns = [
+        table.column(field.name).cast(field.type)
+        if field.name in table.column_names
+        else pa.nulls(len(table), field.type)
+        for field in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _parquet_writer(table: pa.Table) -> Any:
+    """Write without pandas' metadata, so a file reads the same before and after a merge."""
+
     def write(target: Path) -> None:
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), target)
+        pq.write_table(table.replace_schema_metadata(None), target)
 
     return write
 
@@ -190,25 +355,36 @@ def runs_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
 def collect_runs(folder: str | Path, manifest: dict[str, Any] | None = None) -> pd.DataFrame:
     """Every stored run, latest record of each, in the spec's order (scenario, arm, point, seed)."""
     folder = Path(folder)
-    manifest = manifest or read_manifest(folder)
-    files = sorted((folder / JOURNAL).glob("runs-*.parquet"))
-    if not files:
-        return runs_frame([])
-    runs = pd.concat([pq.read_table(path).to_pandas() for path in files], ignore_index=True)
-    runs = runs.drop_duplicates("run_id", keep="last")
+    runs = consolidated_runs(folder, manifest or read_manifest(folder))
+    return runs_frame([]) if runs is None else runs.to_pandas()
+
+
+def consolidated_runs(folder: Path, manifest: dict[str, Any]) -> pa.Table | None:
+    """The journal as one table, latest record of each run, in the spec's order; None if it is empty.
+
+    Done in Arrow rather than pandas: at the end of a long sweep this holds
+    every run's row, and pandas would hold several copies of it.
+    """
+    tables = read_segments(lambda: visible_segments(folder / JOURNAL))
+    if not tables:
+        return None
+    runs = pa.concat_tables(
+        [table.replace_schema_metadata(None) for table in tables], promote_options="permissive"
+    )
+    rows = pa.table({"run_id": runs["run_id"], "row": np.arange(len(runs))})
+    latest = rows.group_by("run_id", use_threads=False).aggregate([("row", "max")])["row_max"]
     spec = manifest["spec"]
-    scenario_rank = {name: rank for rank, name in enumerate(spec["scenarios"])}
-    arm_rank = {arm["name"]: rank for rank, arm in enumerate(spec["arms"] or [{"name": "as-written"}])}
-    keys = pd.DataFrame(
+    arms = [arm["name"] for arm in spec["arms"] or [{"name": "as-written"}]]
+    keys = pa.table(
         {
-            "s": runs["scenario"].map(scenario_rank),
-            "a": runs["arm"].map(arm_rank),
-            "p": runs["point"],
-            "i": runs["seed_index"],
+            "scenario": pc.index_in(runs["scenario"].take(latest), value_set=pa.array(spec["scenarios"])),
+            "arm": pc.index_in(runs["arm"].take(latest), value_set=pa.array(arms)),
+            "point": runs["point"].take(latest),
+            "seed_index": runs["seed_index"].take(latest),
         }
     )
-    order = keys.sort_values(["s", "a", "p", "i"], kind="stable").index
-    return runs.loc[order].reset_index(drop=True)
+    order = pc.sort_indices(keys, sort_keys=[(name, "ascending") for name in keys.column_names])
+    return runs.take(latest.take(order))
 
 
 def read_manifest(folder: str | Path) -> dict[str, Any]:
@@ -289,12 +465,10 @@ def load_steps(folder: str | Path, run_ids: Iterable[str] | None = None) -> pd.D
     """The per-week tables of a results folder (optionally only some runs), with a run_id column."""
     folder = Path(folder)
     read_manifest(folder)
-    files = sorted((folder / STEPS).glob("steps-*.parquet"))
-    if not files:
+    tables = read_segments(lambda: committed_steps(folder))
+    if not tables:
         return pd.DataFrame()
-    wanted = None if run_ids is None else set(run_ids)
-    frames = []
-    for path in files:
-        frame = pq.read_table(path).to_pandas()
-        frames.append(frame if wanted is None else frame[frame["run_id"].isin(wanted)])
-    return pd.concat(frames, ignore_index=True)
+    if run_ids is not None:
+        wanted = pa.array(sorted(set(run_ids)), pa.string())
+        tables = [table.filter(pc.is_in(table["run_id"], wanted)) for table in tables]
+    return pa.concat_tables(tables, promote_options="permissive").to_pandas()
