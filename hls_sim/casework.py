@@ -20,6 +20,7 @@ import numpy as np
 
 from hls_sim import trust
 from hls_sim.agents.person import COMMUNITY, SUPPORTED, WAITING, People
+from hls_sim.rowwise import row_argmax, row_count, row_max, row_sum
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
@@ -96,8 +97,8 @@ def remaining_need(people: People, rows: np.ndarray, scenario: Scenario) -> np.n
     params = scenario.closure
     needs = people.needs[rows]
     goals = people.goals[rows]
-    unmet_goals = (np.maximum(0.0, needs - params.goal_met) * goals).sum(axis=1) / goals.sum(axis=1)
-    return unmet_goals + np.maximum(0.0, needs.max(axis=1) - params.high_need)
+    unmet_goals = row_sum(np.maximum(0.0, needs - params.goal_met) * goals) / row_count(goals)
+    return unmet_goals + np.maximum(0.0, row_max(needs) - params.high_need)
 
 
 def reclassify(people: People, rows: np.ndarray) -> None:
@@ -113,5 +114,5 @@ def end_support(
     people.worker[rows] = -1
     people.provider[rows] = -1
     unresolved = rows[~resolved]
-    remember_failure(people, unresolved, people.needs[unresolved].argmax(axis=1), week)
+    remember_failure(people, unresolved, row_argmax(people.needs[unresolved]), week)
     trust.case_closed(people, rows, resolved, scenario.trust)

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from hls_sim.rowwise import row_count, row_max
+
 if TYPE_CHECKING:
     from hls_sim.parameters.sections import Gaming
 
@@ -50,8 +52,8 @@ def success_chance(
     Hard cases (a severe primary need, several other high needs, entrenched,
     few assets) look unlikely to score.
     """
-    primary = observed_needs.max(axis=-1)
-    others_high = (observed_needs > high_need).sum(axis=-1) - 1
+    primary = row_max(observed_needs)
+    others_high = row_count(observed_needs > high_need) - 1
     chance = (
         1.0
         - (primary - threshold) / params.chance_need_scale

@@ -23,6 +23,7 @@ import numpy as np
 
 from hls_sim import casework, gaming, indicators, routing
 from hls_sim.parameters.measurement import FAILURE_DEMAND_WEEKS, HIGH_NEED
+from hls_sim.rowwise import row_max
 
 if TYPE_CHECKING:
     from hls_sim.agents.person import People
@@ -61,7 +62,7 @@ def assess(people: People, rows: np.ndarray, noise: float, rng: np.random.Genera
 
 def eligible_needs(observed: np.ndarray, threshold: float) -> np.ndarray:
     """Eligibility: the assessed primary need must reach the threshold."""
-    return observed.max(axis=1) >= threshold
+    return row_max(observed) >= threshold
 
 
 def expected_value(chance: np.ndarray, weight: np.ndarray, observed: np.ndarray, tariff: str) -> np.ndarray:
@@ -70,7 +71,7 @@ def expected_value(chance: np.ndarray, weight: np.ndarray, observed: np.ndarray,
     Under a distance tariff a case earns by how far it travels, so a high start is worth more.
     """
     if tariff == indicators.DISTANCE:
-        return chance * observed.max(axis=1)
+        return chance * row_max(observed)
     return chance * weight
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hls_sim.agents.person import SUPPORTED, People
+from hls_sim.rowwise import row_max, row_sum
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
@@ -40,7 +41,7 @@ def live_week(
     spread = rng.uniform(1.0 - life.event_size_spread, 1.0 + life.event_size_spread, n)
     size = life.event_size * spread * (1.0 - life.asset_buffer * assets)
     needs[hit, domain[hit]] += size[hit]
-    mean_other = (needs.sum(axis=1, keepdims=True) - needs) / (d - 1)
+    mean_other = (row_sum(needs)[:, None] - needs) / (d - 1)
     needs += life.spillover * np.maximum(0.0, mean_other - needs)
     recovery = life.recovery_rate * assets * (1.0 - people.entrenchment[rows])
     needs -= recovery[:, None] * (needs > life.recovery_floor)
@@ -54,7 +55,7 @@ def entrench(people: People, rows: np.ndarray, scenario: Scenario) -> None:
     Waiting counts as without help.
     """
     params = scenario.entrenchment
-    high = people.needs[rows].max(axis=1)
+    high = row_max(people.needs[rows])
     unsupported = people.status[rows] != SUPPORTED
     scale = 1.0 - params.severe_need
     grow = np.where(
@@ -69,7 +70,7 @@ def entrench(people: People, rows: np.ndarray, scenario: Scenario) -> None:
 def crises(people: People, rows: np.ndarray, scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
     """Crises (A&E, police, eviction) happen to people with severe, entrenched needs; returns who."""
     params = scenario.crisis
-    high = people.needs[rows].max(axis=1)
+    high = row_max(people.needs[rows])
     excess = np.maximum(0.0, high - params.severe_need)
     chance = (
         params.rate
@@ -91,7 +92,7 @@ def seeks_help(
     regardless (referral from A&E or the police).
     """
     params = scenario.help_seeking
-    high = people.needs[rows].max(axis=1)
+    high = row_max(people.needs[rows])
     threshold = params.threshold + params.distrust_delay * (1.0 - people.trust[rows])
     willing = (high > threshold) & (rng.random(len(rows)) < params.weekly_chance)
     return rows[willing | np.isin(rows, in_crisis)]

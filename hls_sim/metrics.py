@@ -29,6 +29,7 @@ from hls_sim.parameters.measurement import (
     RECOVERY_TOLERANCE,
     hardest_share,
 )
+from hls_sim.rowwise import row_count, row_max
 
 if TYPE_CHECKING:
     from hls_sim.model import SupportSystemModel
@@ -140,8 +141,8 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
     wellbeing = people.wellbeing(present)
     hardest = people.vulnerability[present] >= HARDEST_FIFTH_VULNERABILITY
     goals = people.goals[present]
-    goals_met = ((needs < GOAL_MET) & goals).sum(axis=1) / goals.sum(axis=1)
-    high = needs.max(axis=1) > HIGH_NEED
+    goals_met = row_count((needs < GOAL_MET) & goals) / row_count(goals)
+    high = row_max(needs) > HIGH_NEED
     supported = people.status[present] == SUPPORTED
 
     closures_now = len(records.closure_reported) - records.closures_at_last_week

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from hls_sim.rowwise import row_argmax
+
 if TYPE_CHECKING:
     from hls_sim.model import SupportSystemModel
 
@@ -31,7 +33,7 @@ def route(model: SupportSystemModel, contacts: np.ndarray, providers: np.ndarray
     queued = np.array([len(table.waiting[p]) for p in providers], dtype=float)
     room = capacity - np.array([model.occupied(int(p)) for p in providers]) - queued
     if regime.referrals:
-        domain = model.people.needs[contacts].argmax(axis=1)
+        domain = row_argmax(model.people.needs[contacts])
         noise = rng.normal(0.0, model.params.referrals.noise, (len(contacts), len(providers)))
         preference = table.beliefs[providers].max(axis=2).T[domain] + noise
     else:
@@ -42,7 +44,7 @@ def route(model: SupportSystemModel, contacts: np.ndarray, providers: np.ndarray
 
 def _take_room(preference: np.ndarray, room: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     """Each contact in turn: its most preferred provider with room, else the least crowded one."""
-    first = preference.argmax(axis=1)
+    first = row_argmax(preference)
     if (np.bincount(first, minlength=len(room)) <= room).all():
         return first  # every first choice has room for everyone who wants it
     choice = np.empty(len(preference), dtype=np.int64)

@@ -26,6 +26,7 @@ from hls_sim import gaming, trust
 from hls_sim.agents.person import People
 from hls_sim.agents.worker import Workforce
 from hls_sim.learning import Context
+from hls_sim.rowwise import row_argmax, row_mean, row_sum
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
@@ -132,7 +133,7 @@ def allocate_hours(
     else:
         near = np.ones(len(rows))
     tilt = gaming.parking_tilt(workforce.stakes[slots], workforce.motivation[slots], scenario.gaming)
-    by_need = share_within(slots, people.needs[rows].mean(axis=1) + scenario.support.need_weight_floor, size)
+    by_need = share_within(slots, row_mean(people.needs[rows]) + scenario.support.need_weight_floor, size)
     by_indicator = share_within(slots, near, size)
     hours = workforce.support[slots] * ((1 - tilt) * by_need + tilt * by_indicator)
     return np.minimum(hours, scenario.support.max_hours_per_person), by_indicator
@@ -166,7 +167,7 @@ def direct_hours(
     assessed[np.arange(n), people.assessed_domain[rows]] = 1.0
     seen = people.understanding[rows][:, None]
     judged = seen * (people.needs[rows] + params.goal_weight * people.goals[rows]) + (1 - seen) * assessed
-    judged /= judged.sum(axis=1, keepdims=True)
+    judged /= row_sum(judged)[:, None]
     devolved = discretion[:, None]
     by_domain = hours[:, None] * ((1 - devolved) * assessed + devolved * judged)
     skilled = params.craft_floor + (1.0 - params.craft_floor) * relational
@@ -236,7 +237,7 @@ def spend_at_discretion(
     asked = np.bincount(provider, weights=wanted, minlength=providers)
     affordable = np.minimum(1.0, spend_budgets / np.maximum(asked, NO_SPEND))
     amount = wanted * affordable[provider]
-    worst = needs.argmax(axis=1)
+    worst = row_argmax(needs)
     needs[np.arange(len(needs)), worst] -= params.spend_effect * amount / max(limit, NO_SPEND)
     relationship = relationship + params.spend_relationship * amount / max(limit, NO_SPEND) * (
         1 - relationship

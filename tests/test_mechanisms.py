@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hls_sim import casework, closure, gaming, indicators, intake
+from hls_sim import casework, closure, gaming, indicators, intake, rowwise
 from hls_sim.agents.person import COMMUNITY, NEVER, SUPPORTED, People, wellbeing
 from hls_sim.indicators import ClosureLog, audit, measured_value
 from hls_sim.learning import Context, observed_signal, openness, pool_knowledge, update_beliefs
@@ -387,6 +387,24 @@ def test_wellbeing_is_in_unit_range_falls_with_needs_and_rises_with_assets():
     raised = worse[:, 2] > needs[:, 2]
     assert (wellbeing(worse, goals, assets, *weights)[raised] < values[raised]).all()
     assert (wellbeing(needs, goals, assets + 0.1, *weights) > values).all()
+
+
+@pytest.mark.parametrize("columns", range(1, 20))
+def test_row_reductions_equal_numpys_bit_for_bit(columns):
+    """The fast reductions over a person's domains give numpy's own results, rounding and all."""
+    rng = np.random.default_rng(columns)
+    values = rng.random((300, columns)) * rng.choice([1e-3, 1.0, 1e3, -1.0], (300, columns))
+    values[rng.random(values.shape) < 0.1] = -0.0
+    values[rng.random(values.shape) < 0.1] = 0.5  # ties
+    for table in (values, values[::2], np.asfortranarray(values)):
+        total = rowwise.row_sum(table)
+        assert np.array_equal(total, table.sum(axis=1))
+        assert np.array_equal(np.signbit(total), np.signbit(table.sum(axis=1)))
+        assert np.array_equal(rowwise.row_mean(table), table.mean(axis=1))
+        assert np.array_equal(rowwise.row_max(table), table.max(axis=1))
+        assert np.array_equal(rowwise.row_argmax(table), table.argmax(axis=1))
+        flags = table > 0.3
+        assert np.array_equal(rowwise.row_count(flags), flags.sum(axis=1))
 
 
 def test_unmet_high_needs_entrench_but_supported_ones_do_not():

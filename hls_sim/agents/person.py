@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from hls_sim.rowwise import row_sum
+
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
 
@@ -38,10 +40,22 @@ LOGIT_GUARD = 1e-9
 
 def wellbeing(
     needs: np.ndarray, goals: np.ndarray, assets: np.ndarray, assets_weight: float, goal_weight: float
-):
+) -> np.ndarray:
     """The true outcome: low needs, above all in the domains that matter to the person, and assets."""
-    weights = 1.0 + goal_weight * goals
-    weighted_need = (needs * weights).sum(axis=-1) / weights.sum(axis=-1)
+    weights = goal_weights(goals, goal_weight)
+    return weighted_wellbeing(needs, weights, row_sum(weights), assets, assets_weight)
+
+
+def goal_weights(goals: np.ndarray, goal_weight: float) -> np.ndarray:
+    """How much each domain counts in a person's wellbeing: more where it matters to them."""
+    return 1.0 + goal_weight * goals
+
+
+def weighted_wellbeing(
+    needs: np.ndarray, weights: np.ndarray, total_weight: np.ndarray, assets: np.ndarray, assets_weight: float
+) -> np.ndarray:
+    """``wellbeing`` from each person's ``goal_weights`` and their sum (``total_weight``)."""
+    weighted_need = row_sum(needs * weights) / total_weight
     return (1.0 - assets_weight) * (1.0 - weighted_need) + assets_weight * assets
 
 
@@ -63,6 +77,7 @@ class People:
         "recording_bias",
         "start_wellbeing",
         "hours_received",
+        "goal_weight_total",
     )
     INT_COLUMNS = (
         "status",
@@ -91,6 +106,8 @@ class People:
         self.count = 0
         self.needs = np.zeros((capacity, self.domains))
         self.goals = np.zeros((capacity, self.domains), dtype=bool)
+        # Goals are fixed at arrival, and so (a structural key) is the weight they carry in wellbeing.
+        self.goal_weights = np.zeros((capacity, self.domains))
         self.approach = np.zeros((capacity, self.domains), dtype=np.int64)
         for name in self.FLOAT_COLUMNS:
             setattr(self, name, np.zeros(capacity))
@@ -102,7 +119,7 @@ class People:
         if needed <= capacity:
             return
         new = max(needed, capacity * 2)
-        for name in ("needs", "goals", "approach", *self.FLOAT_COLUMNS, *self.INT_COLUMNS):
+        for name in ("needs", "goals", "goal_weights", "approach", *self.FLOAT_COLUMNS, *self.INT_COLUMNS):
             old = getattr(self, name)
             grown = np.zeros((new, *old.shape[1:]), dtype=old.dtype)
             grown[:capacity] = old
@@ -150,6 +167,9 @@ class People:
         goals = np.zeros((n, d), dtype=bool)
         np.put_along_axis(goals, top, True, axis=1)
         self.goals[rows] = goals
+        weights = goal_weights(goals, self.goal_weight)
+        self.goal_weights[rows] = weights
+        self.goal_weight_total[rows] = row_sum(weights)
         trusting = params.trust_mean * params.trust_concentration
         self.trust[rows] = np.clip(rng.beta(trusting, params.trust_concentration - trusting, n), 0.0, 1.0)
         self.status[rows] = COMMUNITY
@@ -175,8 +195,12 @@ class People:
         return np.flatnonzero(self.status[: self.count] == status)
 
     def wellbeing(self, rows: np.ndarray) -> np.ndarray:
-        return wellbeing(
-            self.needs[rows], self.goals[rows], self.assets[rows], self.assets_weight, self.goal_weight
+        return weighted_wellbeing(
+            self.needs[rows],
+            self.goal_weights[rows],
+            self.goal_weight_total[rows],
+            self.assets[rows],
+            self.assets_weight,
         )
 
 

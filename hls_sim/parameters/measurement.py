@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from hls_sim.rowwise import row_count, row_mean
+
 if TYPE_CHECKING:
     from hls_sim.agents.person import People
 
@@ -50,8 +52,8 @@ def difficulty(people: People, rows: np.ndarray) -> np.ndarray:
     """How hard a person is to help as a worker would see it: severe, many, entrenched, few assets."""
     needs = people.needs[rows]
     return (
-        needs.mean(axis=1)
-        + DIFFICULTY_PER_HIGH_NEED * (needs > HIGH_NEED).sum(axis=1)
+        row_mean(needs)
+        + DIFFICULTY_PER_HIGH_NEED * row_count(needs > HIGH_NEED)
         + DIFFICULTY_ENTRENCHMENT * people.entrenchment[rows]
         - DIFFICULTY_ASSETS * people.assets[rows]
     )
@@ -64,7 +66,7 @@ def need_shares(people: People, rows: np.ndarray, hours: float, floor: float, ca
     nobody gets more than ``cap`` hours, and what the cap frees is shared among the rest
     in the same proportion (water-filling), as it is between every caseload in the place.
     """
-    weight = people.needs[rows].mean(axis=1) + floor
+    weight = row_mean(people.needs[rows]) + floor
     shares = np.zeros(len(rows))
     open_ = np.ones(len(rows), dtype=bool)
     left = hours
