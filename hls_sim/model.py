@@ -221,22 +221,19 @@ class SupportSystemModel(mesa.Model):
     def run_waiting_lists(self) -> None:
         """Cases end during the week and their places go, as they free up, to the front of each list."""
         table = self.providers
-        active = [int(p) for p in table.active_indices()]
+        active = table.active_indices()
         # Only a provider with people on its list has places to fill.
-        listed = [p for p in active if table.waiting[p]]
-        at_start = {p: queue.free_at_start(self, p) for p in listed}
-        occupied = sum(self.occupied(p) for p in active)
-        capacity = sum(self.places(p) for p in active)
+        listed = [int(p) for p in active if table.waiting[p]]
+        at_start = queue.free_at_start(self, listed)
+        occupied = int(self.occupied(active).sum())
+        capacity = int(self.places(active).sum())
         ending, times = closure.cases_ending(self)
         freed = closure.close(self, ending, times)
         used = occupied - float((1.0 - times).sum())
-        freed_at = self.workforce.provider[freed.slots]
-        for provider in listed:
-            filled = queue.run_week(
-                self, provider, at_start[provider].join(freed.where(freed_at == provider))
-            )
-            queue.give_up(self, filled)
-            queue.start_cases(self, provider, filled)
+        lists = queue.run_week(self, listed, at_start.join(freed))
+        queue.give_up(self, lists)
+        queue.start_cases(self, lists)
+        for filled in lists:
             used += float((1.0 - filled.start_times).sum())
             if len(filled.ended):
                 closure.close(self, filled.ended, filled.end_times)
@@ -394,16 +391,19 @@ class SupportSystemModel(mesa.Model):
         wellbeing = people.wellbeing(rows) if aligned else None
         return true_value(people.needs[rows], people.assessed_domain[rows], wellbeing, aligned)
 
-    def places(self, provider: int) -> int:
-        """How many people ``provider`` can support at once: its workers' caseloads, or fixed places."""
+    def places(self, provider):
+        """How many people ``provider`` (an index or an array of them) can support at once.
+
+        Its workers' caseloads, or the fixed places of the docking configuration.
+        """
         fixed = self.params.queue.places
         if fixed:
-            return int(round(fixed * self.providers.share[provider]))
-        return len(self.workforce.staff(provider)) * self.params.workforce.max_caseload
+            return np.round(fixed * self.providers.share[provider]).astype(np.int64)
+        return self.workforce.headcount(self.providers.count)[provider] * self.params.workforce.max_caseload
 
-    def occupied(self, provider: int) -> int:
-        """How many people ``provider`` is supporting."""
-        return int(self.workforce.caseload[self.workforce.staff(provider)].sum())
+    def occupied(self, provider):
+        """How many people ``provider`` (an index or an array of them) is supporting."""
+        return self.workforce.caseloads(self.providers.count)[provider]
 
     def active_provider_count(self) -> int:
         return len(self.providers.active_indices())

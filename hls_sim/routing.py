@@ -29,9 +29,9 @@ def route(model: SupportSystemModel, contacts: np.ndarray, providers: np.ndarray
     shares = table.share[providers]
     if regime.catchments:
         return rng.choice(len(providers), size=len(contacts), p=shares / shares.sum())
-    capacity = np.array([model.places(int(p)) for p in providers], dtype=float)
+    capacity = model.places(providers).astype(float)
     queued = np.array([len(table.waiting[p]) for p in providers], dtype=float)
-    room = capacity - np.array([model.occupied(int(p)) for p in providers]) - queued
+    room = capacity - model.occupied(providers) - queued
     if regime.referrals:
         domain = row_argmax(model.people.needs[contacts])
         noise = rng.normal(0.0, model.params.referrals.noise, (len(contacts), len(providers)))

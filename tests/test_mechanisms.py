@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hls_sim import casework, closure, gaming, indicators, intake, rowwise
+from hls_sim import casework, closure, gaming, indicators, intake, queue, rowwise
 from hls_sim.agents.person import COMMUNITY, NEVER, SUPPORTED, People, wellbeing
 from hls_sim.indicators import ClosureLog, audit, measured_value
 from hls_sim.learning import Context, observed_signal, openness, pool_knowledge, update_beliefs
@@ -405,6 +405,29 @@ def test_row_reductions_equal_numpys_bit_for_bit(columns):
         assert np.array_equal(rowwise.row_argmax(table), table.argmax(axis=1))
         flags = table > 0.3
         assert np.array_equal(rowwise.row_count(flags), flags.sum(axis=1))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_lines_filled_together_fill_as_each_line_alone(seed):
+    """Several waiting lists filled in one pass get exactly what each gets from ``queue.fill`` alone."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(0, 12, rng.integers(1, 5))
+    owner = np.repeat(np.arange(len(sizes)), sizes)
+    arrivals = np.where(rng.random(len(owner)) < 0.5, 0.0, rng.random(len(owner)))
+    deadlines = arrivals + rng.uniform(-0.2, 3.0, len(owner))  # some give up within the week
+    count = rng.integers(0, 30)
+    places = queue.Places(
+        np.where(rng.random(count) < 0.3, 0.0, rng.random(count)), rng.integers(0, 99, count)
+    )
+    place_owner = rng.integers(-1, len(sizes), count)
+    together = queue.fill_lists(arrivals, deadlines, sizes, places, place_owner)
+    assert len(together) == len(sizes)
+    for line, filled in enumerate(together):
+        mine = owner == line
+        alone = queue.fill(arrivals[mine], deadlines[mine], places.where(place_owner == line))
+        for field in ("started", "start_times", "slots", "gave_up", "give_up_times", "ended", "end_times"):
+            assert np.array_equal(getattr(filled, field), getattr(alone, field)), field
+        assert filled.queue_time == alone.queue_time
 
 
 def test_unmet_high_needs_entrench_but_supported_ones_do_not():

@@ -125,6 +125,13 @@ class Workforce:
         count = self.count
         return np.bincount(self.provider[:count][self.active[:count]], minlength=providers)
 
+    def caseloads(self, providers: int) -> np.ndarray:
+        """People supported by each provider's workers."""
+        slots = self.slots()
+        return np.bincount(self.provider[slots], weights=self.caseload[slots], minlength=providers).astype(
+            np.int64
+        )
+
 
 NO_STAFF = np.zeros(0, dtype=np.int64)
 
