@@ -95,8 +95,8 @@ def hand_off(people: People, rows: np.ndarray, scenario: Scenario) -> None:
 def remaining_need(people: People, rows: np.ndarray, scenario: Scenario) -> np.ndarray:
     """What is left to do, as a worker judges it: unmet goals and high needs; 0 when the person is well."""
     params = scenario.closure
-    needs = people.needs[rows]
-    goals = people.goals[rows]
+    needs = people.needs_of(rows)
+    goals = people.goals_of(rows)
     unmet_goals = row_sum(np.maximum(0.0, needs - params.goal_met) * goals) / row_count(goals)
     return unmet_goals + np.maximum(0.0, row_max(needs) - params.high_need)
 
@@ -114,5 +114,5 @@ def end_support(
     people.worker[rows] = -1
     people.provider[rows] = -1
     unresolved = rows[~resolved]
-    remember_failure(people, unresolved, row_argmax(people.needs[unresolved]), week)
+    remember_failure(people, unresolved, row_argmax(people.needs_of(unresolved)), week)
     trust.case_closed(people, rows, resolved, scenario.trust)

@@ -52,7 +52,8 @@ def take_contacts(model: SupportSystemModel, contacts: np.ndarray, times: np.nda
 
 def assess(people: People, rows: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
     """An assessment: the assessor's noisy view of each need. Sets the assessed (primary) domain."""
-    observed = np.clip(people.needs[rows] + rng.normal(0.0, noise, people.needs[rows].shape), 0.0, 1.0)
+    needs = people.needs_of(rows)
+    observed = np.clip(needs + rng.normal(0.0, noise, needs.shape), 0.0, 1.0)
     ranked = np.argsort(-observed, axis=1)
     people.assessed_domain[rows] = ranked[:, 0]
     people.second_domain[rows] = ranked[:, 1]

@@ -33,7 +33,7 @@ def live_week(
     """
     life = scenario.life
     n, d = len(rows), people.domains
-    needs = people.needs[rows]
+    needs = people.needs_of(rows)
     assets = people.assets[rows]
     chance = life.event_rate * np.exp(life.vulnerability_effect * people.vulnerability[rows])
     hit = rng.random(n) < chance
@@ -55,7 +55,7 @@ def entrench(people: People, rows: np.ndarray, scenario: Scenario) -> None:
     Waiting counts as without help.
     """
     params = scenario.entrenchment
-    high = row_max(people.needs[rows])
+    high = row_max(people.needs_of(rows))
     unsupported = people.status[rows] != SUPPORTED
     scale = 1.0 - params.severe_need
     grow = np.where(
@@ -70,7 +70,7 @@ def entrench(people: People, rows: np.ndarray, scenario: Scenario) -> None:
 def crises(people: People, rows: np.ndarray, scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
     """Crises (A&E, police, eviction) happen to people with severe, entrenched needs; returns who."""
     params = scenario.crisis
-    high = row_max(people.needs[rows])
+    high = row_max(people.needs_of(rows))
     excess = np.maximum(0.0, high - params.severe_need)
     chance = (
         params.rate
@@ -92,7 +92,7 @@ def seeks_help(
     regardless (referral from A&E or the police).
     """
     params = scenario.help_seeking
-    high = row_max(people.needs[rows])
+    high = row_max(people.needs_of(rows))
     threshold = params.threshold + params.distrust_delay * (1.0 - people.trust[rows])
     willing = (high > threshold) & (rng.random(len(rows)) < params.weekly_chance)
     return rows[willing | np.isin(rows, in_crisis)]

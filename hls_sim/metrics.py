@@ -137,10 +137,10 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
     """This week's metrics (one row of the weekly table)."""
     people, records = model.people, model.observe.records
     present = people.present()
-    needs = people.needs[present]
+    needs = people.needs_of(present)
     wellbeing = people.wellbeing(present)
     hardest = people.vulnerability[present] >= HARDEST_FIFTH_VULNERABILITY
-    goals = people.goals[present]
+    goals = people.goals_of(present)
     goals_met = row_count((needs < GOAL_MET) & goals) / row_count(goals)
     high = row_max(needs) > HIGH_NEED
     supported = people.status[present] == SUPPORTED

@@ -383,13 +383,17 @@ class SupportSystemModel(mesa.Model):
         people, aligned = self.people, self.params.indicator.aligned
         wellbeing = people.wellbeing(rows) if aligned else None
         return measured_value(
-            people.needs[rows], people.recorded_domain[rows], people.recording_bias[rows], wellbeing, aligned
+            people.needs_of(rows),
+            people.recorded_domain[rows],
+            people.recording_bias[rows],
+            wellbeing,
+            aligned,
         )
 
     def true_indicator(self, rows: np.ndarray) -> np.ndarray:
         people, aligned = self.people, self.params.indicator.aligned
         wellbeing = people.wellbeing(rows) if aligned else None
-        return true_value(people.needs[rows], people.assessed_domain[rows], wellbeing, aligned)
+        return true_value(people.needs_of(rows), people.assessed_domain[rows], wellbeing, aligned)
 
     def places(self, provider):
         """How many people ``provider`` (an index or an array of them) can support at once.

@@ -33,7 +33,7 @@ def route(model: SupportSystemModel, contacts: np.ndarray, providers: np.ndarray
     queued = np.array([len(table.waiting[p]) for p in providers], dtype=float)
     room = capacity - model.occupied(providers) - queued
     if regime.referrals:
-        domain = row_argmax(model.people.needs[contacts])
+        domain = row_argmax(model.people.needs_of(contacts))
         noise = rng.normal(0.0, model.params.referrals.noise, (len(contacts), len(providers)))
         preference = table.beliefs[providers].max(axis=2).T[domain] + noise
     else:

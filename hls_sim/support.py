@@ -89,10 +89,12 @@ def deliver_support(
         )
     relational = workforce.relational_skill[slots]
     by_domain, craft = direct_hours(people, rows, hours, relational, discretion, scenario)
-    approach = people.approach[rows]
-    needs = people.needs[rows]
+    approach = people.approach.take(rows, axis=0)
+    needs = people.needs_of(rows)
     relationship = people.relationship[rows]
-    needs -= help_with_needs(people, rows, context, workforce.skill[slots], hours, craft, approach, scenario)
+    needs -= help_with_needs(
+        people, rows, context, workforce.skill.take(slots, axis=0), hours, craft, approach, scenario
+    )
     if not rules.aligned:
         record_flattering_results(people, rows, context, by_domain, approach, scenario)
     spend = np.zeros(providers)
@@ -133,7 +135,7 @@ def allocate_hours(
     else:
         near = np.ones(len(rows))
     tilt = gaming.parking_tilt(workforce.stakes[slots], workforce.motivation[slots], scenario.gaming)
-    by_need = share_within(slots, row_mean(people.needs[rows]) + scenario.support.need_weight_floor, size)
+    by_need = share_within(slots, row_mean(people.needs_of(rows)) + scenario.support.need_weight_floor, size)
     by_indicator = share_within(slots, near, size)
     hours = workforce.support[slots] * ((1 - tilt) * by_need + tilt * by_indicator)
     return np.minimum(hours, scenario.support.max_hours_per_person), by_indicator
@@ -166,7 +168,9 @@ def direct_hours(
     assessed = np.zeros((n, d))
     assessed[np.arange(n), people.assessed_domain[rows]] = 1.0
     seen = people.understanding[rows][:, None]
-    judged = seen * (people.needs[rows] + params.goal_weight * people.goals[rows]) + (1 - seen) * assessed
+    judged = (
+        seen * (people.needs_of(rows) + params.goal_weight * people.goals_of(rows)) + (1 - seen) * assessed
+    )
     judged /= row_sum(judged)[:, None]
     devolved = discretion[:, None]
     by_domain = hours[:, None] * ((1 - devolved) * assessed + devolved * judged)

@@ -194,10 +194,18 @@ class People:
     def in_status(self, status: int) -> np.ndarray:
         return np.flatnonzero(self.status[: self.count] == status)
 
+    def needs_of(self, rows: np.ndarray) -> np.ndarray:
+        """``needs[rows]``: ``take`` gathers whole rows several times faster than indexing does."""
+        return self.needs.take(rows, axis=0)
+
+    def goals_of(self, rows: np.ndarray) -> np.ndarray:
+        """``goals[rows]``, gathered as ``needs_of`` does."""
+        return self.goals.take(rows, axis=0)
+
     def wellbeing(self, rows: np.ndarray) -> np.ndarray:
         return weighted_wellbeing(
-            self.needs[rows],
-            self.goal_weights[rows],
+            self.needs_of(rows),
+            self.goal_weights.take(rows, axis=0),
             self.goal_weight_total[rows],
             self.assets[rows],
             self.assets_weight,

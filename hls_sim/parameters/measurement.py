@@ -50,7 +50,7 @@ DIFFICULTY_ASSETS = 0.2
 
 def difficulty(people: People, rows: np.ndarray) -> np.ndarray:
     """How hard a person is to help as a worker would see it: severe, many, entrenched, few assets."""
-    needs = people.needs[rows]
+    needs = people.needs_of(rows)
     return (
         row_mean(needs)
         + DIFFICULTY_PER_HIGH_NEED * row_count(needs > HIGH_NEED)
@@ -66,7 +66,7 @@ def need_shares(people: People, rows: np.ndarray, hours: float, floor: float, ca
     nobody gets more than ``cap`` hours, and what the cap frees is shared among the rest
     in the same proportion (water-filling), as it is between every caseload in the place.
     """
-    weight = row_mean(people.needs[rows]) + floor
+    weight = row_mean(people.needs_of(rows)) + floor
     shares = np.zeros(len(rows))
     open_ = np.ones(len(rows), dtype=bool)
     left = hours
