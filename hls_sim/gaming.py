@@ -64,10 +64,10 @@ def success_chance(
     return np.clip(chance, 0.0, 1.0)
 
 
-def creams(
-    stakes: float, mission: float, chance: np.ndarray, typical_chance: float, params: Gaming
-) -> np.ndarray:
+def creams(stakes, mission, chance: np.ndarray, typical_chance, params: Gaming) -> np.ndarray:
     """Creaming: decline eligible people whose expected score would pull the rate down.
+
+    ``stakes``, ``mission`` (the provider's) and ``typical_chance`` are numbers or one per case.
 
     Declines when the expected loss of results income outweighs what serving
     the person is worth to the provider's mission.

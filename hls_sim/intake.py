@@ -98,17 +98,21 @@ def assess_and_decide(
         chance, regime.tariff, regime.tariff_groups, params.indicator.reference_rate
     )
     value = expected_value(chance, weight, observed, regime.tariff)
-    accept = eligible.copy()
-    for provider, block in _blocks(providers):
-        charge_assessment_hours(model, provider, len(rows[block]) * params.eligibility.assessment_hours)
-        if not regime.no_decline:
-            stakes, mission = model.stakes(provider), table.mission[provider]
-            creamed = gaming.creams(stakes, mission, value[block], table.typical_value, params.gaming)
-            accept[block] &= ~creamed
+    blocks = _blocks(providers)
+    charge_assessment_hours(model, blocks, params.eligibility.assessment_hours)
+    # Each provider in turn compares its cases with the typical value as it stands, then its
+    # eligible cases move it.
+    typical = np.empty(len(rows))
+    for _, block in blocks:
+        typical[block] = table.typical_value
         if eligible[block].any():
             table.typical_value += params.gaming.typical_chance_rate * (
                 float(value[block][eligible[block]].mean()) - table.typical_value
             )
+    accept = eligible.copy()
+    if not regime.no_decline:
+        stakes, mission = model.stakes(providers), table.mission[providers]
+        accept &= ~gaming.creams(stakes, mission, value, typical, params.gaming)
     model.observe.intake(rows, providers, eligible, accept)
     taken = rows[accept]
     casework.join_waiting_list(people, taken, providers[accept], model.week + times[accept])
@@ -131,9 +135,19 @@ def _blocks(grouped: np.ndarray) -> list[tuple[int, slice]]:
     return [(int(grouped[start]), slice(start, end)) for start, end in bounds]
 
 
-def charge_assessment_hours(model: SupportSystemModel, provider: int, hours: float) -> None:
-    """Assessments take hours from the provider's workers, accepted or not, shared equally."""
-    staff = model.workforce.staff(provider)
-    if len(staff):
-        model.workforce.assessment_hours[staff] += hours / len(staff)
-    model.observe.assessment_hours(hours)
+def charge_assessment_hours(model: SupportSystemModel, blocks: list[tuple[int, slice]], hours: float) -> None:
+    """Assessments take ``hours`` each from the provider's workers, accepted or not, shared equally.
+
+    ``blocks`` are each assessing provider and the slice of its assessments.
+    """
+    workforce, table = model.workforce, model.providers
+    charged = np.zeros(table.count)
+    for provider, block in blocks:
+        charged[provider] = (block.stop - block.start) * hours
+        model.observe.assessment_hours(float(charged[provider]))
+    staff = workforce.by_provider()
+    owner = workforce.provider[staff]
+    headcount = np.bincount(owner, minlength=table.count)
+    assessing = charged[owner] > 0
+    staff, owner = staff[assessing], owner[assessing]
+    workforce.assessment_hours[staff] += charged[owner] / headcount[owner]

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hls_sim import casework, closure, gaming, indicators, intake, queue, rowwise
+from hls_sim import casework, closure, gaming, indicators, intake, queue, routing, rowwise
 from hls_sim.agents.person import COMMUNITY, NEVER, SUPPORTED, People, wellbeing
 from hls_sim.indicators import ClosureLog, audit, measured_value
 from hls_sim.learning import Context, observed_signal, openness, pool_knowledge, update_beliefs
@@ -428,6 +428,32 @@ def test_lines_filled_together_fill_as_each_line_alone(seed):
         for field in ("started", "start_times", "slots", "gave_up", "give_up_times", "ended", "end_times"):
             assert np.array_equal(getattr(filled, field), getattr(alone, field)), field
         assert filled.queue_time == alone.queue_time
+
+
+def route_one_at_a_time(preference: np.ndarray, room: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """The routing rule as it reads: each contact in turn takes room where it can."""
+    rooms, choice = room.tolist(), []
+    for wants in preference.tolist():
+        open_ = [p for p in range(len(rooms)) if rooms[p] > 0]
+        if open_:
+            chosen = max(open_, key=wants.__getitem__)
+        else:
+            chosen = max(range(len(rooms)), key=lambda p: rooms[p] / capacity[p])
+        choice.append(chosen)
+        rooms[chosen] -= 1
+    return np.array(choice, dtype=np.int64)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_contacts_routed_in_one_pass_go_where_they_would_one_at_a_time(seed):
+    rng = np.random.default_rng(seed)
+    contacts, providers = int(rng.integers(0, 60)), int(rng.integers(1, 7))
+    preference = rng.normal(size=(contacts, providers))
+    preference[rng.random(preference.shape) < 0.05] = 0.0  # ties
+    capacity = rng.integers(1, 30, providers).astype(float)
+    room = capacity - rng.integers(0, 40, providers)
+    routed = routing._take_room(preference, room, capacity)
+    assert np.array_equal(routed, route_one_at_a_time(preference, room, capacity))
 
 
 def test_unmet_high_needs_entrench_but_supported_ones_do_not():
