@@ -40,14 +40,11 @@ def wage_bill(model: SupportSystemModel, provider: int) -> float:
 
 def discretionary_budgets(model: SupportSystemModel) -> np.ndarray:
     """What each provider has left for discretionary spend this week once wages are covered (0 if closed)."""
-    table = model.providers
-    budgets = np.zeros(table.count)
-    for provider in range(table.count):
-        if table.active[provider]:
-            budgets[provider] = max(
-                0.0, table.cash[provider] + borrowing_limit(model, provider) - wage_bill(model, provider)
-            )
-    return budgets
+    table, params = model.providers, model.params
+    weekly = params.funding.budget / WEEKS_PER_YEAR * table.share
+    wages = model.workforce.headcount(table.count) * params.workforce.wage
+    left = np.maximum(0.0, table.cash + params.providers.overdraft * weekly - wages)
+    return np.where(table.active, left, 0.0)
 
 
 def receive(model: SupportSystemModel, provider: int, amount: float) -> None:

@@ -60,6 +60,15 @@ class SupportRules:
     threshold_pays: bool
 
 
+def sums_at(cells: np.ndarray, values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A table of ``shape`` holding the sum of the ``values`` at each cell (flat index) of ``cells``.
+
+    ``np.add.at`` into zeros, added in the same order, through the quicker ``np.bincount``.
+    """
+    size = int(np.prod(shape))
+    return np.bincount(cells.ravel(), weights=values.ravel(), minlength=size).reshape(shape)
+
+
 def share_within(groups: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
     """Each row's share of its group's total weight (rows of one worker sum to 1)."""
     totals = np.bincount(groups, weights=weights, minlength=size)
@@ -109,8 +118,9 @@ def deliver_support(
     people.hours_received[rows] += hours
     trust.supported(people, rows, hours, scenario.trust)
 
-    practice = np.zeros((providers, people.domains, context.effectiveness.shape[1]))
-    np.add.at(practice, (provider[:, None], np.arange(people.domains)[None, :], approach), by_domain)
+    shape = (providers, people.domains, context.effectiveness.shape[1])
+    cell = np.ravel_multi_index((provider[:, None], np.arange(people.domains), approach), shape)
+    practice = sums_at(cell, by_domain, shape)
     practise(workforce, slots, by_domain, bespoke_hours, scenario)
     return SupportResult(practice_hours=practice, spend=spend, hours=hours)
 
@@ -164,18 +174,20 @@ def direct_hours(
     work done well takes relational skill, which is learnt by doing it.
     """
     params = scenario.support
-    n, d = len(rows), people.domains
-    assessed = np.zeros((n, d))
-    assessed[np.arange(n), people.assessed_domain[rows]] = 1.0
-    seen = people.understanding[rows][:, None]
-    judged = (
-        seen * (people.needs_of(rows) + params.goal_weight * people.goals_of(rows)) + (1 - seen) * assessed
-    )
+    # Each row's assessed need, which standard practice (and what is not yet understood) works on.
+    assessed = (np.arange(len(rows)), people.assessed_domain[rows])
+    seen = people.understanding[rows]
+    judged = seen[:, None] * (people.needs_of(rows) + params.goal_weight * people.goals_of(rows))
+    judged[assessed] += 1 - seen
     judged /= row_sum(judged)[:, None]
-    devolved = discretion[:, None]
-    by_domain = hours[:, None] * ((1 - devolved) * assessed + devolved * judged)
+    bespoke = discretion[:, None] * judged
+    standard = 1 - discretion
+    by_domain = bespoke.copy()
+    by_domain[assessed] += standard
+    by_domain *= hours[:, None]
     skilled = params.craft_floor + (1.0 - params.craft_floor) * relational
-    craft = (1 - devolved) * assessed + devolved * judged * skilled[:, None]
+    craft = bespoke * skilled[:, None]
+    craft[assessed] += standard
     return by_domain, craft
 
 
@@ -211,10 +223,11 @@ def record_flattering_results(
 ) -> None:
     """Approaches that look better than they work lower the recorded need, not the real one."""
     indicator = scenario.indicator
-    n, d = len(rows), people.domains
-    effectiveness = context.effectiveness[np.arange(d)[None, :], approach]
-    looks = context.indicator_view[np.arange(d)[None, :], approach] - effectiveness
-    flattering = (by_domain * np.maximum(0.0, looks))[np.arange(n), people.assessed_domain[rows]]
+    # Only the recorded (assessed) need is measured.
+    assessed = (np.arange(len(rows)), people.assessed_domain[rows])
+    used = (assessed[1], approach[assessed])
+    looks = context.indicator_view[used] - context.effectiveness[used]
+    flattering = by_domain[assessed] * np.maximum(0.0, looks)
     people.recording_bias[rows] = np.minimum(
         indicator.max_recording_bias,
         people.recording_bias[rows] + indicator.appearance_bias_per_hour * flattering,
@@ -262,11 +275,11 @@ def grow_relationships(
     params = scenario.relationships
     keen = params.morale_floor + (1.0 - params.morale_floor) * morale
     growth = params.growth * np.minimum(1, hours / params.full_hours) * (1 - relationship) * keen
-    people.relationship[rows] = relationship + growth * (
-        params.skill_floor + (1.0 - params.skill_floor) * relational
-    )
-    people.understanding[rows] += (
-        params.understanding_rate * people.relationship[rows] * (1 - people.understanding[rows])
+    relationship = relationship + growth * (params.skill_floor + (1.0 - params.skill_floor) * relational)
+    people.relationship[rows] = relationship
+    understanding = people.understanding[rows]
+    people.understanding[rows] = understanding + params.understanding_rate * relationship * (
+        1 - understanding
     )
 
 
@@ -294,8 +307,8 @@ def practise(
 ) -> None:
     """Workers learn by practice: skill in a domain, and at relational work, grow with hours of it."""
     params = scenario.learning
-    gained = np.zeros_like(workforce.skill)
-    np.add.at(gained, slots, by_domain)
+    cell = np.ravel_multi_index((slots[:, None], np.arange(workforce.skill.shape[1])), workforce.skill.shape)
+    gained = sums_at(cell, by_domain, workforce.skill.shape)
     workforce.skill += params.skill_rate * gained * (1 - workforce.skill)
     relational = np.bincount(slots, weights=bespoke_hours, minlength=len(workforce.relational_skill))
     workforce.relational_skill += params.practice_rate * relational * (1 - workforce.relational_skill)
