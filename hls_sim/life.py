@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hls_sim.agents.person import SUPPORTED, People
-from hls_sim.rowwise import row_max, row_sum
+from hls_sim.rowwise import row_sum
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
@@ -49,13 +49,13 @@ def live_week(
     return rows[hit], domain[hit]
 
 
-def entrench(people: People, rows: np.ndarray, scenario: Scenario) -> None:
+def entrench(people: People, rows: np.ndarray, scenario: Scenario, worst: np.ndarray | None = None) -> None:
     """Needs left high without help become entrenched; help and low need loosen them slowly.
 
-    Waiting counts as without help.
+    Waiting counts as without help. ``worst`` is each row's worst need, where the caller has it.
     """
     params = scenario.entrenchment
-    high = row_max(people.needs_of(rows))
+    high = people.worst_need(rows) if worst is None else worst
     unsupported = people.status[rows] != SUPPORTED
     scale = 1.0 - params.severe_need
     grow = np.where(
@@ -67,10 +67,19 @@ def entrench(people: People, rows: np.ndarray, scenario: Scenario) -> None:
     people.entrenchment[rows] = np.clip(people.entrenchment[rows] + grow - ease, 0.0, 1.0)
 
 
-def crises(people: People, rows: np.ndarray, scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
-    """Crises (A&E, police, eviction) happen to people with severe, entrenched needs; returns who."""
+def crises(
+    people: People,
+    rows: np.ndarray,
+    scenario: Scenario,
+    rng: np.random.Generator,
+    worst: np.ndarray | None = None,
+) -> np.ndarray:
+    """Crises (A&E, police, eviction) happen to people with severe, entrenched needs; returns who.
+
+    ``worst`` is each row's worst need, where the caller has it.
+    """
     params = scenario.crisis
-    high = row_max(people.needs_of(rows))
+    high = people.worst_need(rows) if worst is None else worst
     excess = np.maximum(0.0, high - params.severe_need)
     chance = (
         params.rate
@@ -84,15 +93,23 @@ def crises(people: People, rows: np.ndarray, scenario: Scenario, rng: np.random.
 
 
 def seeks_help(
-    people: People, rows: np.ndarray, in_crisis: np.ndarray, scenario: Scenario, rng: np.random.Generator
+    people: People,
+    rows: np.ndarray,
+    in_crisis: np.ndarray,
+    scenario: Scenario,
+    rng: np.random.Generator,
+    worst: np.ndarray | None = None,
 ) -> np.ndarray:
     """Who in the community contacts services this week.
 
     People with low trust wait until needs are worse; a crisis brings people in
-    regardless (referral from A&E or the police).
+    regardless (referral from A&E or the police). ``worst`` is each row's worst
+    need, where the caller has it.
     """
     params = scenario.help_seeking
-    high = row_max(people.needs_of(rows))
+    high = people.worst_need(rows) if worst is None else worst
     threshold = params.threshold + params.distrust_delay * (1.0 - people.trust[rows])
     willing = (high > threshold) & (rng.random(len(rows)) < params.weekly_chance)
-    return rows[willing | np.isin(rows, in_crisis)]
+    crisis = np.zeros(people.count, dtype=bool)
+    crisis[in_crisis] = True
+    return rows[willing | crisis[rows]]

@@ -185,8 +185,10 @@ class SupportSystemModel(mesa.Model):
         present = people.present()
         hit, domains = life.live_week(people, present, params, rng)
         self.observe.life_events(hit, domains)
-        life.entrench(people, present, params)
-        in_crisis = life.crises(people, present, params, rng)
+        # Needs stay as life left them until support: one worst need serves all that follows.
+        worst = people.worst_need(present)
+        life.entrench(people, present, params, worst)
+        in_crisis = life.crises(people, present, params, rng, worst)
         cost = params.costs.crisis * (
             1 + params.costs.entrenchment_multiplier * people.entrenchment[in_crisis]
         )
@@ -196,12 +198,13 @@ class SupportSystemModel(mesa.Model):
             self.week - refused_at <= FAILURE_DEMAND_WEEKS
         )
         self.observe.crises(in_crisis, cost, after_refusal)
-        community = present[people.status[present] == COMMUNITY]
+        in_community = people.status[present] == COMMUNITY
+        community = present[in_community]
         if params.queue.arrival_rate:
             arriving = min(len(community), int(rng.poisson(params.queue.arrival_rate)))
             contacts = rng.choice(community, size=arriving, replace=False)
         else:
-            contacts = life.seeks_help(people, community, in_crisis, params, rng)
+            contacts = life.seeks_help(people, community, in_crisis, params, rng, worst[in_community])
         times = rng.random(len(contacts))
         order = np.argsort(times, kind="stable")
         return contacts[order], times[order]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from hls_sim.rowwise import row_sum
+from hls_sim.rowwise import row_max, row_sum
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
@@ -197,6 +197,10 @@ class People:
     def needs_of(self, rows: np.ndarray) -> np.ndarray:
         """``needs[rows]``: ``take`` gathers whole rows several times faster than indexing does."""
         return self.needs.take(rows, axis=0)
+
+    def worst_need(self, rows: np.ndarray) -> np.ndarray:
+        """Each row's highest need."""
+        return row_max(self.needs_of(rows))
 
     def goals_of(self, rows: np.ndarray) -> np.ndarray:
         """``goals[rows]``, gathered as ``needs_of`` does."""
