@@ -339,26 +339,29 @@ class SupportSystemModel(mesa.Model):
         params = self.params.population
         present = self.people.present()
         leaving = present[self.rng.random(len(present)) < params.exit_rate / WEEKS_PER_YEAR]
-        for row in leaving:
-            self.person_leaves(int(row))
+        self.people_leave(leaving)
         arrivals = self.rng.poisson(params.arrival_rate / WEEKS_PER_YEAR * len(present))
         if arrivals:
             self.add_people(int(arrivals))
 
-    def person_leaves(self, row: int) -> None:
+    def people_leave(self, rows: np.ndarray) -> None:
+        """``rows`` leave the place: off any waiting list or caseload, and out of the model."""
         people = self.people
-        self.observe.left(row, waiting=people.status[row] == WAITING)
-        if people.status[row] == WAITING:
-            queue.drop(self, int(people.provider[row]), {row})
-        elif people.status[row] == SUPPORTED:
-            self.workforce.caseload[people.worker[row]] -= 1
-        people.status[row] = EXITED
-        people.worker[row] = -1
-        people.provider[row] = -1
-        agent = self.person_agents[row]
-        if agent is not None:
-            agent.remove()
-            self.person_agents[row] = None
+        status = people.status[rows]
+        waiting = status == WAITING
+        self.observe.left(rows, waiting)
+        listed = set(rows[waiting].tolist())
+        for provider in np.unique(people.provider[rows[waiting]]):
+            queue.drop(self, int(provider), listed)
+        np.subtract.at(self.workforce.caseload, people.worker[rows[status == SUPPORTED]], 1)
+        people.status[rows] = EXITED
+        people.worker[rows] = -1
+        people.provider[rows] = -1
+        for row in rows.tolist():
+            agent = self.person_agents[row]
+            if agent is not None:
+                agent.remove()
+                self.person_agents[row] = None
 
     def record_week(self) -> None:
         self.latest = metrics.weekly_metrics(self)

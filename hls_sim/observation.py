@@ -287,7 +287,7 @@ class Observations:
     def shock(self, week: int) -> None:
         self.records.shocks.append(week)
 
-    def left(self, row: int, waiting: bool) -> None:
-        """Someone moves away or dies (``waiting``: from a waiting list)."""
-        self.tally.queue_exits += waiting
-        self.journeys.note_leaving(row)
+    def left(self, rows: np.ndarray, waiting: np.ndarray) -> None:
+        """People move away or die (``waiting``: which of them from a waiting list)."""
+        self.tally.queue_exits += int(waiting.sum())
+        self.journeys.note_leaving(rows)

@@ -165,7 +165,7 @@ class People:
         preference = needs * 2.0 + rng.gumbel(0.0, 1.0, (n, d))
         top = np.argsort(-preference, axis=1)[:, : min(params.goals_per_person, d)]
         goals = np.zeros((n, d), dtype=bool)
-        np.put_along_axis(goals, top, True, axis=1)
+        goals[np.arange(n)[:, None], top] = True
         self.goals[rows] = goals
         weights = goal_weights(goals, self.goal_weight)
         self.goal_weights[rows] = weights
