@@ -328,10 +328,8 @@ class SupportSystemModel(mesa.Model):
             self.observe.knowledge_shared(moved)
 
     def manage_money_and_staff(self) -> None:
-        table = self.providers
-        for provider in table.active_indices():
-            staffing.pay_wages(self, int(provider), float(table.spend[provider]))
-            staffing.plan_workforce(self, int(provider))
+        staffing.pay_wages(self)
+        staffing.plan_workforce(self)
         staffing.reflect_and_leave(self)
 
     def population_changes(self) -> None:

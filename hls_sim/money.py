@@ -17,25 +17,26 @@ if TYPE_CHECKING:
     from hls_sim.model import SupportSystemModel
 
 
-def weekly_core_value(model: SupportSystemModel, provider: int) -> float:
-    """The provider's contract value for a week: its share of the budget."""
+def weekly_core_value(model: SupportSystemModel, provider):
+    """A week of ``provider``'s contract (an index or an array of them): its share of the budget."""
     return model.params.funding.budget / WEEKS_PER_YEAR * model.providers.share[provider]
 
 
-def expected_income(model: SupportSystemModel, provider: int) -> float:
+def expected_income(model: SupportSystemModel, provider):
     """Core payment plus the results payment it expects, given past quarters."""
     pbr = model.regime.pbr_share
     expectation = model.providers.expected_results_ratio[provider]
     return weekly_core_value(model, provider) * ((1 - pbr) + pbr * expectation)
 
 
-def borrowing_limit(model: SupportSystemModel, provider: int) -> float:
+def borrowing_limit(model: SupportSystemModel, provider):
     """How far below zero the provider's cash may go: some weeks of its contract income."""
     return model.params.providers.overdraft * weekly_core_value(model, provider)
 
 
-def wage_bill(model: SupportSystemModel, provider: int) -> float:
-    return len(model.workforce.staff(provider)) * model.params.workforce.wage
+def wage_bill(model: SupportSystemModel, provider):
+    """What ``provider`` (an index or an array of them) pays its staff a week."""
+    return model.workforce.headcount(model.providers.count)[provider] * model.params.workforce.wage
 
 
 def discretionary_budgets(model: SupportSystemModel) -> np.ndarray:
