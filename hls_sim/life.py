@@ -41,11 +41,15 @@ def live_week(
     spread = rng.uniform(1.0 - life.event_size_spread, 1.0 + life.event_size_spread, n)
     size = life.event_size * spread * (1.0 - life.asset_buffer * assets)
     needs[hit, domain[hit]] += size[hit]
-    mean_other = (row_sum(needs)[:, None] - needs) / (d - 1)
-    needs += life.spillover * np.maximum(0.0, mean_other - needs)
+    pull = row_sum(needs)[:, None] - needs
+    pull /= d - 1  # the mean of the other needs
+    pull -= needs
+    np.maximum(0.0, pull, out=pull)
+    pull *= life.spillover
+    needs += pull
     recovery = life.recovery_rate * assets * (1.0 - people.entrenchment[rows])
     needs -= recovery[:, None] * (needs > life.recovery_floor)
-    people.needs[rows] = np.clip(needs, 0.0, 1.0)
+    people.needs[rows] = np.clip(needs, 0.0, 1.0, out=needs)
     return rows[hit], domain[hit]
 
 

@@ -39,7 +39,7 @@ from hls_sim import (
     work,
 )
 from hls_sim.agents.commissioner import Commissioner
-from hls_sim.agents.person import COMMUNITY, EXITED, SUPPORTED, WAITING, People, Person
+from hls_sim.agents.person import COMMUNITY, SUPPORTED, WAITING, People, Person
 from hls_sim.agents.provider import Provider, ProviderTable
 from hls_sim.agents.worker import Worker, Workforce
 from hls_sim.indicators import measured_value, true_value
@@ -352,9 +352,7 @@ class SupportSystemModel(mesa.Model):
         for provider in np.unique(people.provider[rows[waiting]]):
             queue.drop(self, int(provider), listed)
         np.subtract.at(self.workforce.caseload, people.worker[rows[status == SUPPORTED]], 1)
-        people.status[rows] = EXITED
-        people.worker[rows] = -1
-        people.provider[rows] = -1
+        people.leave(rows)
         for row in rows.tolist():
             agent = self.person_agents[row]
             if agent is not None:

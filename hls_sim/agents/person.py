@@ -104,6 +104,7 @@ class People:
         self.assets_weight = scenario.wellbeing.assets_weight
         self.goal_weight = scenario.wellbeing.goal_weight
         self.count = 0
+        self._present: np.ndarray | None = None
         self.needs = np.zeros((capacity, self.domains))
         self.goals = np.zeros((capacity, self.domains), dtype=bool)
         # Goals are fixed at arrival, and so (a structural key) is the weight they carry in wellbeing.
@@ -186,13 +187,25 @@ class People:
         for name in ("episode_start", "last_turnaway", "failed_at"):
             getattr(self, name)[rows] = NEVER
         self.arrived[rows] = week
+        self._present = None
         return rows
 
     def present(self) -> np.ndarray:
-        return np.flatnonzero(self.status[: self.count] != EXITED)
+        """The rows of everyone who has not left (read-only: kept until someone arrives or leaves)."""
+        if self._present is None:
+            self._present = (self.status[: self.count] != EXITED).nonzero()[0]
+            self._present.flags.writeable = False
+        return self._present
+
+    def leave(self, rows: np.ndarray) -> None:
+        """``rows`` leave the place for good."""
+        self.status[rows] = EXITED
+        self.worker[rows] = -1
+        self.provider[rows] = -1
+        self._present = None
 
     def in_status(self, status: int) -> np.ndarray:
-        return np.flatnonzero(self.status[: self.count] == status)
+        return (self.status[: self.count] == status).nonzero()[0]
 
     def needs_of(self, rows: np.ndarray) -> np.ndarray:
         """``needs[rows]``: ``take`` gathers whole rows several times faster than indexing does."""

@@ -98,7 +98,7 @@ class Workforce:
 
     def slots(self) -> np.ndarray:
         """Every worker employed, in the order they were hired."""
-        return np.flatnonzero(self.active[: self.count])
+        return self.active[: self.count].nonzero()[0]
 
     def staff(self, provider: int) -> np.ndarray:
         """``provider``'s workers, in the order they joined it."""
