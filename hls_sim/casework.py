@@ -20,7 +20,7 @@ import numpy as np
 
 from hls_sim import trust
 from hls_sim.agents.person import COMMUNITY, SUPPORTED, WAITING, People
-from hls_sim.rowwise import row_argmax, row_count, row_max, row_sum
+from hls_sim.rowwise import row_count, row_max, row_sum
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
@@ -114,5 +114,5 @@ def end_support(
     people.worker[rows] = -1
     people.provider[rows] = -1
     unresolved = rows[~resolved]
-    remember_failure(people, unresolved, row_argmax(people.needs_of(unresolved)), week)
+    remember_failure(people, unresolved, people.needs_of(unresolved).argmax(axis=1), week)
     trust.case_closed(people, rows, resolved, scenario.trust)

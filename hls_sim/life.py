@@ -49,7 +49,7 @@ def live_week(
     needs += pull
     recovery = life.recovery_rate * assets * (1.0 - people.entrenchment[rows])
     needs -= recovery[:, None] * (needs > life.recovery_floor)
-    people.needs[rows] = np.clip(needs, 0.0, 1.0, out=needs)
+    people.set_needs(rows, np.clip(needs, 0.0, 1.0, out=needs))
     return rows[hit], domain[hit]
 
 

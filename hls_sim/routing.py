@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hls_sim.rowwise import row_argmax
-
 if TYPE_CHECKING:
     from hls_sim.model import SupportSystemModel
 
@@ -33,7 +31,7 @@ def route(model: SupportSystemModel, contacts: np.ndarray, providers: np.ndarray
     queued = np.array([len(table.waiting[p]) for p in providers], dtype=float)
     room = capacity - model.occupied(providers) - queued
     if regime.referrals:
-        domain = row_argmax(model.people.needs_of(contacts))
+        domain = model.people.needs_of(contacts).argmax(axis=1)
         noise = rng.normal(0.0, model.params.referrals.noise, (len(contacts), len(providers)))
         preference = table.beliefs[providers].max(axis=2).T[domain] + noise
     else:
@@ -70,7 +68,7 @@ def _take_room(preference: np.ndarray, room: np.ndarray, capacity: np.ndarray) -
 
 def _best_with_room(preference: np.ndarray, has_room: np.ndarray) -> np.ndarray:
     """Each row's most preferred provider among those with room (the first, if several)."""
-    best = row_argmax(np.where(has_room, preference, -np.inf))
+    best = np.where(has_room, preference, -np.inf).argmax(axis=1)
     for row in np.flatnonzero(~has_room[best]):  # only if a provider with room is preferred at -inf
         open_ = np.flatnonzero(has_room)
         best[row] = open_[int(np.argmax(preference[row, open_]))]

@@ -3,14 +3,15 @@
 numpy reduces along a short last axis one row at a time, at some 40 ns a row:
 ``needs.max(axis=1)`` over 2,000 people and 5 domains takes about 80 us, while
 the same reduction done as a few whole-column operations takes 2 to 5 us. The
-model reduces over domains dozens of times a week, so this matters.
+model reduces over domains dozens of times a week, so this matters. (``argmax``
+has a quick path of its own in numpy and needs no help.)
 
-The results are exactly numpy's. A maximum, an argmax (the first largest) and
-a count do not depend on order. A sum does: numpy's ``add.reduce`` starts from
-0.0 and adds the items of a contiguous row in turn when there are fewer than 8
-of them, and with 8 interleaved partial sums (pairwise) from 8 up to its block
-of 128; ``row_sum`` follows the same order up to 15 columns and leaves anything
-else to numpy. ``tests/test_mechanisms.py`` checks each against numpy.
+The results are exactly numpy's. A maximum and a count do not depend on order.
+A sum does: numpy's ``add.reduce`` starts from 0.0 and adds the items of a
+contiguous row in turn when there are fewer than 8 of them, and with 8
+interleaved partial sums (pairwise) from 8 up to its block of 128; ``row_sum``
+follows the same order up to 15 columns and leaves anything else to numpy.
+``tests/test_mechanisms.py`` checks each against numpy.
 """
 
 from __future__ import annotations
@@ -27,17 +28,6 @@ def row_max(values: np.ndarray) -> np.ndarray:
     for column in range(1, values.shape[1]):
         np.maximum(best, values[:, column], out=best)
     return best
-
-
-def row_argmax(values: np.ndarray) -> np.ndarray:
-    """``values.argmax(axis=1)`` of a 2-D array without NaN: the first column holding each row's maximum."""
-    best = values[:, 0].copy()
-    where = np.zeros(len(values), dtype=np.intp)
-    for column in range(1, values.shape[1]):
-        higher = values[:, column] > best
-        where[higher] = column
-        np.maximum(best, values[:, column], out=best)
-    return where
 
 
 def row_sum(values: np.ndarray) -> np.ndarray:

@@ -26,7 +26,7 @@ from hls_sim import gaming, trust
 from hls_sim.agents.person import People
 from hls_sim.agents.worker import Workforce
 from hls_sim.learning import Context
-from hls_sim.rowwise import row_argmax, row_mean, row_sum
+from hls_sim.rowwise import row_mean, row_sum
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
@@ -111,7 +111,7 @@ def deliver_support(
         spend, relationship = spend_at_discretion(
             needs, relationship, provider, hours, spend_budgets, discretion, scenario
         )
-    people.needs[rows] = np.clip(needs, 0.0, 1.0)
+    people.set_needs(rows, np.clip(needs, 0.0, 1.0))
     grow_relationships(people, rows, relationship, hours, workforce.morale[slots], relational, scenario)
     bespoke_hours = hours * discretion
     build_or_erode_assets(people, rows, bespoke_hours, relationship, discretion, scenario)
@@ -254,7 +254,7 @@ def spend_at_discretion(
     asked = np.bincount(provider, weights=wanted, minlength=providers)
     affordable = np.minimum(1.0, spend_budgets / np.maximum(asked, NO_SPEND))
     amount = wanted * affordable[provider]
-    worst = row_argmax(needs)
+    worst = needs.argmax(axis=1)
     needs[np.arange(len(needs)), worst] -= params.spend_effect * amount / max(limit, NO_SPEND)
     relationship = relationship + params.spend_relationship * amount / max(limit, NO_SPEND) * (
         1 - relationship

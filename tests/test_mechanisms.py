@@ -402,7 +402,6 @@ def test_row_reductions_equal_numpys_bit_for_bit(columns):
         assert np.array_equal(np.signbit(total), np.signbit(table.sum(axis=1)))
         assert np.array_equal(rowwise.row_mean(table), table.mean(axis=1))
         assert np.array_equal(rowwise.row_max(table), table.max(axis=1))
-        assert np.array_equal(rowwise.row_argmax(table), table.argmax(axis=1))
         flags = table > 0.3
         assert np.array_equal(rowwise.row_count(flags), flags.sum(axis=1))
 
@@ -454,6 +453,16 @@ def test_contacts_routed_in_one_pass_go_where_they_would_one_at_a_time(seed):
     room = capacity - rng.integers(0, 40, providers)
     routed = routing._take_room(preference, room, capacity)
     assert np.array_equal(routed, route_one_at_a_time(preference, room, capacity))
+
+
+def test_setting_needs_row_by_row_writes_what_indexing_writes():
+    people = make_people(50)
+    rows = np.array([3, 7, 8, 20, 49])
+    values = np.random.default_rng(1).random((len(rows), people.domains))
+    expected = people.needs.copy()
+    expected[rows] = values
+    people.set_needs(rows, values)
+    assert np.array_equal(people.needs, expected)
 
 
 def test_unmet_high_needs_entrench_but_supported_ones_do_not():

@@ -211,6 +211,12 @@ class People:
         """``needs[rows]``: ``take`` gathers whole rows several times faster than indexing does."""
         return self.needs.take(rows, axis=0)
 
+    def set_needs(self, rows: np.ndarray, values: np.ndarray) -> None:
+        """``needs[rows] = values``, each row copied whole as one item: several times faster than indexing."""
+        whole = np.dtype((np.void, self.needs.strides[0]))
+        new = np.ascontiguousarray(values, dtype=self.needs.dtype).view(whole).reshape(-1)
+        np.put(self.needs.view(whole).reshape(-1), rows, new)
+
     def worst_need(self, rows: np.ndarray) -> np.ndarray:
         """Each row's highest need."""
         return row_max(self.needs_of(rows))
