@@ -66,9 +66,8 @@ class Tally:
 
     def since(self, earlier: Tally) -> Tally:
         """What was added since ``earlier`` (a copy of this tally taken then)."""
-        return Tally(
-            **{f.name: getattr(self, f.name) - getattr(earlier, f.name) for f in dataclasses.fields(self)}
-        )
+        before = vars(earlier)
+        return Tally(**{name: value - before[name] for name, value in vars(self).items()})
 
     def hours(self, part: str) -> float:
         return getattr(self, f"hours_{part}")
@@ -125,7 +124,7 @@ class Observations:
     def week_ended(self) -> Tally:
         """This week's additions to the tally."""
         week = self.tally.since(self.last_week)
-        self.last_week = dataclasses.replace(self.tally)
+        self.last_week = Tally(**vars(self.tally))
         self.records.closures_at_last_week = len(self.records.closure_reported)
         return week
 
