@@ -73,7 +73,9 @@ def free_at_start(model: SupportSystemModel, providers: list[int]) -> Places:
     if model.params.queue.places:
         return _fixed_places_free(model, providers)
     staff = workforce.by_provider()
-    staff = staff[np.isin(workforce.provider[staff], providers)]
+    listed = np.zeros(model.providers.count, dtype=bool)
+    listed[providers] = True
+    staff = staff[listed[workforce.provider[staff]]]
     # Grouped by provider, each provider's staff in joining order: sort each group by caseload.
     staff = staff[np.lexsort((workforce.caseload[staff], workforce.provider[staff]))]
     free = np.maximum(model.params.workforce.max_caseload - workforce.caseload[staff], 0)
@@ -294,7 +296,9 @@ def choose_approaches(model: SupportSystemModel, provider: np.ndarray) -> np.nda
     # Provider by provider, each its own draws, as when each provider starts its cases in turn.
     for start, end in _runs(provider):
         explore = rng.random((end - start, model.domains)) < params.learning.exploration
-        best[start:end][explore] = rng.integers(0, params.context.approaches, explore.sum())
+        trying = np.count_nonzero(explore)
+        if trying:  # (no draw at all is what drawing none does)
+            best[start:end][explore] = rng.integers(0, params.context.approaches, trying)
     return best
 
 

@@ -17,6 +17,7 @@ Cottam (2018) on relational practice.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -65,7 +66,7 @@ def sums_at(cells: np.ndarray, values: np.ndarray, shape: tuple[int, ...]) -> np
 
     ``np.add.at`` into zeros, added in the same order, through the quicker ``np.bincount``.
     """
-    size = int(np.prod(shape))
+    size = math.prod(shape)
     return np.bincount(cells.ravel(), weights=values.ravel(), minlength=size).reshape(shape)
 
 
