@@ -367,7 +367,7 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
         "turnover_rate": (tally.leavers + tally.layoffs)
         / max(workers_mean, NO_WORKERS)
         / (weeks / WEEKS_PER_YEAR),
-        "handoffs_per_person": tally.handoffs / max(1, len(records.ever_supported)),
+        "handoffs_per_person": tally.handoffs / max(1, int(np.count_nonzero(records.ever_supported))),
         "indicator_true": indicator_true,
         "unmet_need": float(table["unmet_need"].mean()),
         "misreports_caught": float(sum(q.misreports_caught for q in records.quarters)),
