@@ -119,9 +119,9 @@ def deliver_support(
     people.hours_received[rows] += hours
     trust.supported(people, rows, hours, scenario.trust)
 
-    shape = (providers, people.domains, context.effectiveness.shape[1])
-    cell = np.ravel_multi_index((provider[:, None], np.arange(people.domains), approach), shape)
-    practice = sums_at(cell, by_domain, shape)
+    approaches = context.effectiveness.shape[1]
+    cell = (provider[:, None] * people.domains + np.arange(people.domains)) * approaches + approach
+    practice = sums_at(cell, by_domain, (providers, people.domains, approaches))
     practise(workforce, slots, by_domain, bespoke_hours, scenario)
     return SupportResult(practice_hours=practice, spend=spend, hours=hours)
 
@@ -204,7 +204,9 @@ def help_with_needs(
 ) -> np.ndarray:
     """How much each need falls: hours, craft, what works, skill, relationship, entrenchment."""
     params = scenario.support
-    effectiveness = context.effectiveness[np.arange(people.domains)[None, :], approach]
+    # What works in each domain, with the approach each case uses there (read from the flat table).
+    table = context.effectiveness
+    effectiveness = table.take(np.arange(people.domains) * table.shape[1] + approach)
     relationship = params.relationship_floor + (1.0 - params.relationship_floor) * people.relationship[rows]
     quality = (
         (params.skill_floor + (1.0 - params.skill_floor) * skill)
@@ -308,7 +310,8 @@ def practise(
 ) -> None:
     """Workers learn by practice: skill in a domain, and at relational work, grow with hours of it."""
     params = scenario.learning
-    cell = np.ravel_multi_index((slots[:, None], np.arange(workforce.skill.shape[1])), workforce.skill.shape)
+    domains = workforce.skill.shape[1]
+    cell = slots[:, None] * domains + np.arange(domains)
     gained = sums_at(cell, by_domain, workforce.skill.shape)
     workforce.skill += params.skill_rate * gained * (1 - workforce.skill)
     relational = np.bincount(slots, weights=bespoke_hours, minlength=len(workforce.relational_skill))
