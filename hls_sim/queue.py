@@ -173,23 +173,24 @@ def fill_lists(
     quitting = np.bincount(owner[deadlines < reached], minlength=lines)
     waited = reached - arrivals
     filled = []
-    for index in range(lines):
-        start, end = first[index], first[index] + sizes[index]
+    bounds = zip(first.tolist(), sizes.tolist(), place_first.tolist(), counts.tolist(), strict=True)
+    for index, (start, size, place, count) in enumerate(bounds):
+        end = start + size
         if quitting[index]:
             mine = own_places.where(place_owner == index)
             filled.append(fill(arrivals[start:end], deadlines[start:end], mine))
             continue
-        k = min(sizes[index], counts[index])
+        k = min(size, count)
         filled.append(
             Filled(
                 started=np.arange(k),
                 start_times=reached[start : start + k],
-                slots=slots[place_first[index] : place_first[index] + k],
+                slots=slots[place : place + k],
                 gave_up=NOBODY,
                 give_up_times=NO_TIMES,
                 ended=NOBODY,
                 end_times=NO_TIMES,
-                queue_time=float(waited[start:end].sum()),
+                queue_time=float(np.add.reduce(waited[start:end])),
             )
         )
     return filled
@@ -230,10 +231,13 @@ def run_week(model: SupportSystemModel, providers: list[int], places: Places) ->
         fills = fill_lists(arrivals, deadlines, sizes, places, place_owner)
     result = []
     for provider, line, filled in zip(providers, lines, fills, strict=True):
-        leaving = np.zeros(len(line), dtype=bool)
-        leaving[filled.started] = True
-        leaving[filled.gave_up] = True
-        table.waiting[provider] = line[~leaving].tolist()
+        if len(filled.gave_up):
+            leaving = np.zeros(len(line), dtype=bool)
+            leaving[filled.started] = True
+            leaving[filled.gave_up] = True
+            table.waiting[provider] = line[~leaving].tolist()
+        else:  # nobody gave up: the first in line started
+            table.waiting[provider] = table.waiting[provider][len(filled.started) :]
         result.append(
             Filled(
                 started=line[filled.started],
