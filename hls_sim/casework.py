@@ -32,7 +32,7 @@ def is_failure_demand(
     """Contacts caused by a failure to help within ``window`` weeks: the need it left is still high."""
     failed = people.failed_domain[rows]
     recent = (week - people.failed_at[rows] <= window) & (failed >= 0)
-    still_high = people.needs[rows, np.maximum(failed, 0)] >= high_need
+    still_high = people.needs.reshape(-1).take(rows * people.domains + np.maximum(failed, 0)) >= high_need
     return recent & still_high
 
 

@@ -116,14 +116,20 @@ class Workforce:
         slots = self.slots()
         ordered = slots[np.lexsort((self.joined[slots], self.provider[slots]))]
         owners = self.provider[ordered]
+        self._headcount = np.bincount(owners)
+        self._headcount.flags.writeable = False
         cuts = np.flatnonzero(np.diff(owners)) + 1
         self._ordered = ordered
         self._staff = {int(owners[start]): ordered[start:end] for start, end in _runs(cuts, len(ordered))}
 
     def headcount(self, providers: int) -> np.ndarray:
-        """Workers employed by each provider."""
-        count = self.count
-        return np.bincount(self.provider[:count][self.active[:count]], minlength=providers)
+        """Workers employed by each of the first ``providers`` providers (read-only)."""
+        if self._staff is None:
+            self._group()
+        counts = self._headcount
+        if len(counts) < providers:
+            counts = np.concatenate([counts, np.zeros(providers - len(counts), dtype=counts.dtype)])
+        return counts
 
     def caseloads(self, providers: int) -> np.ndarray:
         """People supported by each provider's workers."""
