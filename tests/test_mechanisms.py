@@ -22,7 +22,7 @@ from hls_sim.learning import Context, observed_signal, openness, pool_knowledge,
 from hls_sim.life import crises, entrench, live_week, seeks_help
 from hls_sim.model import SupportSystemModel
 from hls_sim.motivation import crowd_motivation, effort, leaving_chance, oversight
-from hls_sim.parameters import sections
+from hls_sim.parameters import measurement, sections
 from hls_sim.regimes import PRESETS
 from hls_sim.scenario import Scenario, apply_overrides, scenario_from_dict
 from hls_sim.support import SupportRules, deliver_support
@@ -463,6 +463,16 @@ def test_setting_needs_row_by_row_writes_what_indexing_writes():
     expected[rows] = values
     people.set_needs(rows, values)
     assert np.array_equal(people.needs, expected)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 5, 6, 10, 11, 57, 900])
+def test_quantile_is_numpys_to_the_last_bit(count):
+    rng = np.random.default_rng(count)
+    for _ in range(50):
+        values = rng.normal(size=count) * rng.choice([1e-3, 1.0, 1e3])
+        values[rng.random(count) < 0.2] = 0.5  # ties
+        for q in (0.8, 0.5, 0.1, 0.95):
+            assert measurement.quantile(values, q) == np.quantile(values, q)
 
 
 def test_unmet_high_needs_entrench_but_supported_ones_do_not():
