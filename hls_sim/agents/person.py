@@ -135,6 +135,7 @@ class People:
         params = scenario.population
         self._grow(self.count + n)
         rows = np.arange(self.count, self.count + n)
+        new = slice(self.count, self.count + n)  # the same rows, written as a slice (quicker)
         self.count += n
         d = self.domains
         vulnerability = rng.normal(0.0, 1.0, n)
@@ -152,11 +153,11 @@ class People:
                 )
             )
         )
-        self.needs[rows] = needs
-        self.vulnerability[rows] = vulnerability
+        self.needs[new] = needs
+        self.vulnerability[new] = vulnerability
         half = params.assets_concentration / 2
         centre = half / params.assets_concentration  # the mean of Beta(half, half)
-        self.assets[rows] = np.clip(
+        self.assets[new] = np.clip(
             rng.beta(half, half, n)
             + (params.assets_mean - centre)
             - params.assets_vulnerability * vulnerability,
@@ -167,13 +168,13 @@ class People:
         top = np.argsort(-preference, axis=1)[:, : min(params.goals_per_person, d)]
         goals = np.zeros((n, d), dtype=bool)
         goals[np.arange(n)[:, None], top] = True
-        self.goals[rows] = goals
+        self.goals[new] = goals
         weights = goal_weights(goals, self.goal_weight)
-        self.goal_weights[rows] = weights
-        self.goal_weight_total[rows] = row_sum(weights)
+        self.goal_weights[new] = weights
+        self.goal_weight_total[new] = row_sum(weights)
         trusting = params.trust_mean * params.trust_concentration
-        self.trust[rows] = np.clip(rng.beta(trusting, params.trust_concentration - trusting, n), 0.0, 1.0)
-        self.status[rows] = COMMUNITY
+        self.trust[new] = np.clip(rng.beta(trusting, params.trust_concentration - trusting, n), 0.0, 1.0)
+        self.status[new] = COMMUNITY
         for name in (
             "provider",
             "worker",
@@ -183,10 +184,10 @@ class People:
             "failed_domain",
             "assessment_record",
         ):
-            getattr(self, name)[rows] = -1
+            getattr(self, name)[new] = -1
         for name in ("episode_start", "last_turnaway", "failed_at"):
-            getattr(self, name)[rows] = NEVER
-        self.arrived[rows] = week
+            getattr(self, name)[new] = NEVER
+        self.arrived[new] = week
         self._present = None
         return rows
 
