@@ -61,7 +61,7 @@ def success_chance(
         - params.chance_entrenchment * entrenchment
         + params.chance_assets * assets
     )
-    return np.clip(chance, 0.0, 1.0)
+    return chance.clip(0.0, 1.0)
 
 
 def creams(stakes, mission, chance: np.ndarray, typical_chance, params: Gaming) -> np.ndarray:

@@ -38,7 +38,7 @@ def measured_value(
     if aligned:
         return 1.0 - wellbeing
     rows = np.arange(len(recorded_domain))
-    return np.clip(needs[rows, recorded_domain] - bias, 0.0, 1.0)
+    return (needs[rows, recorded_domain] - bias).clip(0.0, 1.0)
 
 
 def true_value(

@@ -53,7 +53,7 @@ def take_contacts(model: SupportSystemModel, contacts: np.ndarray, times: np.nda
 def assess(people: People, rows: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
     """An assessment: the assessor's noisy view of each need. Sets the assessed (primary) domain."""
     needs = people.needs_of(rows)
-    observed = np.clip(needs + rng.normal(0.0, noise, needs.shape), 0.0, 1.0)
+    observed = (needs + rng.normal(0.0, noise, needs.shape)).clip(0.0, 1.0)
     ranked = np.argsort(-observed, axis=1)
     people.assessed_domain[rows] = ranked[:, 0]
     people.second_domain[rows] = ranked[:, 1]
@@ -130,7 +130,7 @@ def _blocks(grouped: np.ndarray) -> list[tuple[int, slice]]:
     """Each value of ``grouped`` (already grouped) with the slice of its run."""
     if len(grouped) == 0:
         return []
-    edges = [0, *(np.flatnonzero(np.diff(grouped)) + 1).tolist(), len(grouped)]
+    edges = [0, *(np.diff(grouped).nonzero()[0] + 1).tolist(), len(grouped)]
     bounds = zip(edges[:-1], edges[1:], strict=True)
     return [(int(grouped[start]), slice(start, end)) for start, end in bounds]
 

@@ -53,7 +53,7 @@ class Context:
         """Random-walk drift of what works: small changes every week."""
         if size > 0:
             step = self.rng.normal(0.0, size, size=self.effectiveness.shape)
-            self.effectiveness = np.clip(self.effectiveness + step, self.params.effectiveness_floor, 1.0)
+            self.effectiveness = (self.effectiveness + step).clip(self.params.effectiveness_floor, 1.0)
 
     def shock(self, share: float) -> None:
         """A sudden change (a policy change, a recession): part of the table is redrawn."""

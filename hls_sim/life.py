@@ -49,7 +49,7 @@ def live_week(
     needs += pull
     recovery = life.recovery_rate * assets * (1.0 - people.entrenchment[rows])
     needs -= recovery[:, None] * (needs > life.recovery_floor)
-    people.set_needs(rows, np.clip(needs, 0.0, 1.0, out=needs))
+    people.set_needs(rows, needs.clip(0.0, 1.0, out=needs))
     return rows[hit], domain[hit]
 
 
@@ -68,7 +68,7 @@ def entrench(people: People, rows: np.ndarray, scenario: Scenario, worst: np.nda
     ease = np.where(~unsupported, params.ease_supported, 0.0) + np.where(
         high < params.low_need, params.ease_low_need, 0.0
     )
-    people.entrenchment[rows] = np.clip(people.entrenchment[rows] + grow - ease, 0.0, 1.0)
+    people.entrenchment[rows] = (people.entrenchment[rows] + grow - ease).clip(0.0, 1.0)
 
 
 def crises(

@@ -297,14 +297,14 @@ class SupportSystemModel(mesa.Model):
         slots = self.people.worker[rows]
         improving = np.bincount(slots, weights=(gain > 0).astype(float))
         counts = np.bincount(slots)
-        seen = np.flatnonzero(counts)
+        seen = counts.nonzero()[0]
         self.workforce.success_seen[seen] = improving[seen] / counts[seen]
 
     def learn(self, practice_hours: np.ndarray) -> None:
         """Providers update their beliefs from this week's practice, as far as their candour lets them see."""
         table = self.providers
         hours = practice_hours[: table.count]
-        practised = np.flatnonzero(table.active & (hours.reshape(table.count, -1).sum(axis=1) > 0))
+        practised = (table.active & (hours.reshape(table.count, -1).sum(axis=1) > 0)).nonzero()[0]
         if len(practised) == 0:
             return
         signal = learning.observed_signal(

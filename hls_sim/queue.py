@@ -116,14 +116,14 @@ def fill(
         k = min(len(line), len(order))
         starts = np.maximum(arrivals[line[:k]], free.times[order[:k]])
         reached = np.concatenate([starts, np.ones(len(line) - k)])
-        early = np.flatnonzero(deadlines[line] < reached)
+        early = (deadlines[line] < reached).nonzero()[0]
         if len(early):
             quits.append(int(line[early[0]]))
             line = np.delete(line, early[0])
             continue
         slots = free.slots[order[:k]]
         ends = np.full(k, np.inf) if service is None else starts + service[line[:k]]
-        within = np.flatnonzero(ends < 1.0)
+        within = (ends < 1.0).nonzero()[0]
         if not np.array_equal(line[within], again_people) or not np.array_equal(ends[within], again.times):
             again_people, again = line[within], Places(ends[within], slots[within])
             continue
@@ -308,5 +308,5 @@ def choose_approaches(model: SupportSystemModel, provider: np.ndarray) -> np.nda
 
 def _runs(grouped: np.ndarray) -> list[tuple[int, int]]:
     """The (start, end) of each run of equal values in ``grouped``."""
-    edges = [0, *(np.flatnonzero(np.diff(grouped)) + 1).tolist(), len(grouped)]
+    edges = [0, *(np.diff(grouped).nonzero()[0] + 1).tolist(), len(grouped)]
     return list(zip(edges[:-1], edges[1:], strict=True))

@@ -58,7 +58,7 @@ def _take_room(preference: np.ndarray, room: np.ndarray, capacity: np.ndarray) -
             break
         wants = _best_with_room(preference[start:], has_room)
         taken = np.cumsum(wants[:, None] == np.arange(providers), axis=0)
-        filled_up = np.flatnonzero(((taken >= room) & has_room).any(axis=1))
+        filled_up = ((taken >= room) & has_room).any(axis=1).nonzero()[0]
         end = int(filled_up[0]) + 1 if len(filled_up) else len(wants)
         choice[start : start + end] = wants[:end]
         room -= taken[end - 1]
@@ -69,8 +69,8 @@ def _take_room(preference: np.ndarray, room: np.ndarray, capacity: np.ndarray) -
 def _best_with_room(preference: np.ndarray, has_room: np.ndarray) -> np.ndarray:
     """Each row's most preferred provider among those with room (the first, if several)."""
     best = np.where(has_room, preference, -np.inf).argmax(axis=1)
-    for row in np.flatnonzero(~has_room[best]):  # only if a provider with room is preferred at -inf
-        open_ = np.flatnonzero(has_room)
+    for row in (~has_room[best]).nonzero()[0]:  # only if a provider with room is preferred at -inf
+        open_ = has_room.nonzero()[0]
         best[row] = open_[int(np.argmax(preference[row, open_]))]
     return best
 

@@ -112,7 +112,7 @@ def reflect_and_leave(model: SupportSystemModel) -> None:
         chance = motivation.leaving_chance(
             new_morale, params.workforce.base_turnover, params.workforce.morale_turnover
         )
-        leaves = np.flatnonzero(draws[start:] < chance)
+        leaves = (draws[start:] < chance).nonzero()[0]
         done = len(rest) if len(leaves) == 0 else int(leaves[0]) + 1
         workforce.motivation[rest[:done]] = new_motivation[:done]
         workforce.morale[rest[:done]] = new_morale[:done]

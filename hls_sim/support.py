@@ -112,7 +112,7 @@ def deliver_support(
         spend, relationship = spend_at_discretion(
             needs, relationship, provider, hours, spend_budgets, discretion, scenario
         )
-    people.set_needs(rows, np.clip(needs, 0.0, 1.0))
+    people.set_needs(rows, needs.clip(0.0, 1.0))
     grow_relationships(people, rows, relationship, hours, workforce.morale[slots], relational, scenario)
     bespoke_hours = hours * discretion
     build_or_erode_assets(people, rows, bespoke_hours, relationship, discretion, scenario)
@@ -298,7 +298,7 @@ def build_or_erode_assets(
     params = scenario.support
     gain = params.strengths_gain * bespoke_hours * relationship
     loss = params.dependency_loss * (1 - discretion)
-    people.assets[rows] = np.clip(people.assets[rows] + gain - loss, 0.0, 1.0)
+    people.assets[rows] = (people.assets[rows] + gain - loss).clip(0.0, 1.0)
 
 
 def practise(
