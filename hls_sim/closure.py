@@ -136,7 +136,8 @@ def close(
         column[order]
         for column in (reported, reported_score, true, true_score, misreported, reclassified & success)
     ]
-    edges = [0, *(np.diff(provider_of[order]).nonzero()[0] + 1).tolist(), len(rows)]
+    grouped = provider_of[order]
+    edges = [0, *((grouped[1:] != grouped[:-1]).nonzero()[0] + 1).tolist(), len(rows)]
     for start, end in zip(edges[:-1], edges[1:], strict=True):
         table.log[int(provider_of[order[start]])].add(*(column[start:end] for column in columns))
     model.observe.closures(rows, resolved, measured, reported, true)

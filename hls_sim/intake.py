@@ -130,7 +130,7 @@ def _blocks(grouped: np.ndarray) -> list[tuple[int, slice]]:
     """Each value of ``grouped`` (already grouped) with the slice of its run."""
     if len(grouped) == 0:
         return []
-    edges = [0, *(np.diff(grouped).nonzero()[0] + 1).tolist(), len(grouped)]
+    edges = [0, *((grouped[1:] != grouped[:-1]).nonzero()[0] + 1).tolist(), len(grouped)]
     bounds = zip(edges[:-1], edges[1:], strict=True)
     return [(int(grouped[start]), slice(start, end)) for start, end in bounds]
 

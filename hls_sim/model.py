@@ -348,9 +348,10 @@ class SupportSystemModel(mesa.Model):
         status = people.status[rows]
         waiting = status == WAITING
         self.observe.left(rows, waiting)
-        listed = set(rows[waiting].tolist())
-        for provider in np.unique(people.provider[rows[waiting]]):
-            queue.drop(self, int(provider), listed)
+        if waiting.any():
+            listed = set(rows[waiting].tolist())
+            for provider in np.unique(people.provider[rows[waiting]]):
+                queue.drop(self, int(provider), listed)
         np.subtract.at(self.workforce.caseload, people.worker[rows[status == SUPPORTED]], 1)
         people.leave(rows)
         for row in rows.tolist():

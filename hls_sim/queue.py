@@ -308,5 +308,5 @@ def choose_approaches(model: SupportSystemModel, provider: np.ndarray) -> np.nda
 
 def _runs(grouped: np.ndarray) -> list[tuple[int, int]]:
     """The (start, end) of each run of equal values in ``grouped``."""
-    edges = [0, *(np.diff(grouped).nonzero()[0] + 1).tolist(), len(grouped)]
+    edges = [0, *((grouped[1:] != grouped[:-1]).nonzero()[0] + 1).tolist(), len(grouped)]
     return list(zip(edges[:-1], edges[1:], strict=True))
