@@ -20,7 +20,7 @@ import numpy as np
 
 from hls_sim import trust
 from hls_sim.agents.person import COMMUNITY, SUPPORTED, WAITING, People
-from hls_sim.rowwise import row_count, row_max, row_sum
+from hls_sim.rowwise import row_max, row_sum
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
@@ -97,7 +97,7 @@ def remaining_need(people: People, rows: np.ndarray, scenario: Scenario) -> np.n
     params = scenario.closure
     needs = people.needs_of(rows)
     goals = people.goals_of(rows)
-    unmet_goals = row_sum(np.maximum(0.0, needs - params.goal_met) * goals) / row_count(goals)
+    unmet_goals = row_sum(np.maximum(0.0, needs - params.goal_met) * goals) / people.goal_count[rows]
     return unmet_goals + np.maximum(0.0, row_max(needs) - params.high_need)
 
 

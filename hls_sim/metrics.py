@@ -138,12 +138,12 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
     people, records = model.people, model.observe.records
     present = people.present()
     needs = people.needs_of(present)
-    wellbeing = people.wellbeing(present)
+    wellbeing = people.wellbeing(present, needs)
     hardest = people.vulnerability[present] >= HARDEST_FIFTH_VULNERABILITY
-    goals = people.goals_of(present)
-    goals_met = row_count((needs < GOAL_MET) & goals) / row_count(goals)
+    goals_met = row_count((needs < GOAL_MET) & people.goals_of(present)) / people.goal_count[present]
     high = row_max(needs) > HIGH_NEED
-    supported = people.status[present] == SUPPORTED
+    status = people.status[present]
+    supported = status == SUPPORTED
 
     closures_now = len(records.closure_reported) - records.closures_at_last_week
     start = len(records.closure_reported) - closures_now
@@ -179,7 +179,7 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
         "turnaways": week.turnaways,
         "failure_demand_share": week.failure_demand / contacts if contacts else 0.0,
         "assessment_hours": week.assessment_hours,
-        "waiting": float((people.status[present] == WAITING).sum()),
+        "waiting": float((status == WAITING).sum()),
         "supported": float(supported.sum()),
         "crises": week.crises,
         "entrenchment_cost": week.entrenchment_cost,

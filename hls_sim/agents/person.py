@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from hls_sim.rowwise import row_max, row_sum
+from hls_sim.rowwise import row_count, row_max, row_sum
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
@@ -97,6 +97,7 @@ class People:
         "handoffs",
         "crises",
         "episodes",
+        "goal_count",
     )
 
     def __init__(self, scenario: Scenario, capacity: int):
@@ -172,6 +173,7 @@ class People:
         weights = goal_weights(goals, self.goal_weight)
         self.goal_weights[new] = weights
         self.goal_weight_total[new] = row_sum(weights)
+        self.goal_count[new] = row_count(goals)
         trusting = params.trust_mean * params.trust_concentration
         self.trust[new] = np.clip(rng.beta(trusting, params.trust_concentration - trusting, n), 0.0, 1.0)
         self.status[new] = COMMUNITY
@@ -226,9 +228,10 @@ class People:
         """``goals[rows]``, gathered as ``needs_of`` does."""
         return self.goals.take(rows, axis=0)
 
-    def wellbeing(self, rows: np.ndarray) -> np.ndarray:
+    def wellbeing(self, rows: np.ndarray, needs: np.ndarray | None = None) -> np.ndarray:
+        """Each row's wellbeing; ``needs`` are their needs, where the caller has them already."""
         return weighted_wellbeing(
-            self.needs_of(rows),
+            self.needs_of(rows) if needs is None else needs,
             self.goal_weights.take(rows, axis=0),
             self.goal_weight_total[rows],
             self.assets[rows],
