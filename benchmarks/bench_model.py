@@ -234,11 +234,11 @@ def floor_table(args: argparse.Namespace) -> dict[str, Any]:
         for name, runs in result["times"].items()
     }
     model_wall, model_cpu = best["default run"]
-    print(f"{'':34} {'wall s':>7} {'cpu s':>7} {'ms/week':>8} {'model/this (wall, cpu)':>24}")
+    print(f"{'':34} {'wall s':>7} {'cpu s':>7} {'ms/week':>8} {'model/this (wall, cpu)':>24}".rstrip())
     for name, (wall, cpu) in best.items():
         weeks = SKETCH_WEEKS if name.endswith(f"{SKETCH_WEEKS} weeks") else result["steps"]
         ratio = "" if name == "default run" else f"{model_wall / wall:10.1f}x {model_cpu / cpu:10.1f}x"
-        print(f"{name:34} {wall:7.3f} {cpu:7.3f} {1000 * cpu / weeks:8.3f} {ratio:>24}")
+        print(f"{name:34} {wall:7.3f} {cpu:7.3f} {1000 * cpu / weeks:8.3f} {ratio:>24}".rstrip())
     if not Path(args.shared_sketch).is_file():
         print(f"(the shared sketch is not at {args.shared_sketch}; --shared-sketch PATH to name it)")
     print(
