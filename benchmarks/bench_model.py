@@ -1,51 +1,76 @@
-"""Time the model: the default place and the same place at ten times the population.
+"""Time the model: the default run against the numpy floor, growth with population, and each phase of a week.
 
 Usage (from the repository root)::
 
-    uv run python benchmarks/bench_model.py                   # both cases, table
-    uv run python benchmarks/bench_model.py --json bench.json # also write the results
-    uv run python benchmarks/bench_model.py --scale-providers # providers x10 too
-    uv run python benchmarks/bench_model.py --cases default --profile
+    uv run python benchmarks/bench_model.py                    # all three tables
+    uv run python benchmarks/bench_model.py --tables floor     # only the default run against the floor
+    uv run python benchmarks/bench_model.py --repeats 7 --json bench.json
 
-Each repeat of each case runs in a fresh subprocess pinned to one core, so peak
-memory (``ru_maxrss``, which sees numpy's buffers, unlike tracemalloc) belongs
-to that case alone and the time is a one-core time. The timed part is what
-``hls_sim.simulate`` does: build the model and step it until it stops (burn-in
-included); interpreter start-up and imports are not timed. Person-weeks are
-counted exactly: the people present at the start of every step, burn-in
-included, counted outside the timed region.
+1. **floor**: ``hls_sim.run()`` (the default scenario, seed 1, its summary
+   included) against two plain-numpy sketches of person dynamics run for the same
+   number of weekly steps (burn-in + weeks): the shared one that acceptance uses
+   (``../shared/checks/numpy_floor_sketch.py``, also at its own 286 weeks) and
+   ``benchmarks/floor.py``. All in one process, taking turns, best of
+   ``--repeats``, so the ratios share the machine's load.
+2. **scaling**: the default place and the same place ten times bigger
+   (``population.size``, ``workforce.workers`` and ``funding.budget`` times 10):
+   ``hls_sim.simulate`` (build and every step), each run in a fresh process.
+   Growth is "at most linear" when the time ratio is at most 11.
+3. **phases**: where a default run's time goes, per phase of ``model.step``.
+
+Every process is pinned to one core (Linux), with BLAS and OpenMP threads at 1;
+peak memory is the ``ru_maxrss`` of the run's own process. Times are wall-clock
+(``perf_counter``) and CPU (``process_time``): on a busy machine CPU time, which
+leaves out the time other work held the core, is the steadier of the two. The
+load average is printed before and after.
 """
 
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
 import json
 import os
 import platform
-import pstats
 import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for path in (ROOT, ROOT / "benchmarks"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
 
 RESULT_TAG = "BENCH_RESULT "
+SHARED_SKETCH = ROOT.parent / "shared" / "checks" / "numpy_floor_sketch.py"
+# The weeks of the shared sketch when it was written (26 burn-in + 260 recorded weeks).
+SKETCH_WEEKS = 286
 # Keys that grow with the size of a place; everything else is a rate, a share or per person.
 PLACE_KEYS = ("population.size", "workforce.workers", "funding.budget")
-PROVIDER_KEY = "providers.count"
-# Growth counts as "at most linear" when the time ratio is within this factor of the size factor.
-NOISE = 0.10
+FACTOR = 10
+# Growth counts as "at most linear" when the time ratio is at most this.
+LINEAR_LIMIT = 11.0
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+# The phases of ``SupportSystemModel.step``: its own methods, then what it calls elsewhere.
+MODEL_PHASES = (
+    "apply_regime_changes",
+    "change_context",
+    "providers_decide",
+    "demand",
+    "run_waiting_lists",
+    "plan_work",
+    "support_and_learn",
+    "hold_forum",
+    "manage_money_and_staff",
+    "population_changes",
+    "record_week",
+)
 
 
-# --- the child: one timed run ------------------------------------------------------------------
+# --- in a child process ------------------------------------------------------------------------
 def pin_to_one_core(core: int) -> int | None:
     """Pin this process to ``core`` (or the first core it may use); the core used, or None."""
     if not hasattr(os, "sched_setaffinity"):
@@ -62,187 +87,243 @@ def pin_to_one_core(core: int) -> int | None:
 def max_rss_mib() -> float:
     """Peak resident set size of this process so far, in MiB."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # Linux reports KiB, macOS bytes.
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def build_scenario(scenario_path: str | None, overrides: dict[str, Any]):
+def timed(work: Callable[[], Any]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of one call of ``work``."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    work()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def load_shared_sketch(path: Path) -> Callable[..., float] | None:
+    if not path.is_file():
+        return None
+    namespace: dict[str, Any] = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    return namespace["sketch"]
+
+
+def floor_child(spec: dict[str, Any]) -> dict[str, Any]:
+    """The default run and the floor sketches, taking turns in this process; every time of each."""
+    core = pin_to_one_core(spec["core"])
+    from floor import floor
+
     import hls_sim
 
-    scenario = hls_sim.load_scenario(scenario_path)
-    return hls_sim.apply_overrides(scenario, overrides) if overrides else scenario
+    scenario = hls_sim.load_scenario(None)
+    steps = scenario.burn_in + scenario.weeks
+    cases: dict[str, Callable[[], Any]] = {"default run": lambda: hls_sim.run(seed=spec["seed"])}
+    sketch = load_shared_sketch(Path(spec["shared_sketch"]))
+    if sketch is not None:
+        cases[f"shared sketch, {steps} weeks"] = lambda: sketch(people=2000, weeks=steps)
+        cases[f"shared sketch, {SKETCH_WEEKS} weeks"] = lambda: sketch(people=2000, weeks=SKETCH_WEEKS)
+    cases[f"benchmarks/floor.py, {steps} weeks"] = lambda: floor(people=2000, weeks=steps)
+    for work in cases.values():  # warm up: imports, caches, first allocations
+        work()
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
+    for _ in range(spec["repeats"]):
+        for name, work in cases.items():
+            times[name].append(timed(work))
+    return {"steps": steps, "core": core, "times": times, "peak_rss_mib": max_rss_mib()}
 
 
-def child(spec: dict[str, Any]) -> dict[str, Any]:
-    """One run in this (fresh) process: pin, import, build, step to the end, measure."""
+def scale_child(spec: dict[str, Any]) -> dict[str, Any]:
+    """One ``simulate`` of the scenario with ``overrides`` in this (fresh) process."""
     core = pin_to_one_core(spec["core"])
     import numpy as np
 
     import hls_sim
     from hls_sim.agents.person import EXITED
 
-    scenario = build_scenario(spec["scenario"], spec["overrides"])
+    scenario = hls_sim.apply_overrides(hls_sim.load_scenario(None), spec["overrides"])
     rss_before = max_rss_mib()
-    start = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     model = hls_sim.SupportSystemModel(scenario=scenario, rng=spec["seed"])
-    build = time.perf_counter() - start
-    stepping = 0.0
-    person_weeks = 0
-    while model.running:
-        people = model.people
-        person_weeks += int(np.count_nonzero(people.status[: people.count] != EXITED))
-        tick = time.perf_counter()
-        model.step()
-        stepping += time.perf_counter() - tick
+    model.run_to_end()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    people = model.people
     return {
-        "seconds": build + stepping,
-        "build_seconds": build,
+        "seconds": wall,
+        "cpu_seconds": cpu,
         "steps": int(model.steps),
-        "person_weeks": person_weeks,
-        "people_at_end": int(len(model.people.present())),
-        "regime": model.regime.name,
-        "providers_at_start": int(scenario.providers.count),
+        "people_at_end": int(np.count_nonzero(people.status[: people.count] != EXITED)),
         "peak_rss_mib": max_rss_mib(),
         "rss_before_model_mib": rss_before,
         "core": core,
-        "hls_sim": str(Path(hls_sim.__file__).resolve().parent),
     }
 
 
-def run_child(spec: dict[str, Any]) -> dict[str, Any]:
-    """Run ``child(spec)`` in a fresh interpreter and return what it measured."""
+def phases_child(spec: dict[str, Any]) -> dict[str, Any]:
+    """Where a default run's time goes: each phase of ``step`` timed (CPU) over every step; best run."""
+    core = pin_to_one_core(spec["core"])
+    import hls_sim
+    from hls_sim import intake
+
+    def clocked(spent: dict[str, float], name: str, work: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            start = time.process_time()
+            try:
+                return work(*args, **kwargs)
+            finally:
+                spent[name] += time.process_time() - start
+
+        return run
+
+    best: dict[str, Any] | None = None
+    for _ in range(spec["repeats"]):
+        model = hls_sim.SupportSystemModel(None, rng=spec["seed"])
+        spent: dict[str, float] = dict.fromkeys(("take_contacts", *MODEL_PHASES, "commission"), 0.0)
+
+        for name in MODEL_PHASES:
+            setattr(model, name, clocked(spent, name, getattr(model, name)))
+        model.commissioner.commission = clocked(spent, "commission", model.commissioner.commission)
+        take_contacts = intake.take_contacts
+        intake.take_contacts = clocked(spent, "take_contacts", take_contacts)
+        try:
+            start = time.process_time()
+            model.run_to_end()
+            total = time.process_time() - start
+        finally:
+            intake.take_contacts = take_contacts
+        if best is None or total < best["total"]:
+            best = {"total": total, "steps": int(model.steps), "spent": spent}
+    assert best is not None
+    best["core"] = core
+    return best
+
+
+CHILDREN = {"floor": floor_child, "scale": scale_child, "phases": phases_child}
+
+
+def run_child(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Run ``CHILDREN[kind](spec)`` in a fresh interpreter and return what it measured."""
     env = dict(os.environ)
     for name in THREAD_VARS:  # one core: no point in BLAS or OpenMP thread pools
         env.setdefault(name, "1")
     done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)],
+        [sys.executable, str(Path(__file__).resolve()), "--child", kind, json.dumps(spec)],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
-    if done.returncode != 0:
-        sys.stderr.write(done.stdout + done.stderr)
-        raise SystemExit(f"bench_model: the {spec['label']} run failed (exit code {done.returncode})")
     for line in reversed(done.stdout.splitlines()):
-        if line.startswith(RESULT_TAG):
+        if done.returncode == 0 and line.startswith(RESULT_TAG):
             return json.loads(line[len(RESULT_TAG) :])
     sys.stderr.write(done.stdout + done.stderr)
-    raise SystemExit(f"bench_model: the {spec['label']} run printed no result")
+    raise SystemExit(f"bench_model: the {kind} run failed (exit code {done.returncode})")
 
 
-# --- the parent: cases, table, JSON, profile ----------------------------------------------------
-def scaled_overrides(scenario_path: str | None, factor: int, scale_providers: bool) -> dict[str, Any]:
-    """The overrides that make the place ``factor`` times bigger."""
-    base = build_scenario(scenario_path, {}).model_dump()
-    keys = PLACE_KEYS + ((PROVIDER_KEY,) if scale_providers else ())
-    overrides: dict[str, Any] = {}
-    for key in keys:
-        section, name = key.split(".")
-        overrides[key] = base[section][name] * factor
-    return overrides
-
-
-def bench_case(label: str, spec: dict[str, Any], repeats: int) -> dict[str, Any]:
-    runs = []
-    for i in range(repeats):
-        print(f"  {label}: run {i + 1}/{repeats} ...", file=sys.stderr, flush=True)
-        runs.append(run_child({**spec, "label": label}))
-    best = min(runs, key=lambda r: r["seconds"])
-    return {
-        "label": label,
-        "overrides": spec["overrides"],
-        "repeats": repeats,
-        "seconds_all": [r["seconds"] for r in runs],
-        "seconds_best": best["seconds"],
-        "build_seconds_best": best["build_seconds"],
-        "steps": best["steps"],
-        "person_weeks": best["person_weeks"],
-        "person_weeks_per_second": best["person_weeks"] / best["seconds"],
-        "people_at_end": best["people_at_end"],
-        "regime": best["regime"],
-        "providers_at_start": best["providers_at_start"],
-        "peak_rss_mib": max(r["peak_rss_mib"] for r in runs),
-        "rss_before_model_mib": min(r["rss_before_model_mib"] for r in runs),
-        "core": best["core"],
-        "hls_sim": best["hls_sim"],
+# --- the tables ----------------------------------------------------------------------------------
+def floor_table(args: argparse.Namespace) -> dict[str, Any]:
+    print(f"1. The default run against the numpy floor (one process, best of {args.repeats})\n", flush=True)
+    result = run_child(
+        "floor",
+        {
+            "core": args.core,
+            "seed": args.seed,
+            "repeats": args.repeats,
+            "shared_sketch": str(args.shared_sketch),
+        },
+    )
+    best = {
+        name: (min(wall for wall, _ in runs), min(cpu for _, cpu in runs))
+        for name, runs in result["times"].items()
     }
-
-
-def print_table(cases: list[dict[str, Any]]) -> None:
-    header = (
-        f"{'case':<8} {'people':>7} {'workers':>7} {'provs':>5} {'runs':>4} {'best s':>8} "
-        f"{'build s':>7} {'steps':>5} {'person-weeks':>12} {'pw/s':>9} {'peak MiB':>8} {'base MiB':>8}"
-    )
-    print(header)
-    print("-" * len(header))
-    for case in cases:
-        people = case["overrides"].get("population.size", case.get("base_people"))
-        workers = case["overrides"].get("workforce.workers", case.get("base_workers"))
-        print(
-            f"{case['label']:<8} {people:>7} {workers:>7} {case['providers_at_start']:>5} "
-            f"{case['repeats']:>4} {case['seconds_best']:>8.2f} {case['build_seconds_best']:>7.2f} "
-            f"{case['steps']:>5} {case['person_weeks']:>12,} {case['person_weeks_per_second']:>9,.0f} "
-            f"{case['peak_rss_mib']:>8.0f} {case['rss_before_model_mib']:>8.0f}"
-        )
+    model_wall, model_cpu = best["default run"]
+    print(f"{'':34} {'wall s':>7} {'cpu s':>7} {'ms/week':>8} {'model/this (wall, cpu)':>24}".rstrip())
+    for name, (wall, cpu) in best.items():
+        weeks = SKETCH_WEEKS if name.endswith(f"{SKETCH_WEEKS} weeks") else result["steps"]
+        ratio = "" if name == "default run" else f"{model_wall / wall:10.1f}x {model_cpu / cpu:10.1f}x"
+        print(f"{name:34} {wall:7.3f} {cpu:7.3f} {1000 * cpu / weeks:8.3f} {ratio:>24}".rstrip())
+    if not Path(args.shared_sketch).is_file():
+        print(f"(the shared sketch is not at {args.shared_sketch}; --shared-sketch PATH to name it)")
     print(
-        "best s = build + all steps (burn-in included), best of the runs; pw/s = person-weeks per second;\n"
-        "peak MiB = ru_maxrss of the run's own process; base MiB = the same before the model was built\n"
-        "(interpreter and imports)."
+        f"default run: {result['steps']} weekly steps (burn-in + weeks), summary included; "
+        f"ms/week = cpu / steps\n"
     )
+    result["best"] = best
+    return result
 
 
-def compare(default: dict[str, Any], big: dict[str, Any], factor: int) -> dict[str, Any]:
-    ratio = big["seconds_best"] / default["seconds_best"]
-    size_ratio = big["person_weeks"] / default["person_weeks"]
-    linear = ratio <= factor * (1 + NOISE)
-    memory = (big["peak_rss_mib"] - big["rss_before_model_mib"]) / max(
-        default["peak_rss_mib"] - default["rss_before_model_mib"], 1e-9
-    )
-    print(
-        f"\ntime ratio x{factor}/default: {ratio:.2f} for {size_ratio:.2f}x the person-weeks "
-        f"-> growth {'at most linear' if linear else 'WORSE than linear'} "
-        f"(linear means ratio <= {factor} within {NOISE:.0%} noise)"
-    )
-    print(f"memory ratio x{factor}/default (peak above the pre-model baseline): {memory:.2f}")
-    return {
-        "time_ratio": ratio,
-        "person_week_ratio": size_ratio,
-        "at_most_linear": linear,
-        "memory_ratio_above_baseline": memory,
-    }
-
-
-def profile_default(scenario_path: str | None, seed: int, core: int, top: int) -> None:
-    """Print the top ``top`` cProfile entries (by tottime) of one default run in this process."""
-    pinned = pin_to_one_core(core)
+def scale_table(args: argparse.Namespace) -> dict[str, Any]:
     import hls_sim
 
-    scenario = build_scenario(scenario_path, {})
-    profiler = cProfile.Profile()
-    profiler.enable()
-    model = hls_sim.SupportSystemModel(scenario=scenario, rng=seed)
-    model.run_to_end()
-    profiler.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("tottime").print_stats(top)
-    where = f"core {pinned}" if pinned is not None else "unpinned"
-    print(f"\ncProfile of one default run (seed {seed}, {where}), top {top} by tottime:")
-    print(out.getvalue().rstrip())
+    base = hls_sim.load_scenario(None)
+    overrides = {key: base.get(key) * FACTOR for key in PLACE_KEYS}
+    print(
+        f"2. Growth with the size of the place: x{FACTOR} = {', '.join(PLACE_KEYS)} times {FACTOR}\n",
+        flush=True,
+    )
+    rows = []
+    for label, changes, repeats in (
+        ("default", {}, args.repeats),
+        (f"x{FACTOR}", overrides, args.repeats_big),
+    ):
+        runs = [
+            run_child("scale", {"core": args.core, "seed": args.seed, "overrides": changes})
+            for _ in range(repeats)
+        ]
+        rows.append(
+            {
+                "label": label,
+                "people": base.population.size * (FACTOR if changes else 1),
+                "workers": base.workforce.workers * (FACTOR if changes else 1),
+                "runs": repeats,
+                "seconds": min(run["seconds"] for run in runs),
+                "cpu_seconds": min(run["cpu_seconds"] for run in runs),
+                "steps": runs[0]["steps"],
+                "people_at_end": runs[0]["people_at_end"],
+                "peak_rss_mib": max(run["peak_rss_mib"] for run in runs),
+                "rss_before_model_mib": min(run["rss_before_model_mib"] for run in runs),
+            }
+        )
+    print(
+        f"{'case':8} {'people':>7} {'workers':>7} {'runs':>4} {'wall s':>7} {'cpu s':>7} {'steps':>5}", end=""
+    )
+    print(f" {'peak MiB':>8}")
+    for row in rows:
+        print(
+            f"{row['label']:8} {row['people']:>7} {row['workers']:>7} {row['runs']:>4} "
+            f"{row['seconds']:>7.2f} {row['cpu_seconds']:>7.2f} {row['steps']:>5} {row['peak_rss_mib']:>8.0f}"
+        )
+    small, big = rows
+    ratio, cpu_ratio = big["seconds"] / small["seconds"], big["cpu_seconds"] / small["cpu_seconds"]
+    verdict = "at most linear" if cpu_ratio <= LINEAR_LIMIT else "WORSE than linear"
+    print(
+        f"time ratio x{FACTOR}/default: wall {ratio:.2f}, cpu {cpu_ratio:.2f} -> {verdict} "
+        f"(at most {LINEAR_LIMIT:g}); memory above the imports "
+        f"{big['peak_rss_mib'] - big['rss_before_model_mib']:.0f} vs "
+        f"{small['peak_rss_mib'] - small['rss_before_model_mib']:.0f} MiB\n"
+    )
+    return {"rows": rows, "wall_ratio": ratio, "cpu_ratio": cpu_ratio}
 
 
-def load_average() -> float:
-    """The one-minute load average, or NaN where the OS has none."""
+def phases_table(args: argparse.Namespace) -> dict[str, Any]:
+    print(f"3. Where a default run's time goes (cpu, best of {args.repeats} runs)\n", flush=True)
+    result = run_child("phases", {"core": args.core, "seed": args.seed, "repeats": args.repeats})
+    total, steps = result["total"], result["steps"]
+    spent = dict(result["spent"])
+    spent["rest of step"] = total - sum(spent.values())
+    print(f"{'phase':24} {'us/step':>8} {'share':>6}")
+    for name, seconds in sorted(spent.items(), key=lambda item: -item[1]):
+        print(f"{name:24} {1e6 * seconds / steps:8.0f} {seconds / total:6.1%}")
+    print(f"{'all':24} {1e6 * total / steps:8.0f} {1:6.0%}   ({steps} steps, {total:.3f} s)")
+    print("record_week runs only in the recorded weeks (after the burn-in)\n")
+    return result
+
+
+def load_average() -> str:
     try:
-        return os.getloadavg()[0]
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
     except (AttributeError, OSError):
-        return float("nan")
+        return "unknown"
 
 
 def git_revision() -> str:
-    """The commit of the code timed, with ``-dirty`` when the working tree differs from it."""
     try:
         done = subprocess.run(
             ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True, check=True
@@ -252,115 +333,51 @@ def git_revision() -> str:
     return done.stdout.strip()
 
 
-def versions() -> dict[str, str]:
-    import mesa
-    import numpy
-
-    return {
-        "hls_sim": git_revision(),
-        "python": platform.python_version(),
-        "numpy": numpy.__version__,
-        "mesa": mesa.__version__,
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-    }
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scenario", default=None, help="scenario file or name (default: the default)")
+    parser.add_argument(
+        "--tables", nargs="+", choices=("floor", "scale", "phases"), default=["floor", "scale", "phases"]
+    )
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--factor", type=int, default=10, help="how many times bigger the big place is")
-    parser.add_argument("--repeats", type=int, default=3, help="runs of the default case; best is kept")
-    parser.add_argument("--repeats-big", type=int, default=1, help="runs of the big case; best is kept")
-    parser.add_argument(
-        "--scale-providers", action="store_true", help="scale providers.count by the factor too"
-    )
-    parser.add_argument(
-        "--cases", choices=("both", "default", "big", "none"), default="both", help="which cases to time"
-    )
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs of the default case; best is kept")
+    parser.add_argument("--repeats-big", type=int, default=1, help="runs of the x10 case; best is kept")
     parser.add_argument("--core", type=int, default=0, help="core to pin runs to (Linux only)")
-    parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="write the results here")
-    parser.add_argument(
-        "--profile", action="store_true", help="also print the top cProfile entries of one default run"
-    )
-    parser.add_argument("--profile-top", type=int, default=20, help="entries to print with --profile")
-    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--shared-sketch", type=Path, default=SHARED_SKETCH, help="the shared floor sketch")
+    parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="also write the results here")
+    parser.add_argument("--child", nargs=2, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.repeats < 1 or args.repeats_big < 1 or args.factor < 1:
-        parser.error("--repeats, --repeats-big and --factor must be at least 1")
+    if args.repeats < 1 or args.repeats_big < 1:
+        parser.error("--repeats and --repeats-big must be at least 1")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child is not None:
-        print(RESULT_TAG + json.dumps(child(json.loads(args.child))), flush=True)
+        kind, spec = args.child
+        print(RESULT_TAG + json.dumps(CHILDREN[kind](json.loads(spec))), flush=True)
         return 0
+    import mesa
+    import numpy
 
-    base = build_scenario(args.scenario, {})
-    factor = args.factor
-    big_label = f"x{factor}"
-    common = {"scenario": args.scenario, "seed": args.seed, "core": args.core}
-    big_overrides = scaled_overrides(args.scenario, factor, args.scale_providers)
-    print(f"scenario {base.name!r}, seed {args.seed}: {base.burn_in} burn-in + {base.weeks} recorded weeks")
+    before = load_average()
     print(
-        f"{big_label} scales {', '.join(big_overrides)} by {factor}; "
-        + (
-            f"providers.count scaled too ({base.providers.count} -> {big_overrides[PROVIDER_KEY]})"
-            if args.scale_providers
-            else f"providers.count kept at {base.providers.count} (use --scale-providers to scale it)"
-        )
+        f"hls_sim {git_revision()}, python {platform.python_version()}, numpy {numpy.__version__}, "
+        f"mesa {mesa.__version__}, {os.cpu_count()} cores; runs pinned to core {args.core}\n"
+        f"load average before: {before}\n",
+        flush=True,
     )
-    print(f"each run in a fresh process pinned to core {args.core} (where the OS allows)\n", flush=True)
-
-    load_before = load_average()
-    cases: list[dict[str, Any]] = []
-    if args.cases in ("both", "default"):
-        cases.append(bench_case("default", {**common, "overrides": {}}, args.repeats))
-    if args.cases in ("both", "big"):
-        cases.append(bench_case(big_label, {**common, "overrides": big_overrides}, args.repeats_big))
-    for case in cases:
-        case["base_people"] = base.population.size
-        case["base_workers"] = base.workforce.workers
-
-    comparison = None
-    if cases:
-        regimes = sorted({c["regime"] for c in cases})
-        print(f"\nregime: {', '.join(regimes)} (the scenario's own)")
-        print(f"code: {cases[0]['hls_sim']} (git {git_revision()})\n")
-        print_table(cases)
-        default = next((c for c in cases if c["label"] == "default"), None)
-        if default is not None:
-            verdict = "meets" if default["seconds_best"] < 3.0 else "misses"
-            print(f"\ndefault: {default['seconds_best']:.2f} s on one core, {verdict} the 3 s target")
-        if len(cases) == 2:
-            comparison = compare(cases[0], cases[1], factor)
-        print(
-            f"load average (1 min) before/after: {load_before:.2f}/{load_average():.2f} "
-            f"on {os.cpu_count()} cores; other work on core {args.core} inflates the times"
-        )
-
+    results: dict[str, Any] = {"load_average_before": before}
+    tables = {"floor": floor_table, "scale": scale_table, "phases": phases_table}
+    for name in ("floor", "scale", "phases"):
+        if name in args.tables:
+            results[name] = tables[name](args)
+    results["load_average_after"] = load_average()
+    print(f"load average before / after: {before} / {results['load_average_after']}")
     if args.json is not None:
-        payload = {
-            "scenario": base.name,
-            "seed": args.seed,
-            "factor": factor,
-            "scale_providers": args.scale_providers,
-            "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "versions": versions(),
-            "load_average_before": load_before,
-            "load_average_after": load_average(),
-            "cpu_count": os.cpu_count(),
-            "cases": cases,
-            "comparison": comparison,
-        }
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(payload, indent=2) + "\n")
-        print(f"\nwrote {args.json}")
-
-    if args.profile:
-        profile_default(args.scenario, args.seed, args.core, args.profile_top)
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"wrote {args.json}")
     return 0
 
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from hls_sim import trust
 from hls_sim.agents.person import COMMUNITY, SUPPORTED, WAITING, People
+from hls_sim.rowwise import row_max, row_sum
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
@@ -31,7 +32,7 @@ def is_failure_demand(
     """Contacts caused by a failure to help within ``window`` weeks: the need it left is still high."""
     failed = people.failed_domain[rows]
     recent = (week - people.failed_at[rows] <= window) & (failed >= 0)
-    still_high = people.needs[rows, np.maximum(failed, 0)] >= high_need
+    still_high = people.needs.reshape(-1).take(rows * people.domains + np.maximum(failed, 0)) >= high_need
     return recent & still_high
 
 
@@ -94,10 +95,10 @@ def hand_off(people: People, rows: np.ndarray, scenario: Scenario) -> None:
 def remaining_need(people: People, rows: np.ndarray, scenario: Scenario) -> np.ndarray:
     """What is left to do, as a worker judges it: unmet goals and high needs; 0 when the person is well."""
     params = scenario.closure
-    needs = people.needs[rows]
-    goals = people.goals[rows]
-    unmet_goals = (np.maximum(0.0, needs - params.goal_met) * goals).sum(axis=1) / goals.sum(axis=1)
-    return unmet_goals + np.maximum(0.0, needs.max(axis=1) - params.high_need)
+    needs = people.needs_of(rows)
+    goals = people.goals_of(rows)
+    unmet_goals = row_sum(np.maximum(0.0, needs - params.goal_met) * goals) / people.goal_count[rows]
+    return unmet_goals + np.maximum(0.0, row_max(needs) - params.high_need)
 
 
 def reclassify(people: People, rows: np.ndarray) -> None:
@@ -117,5 +118,5 @@ def end_support(
     people.provider[rows] = -1
     people.failed_domain[rows[resolved]] = -1
     unresolved = rows[~resolved]
-    remember_failure(people, unresolved, people.needs[unresolved].argmax(axis=1), week)
+    remember_failure(people, unresolved, people.needs_of(unresolved).argmax(axis=1), week)
     trust.case_closed(people, rows, resolved, scenario.trust)

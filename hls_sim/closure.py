@@ -69,18 +69,18 @@ def closure_decisions(
     return resolved | at_threshold | package_over | drops_out, resolved
 
 
-def cases_ending(model: SupportSystemModel) -> tuple[np.ndarray, np.ndarray]:
-    """The cases that end this week and when (a fraction of the week)."""
+def cases_ending(model: SupportSystemModel) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The cases that end this week, when (a fraction of the week), and which end resolved (if known)."""
     people = model.people
     rows = people.in_status(SUPPORTED)
     if model.params.queue.mean_service_weeks:
         ending = rows[people.service_end[rows] < model.week + 1]
-        return ending, np.maximum(people.service_end[ending] - model.week, 0.0)
+        return ending, np.maximum(people.service_end[ending] - model.week, 0.0), None
     if len(rows) == 0:
-        return rows, np.zeros(0)
+        return rows, np.zeros(0), None
     slots = people.worker[rows]
     workforce = model.workforce
-    closing, _ = closure_decisions(
+    closing, resolved = closure_decisions(
         people,
         rows,
         week=model.week,
@@ -93,11 +93,16 @@ def cases_ending(model: SupportSystemModel) -> tuple[np.ndarray, np.ndarray]:
         rng=model.rng,
     )
     ending = rows[closing]
-    return ending, model.rng.random(len(ending))
+    return ending, model.rng.random(len(ending)), resolved[closing]
 
 
-def close(model: SupportSystemModel, rows: np.ndarray, times: np.ndarray) -> Places:
-    """Close ``rows`` at ``times``: report them for the indicator, end support. Returns the places freed."""
+def close(
+    model: SupportSystemModel, rows: np.ndarray, times: np.ndarray, resolved: np.ndarray | None = None
+) -> Places:
+    """Close ``rows`` at ``times``: report them for the indicator, end support. Returns the places freed.
+
+    ``resolved`` says which close with the person doing well, if the caller knows.
+    """
     if len(rows) == 0:
         return Places.none()
     people, params, workforce, table = model.people, model.params, model.workforce, model.providers
@@ -106,14 +111,15 @@ def close(model: SupportSystemModel, rows: np.ndarray, times: np.ndarray) -> Pla
     provider_of = people.provider[rows]
     stakes, motivation = workforce.stakes[slots], workforce.motivation[slots]
     threshold = params.indicator.threshold
-    resolved = casework.remaining_need(people, rows, params) <= 0.0
+    if resolved is None:
+        resolved = casework.remaining_need(people, rows, params) <= 0.0
     measured = model.measure(rows)
     reclassified = np.zeros(len(rows), dtype=bool)
     threshold_pays = regime.tariff != indicators.DISTANCE
     if threshold_pays and not params.indicator.aligned:
         reclassified = (measured >= threshold) & gaming.reclassifies(stakes, motivation, params.gaming)
         casework.reclassify(people, rows[reclassified])
-        measured = model.measure(rows)
+        measured[reclassified] = model.measure(rows[reclassified])
     success = measured < threshold
     misreported = ~success & gaming.misreports(
         stakes, motivation, table.audit_rate[provider_of], params.indicator.audit_penalty, params.gaming
@@ -124,16 +130,16 @@ def close(model: SupportSystemModel, rows: np.ndarray, times: np.ndarray) -> Pla
     reported_score = indicators.scores(claimed, start, weight, regime.tariff, threshold)
     true_score = indicators.scores(true_value, start, weight, regime.tariff, threshold)
     reported, true = claimed < threshold, true_value < threshold
-    for provider in np.unique(provider_of):
-        mine = provider_of == provider
-        table.log[provider].add(
-            reported[mine],
-            reported_score[mine],
-            true[mine],
-            true_score[mine],
-            misreported[mine],
-            (reclassified & success)[mine],
-        )
+    # Each provider logs its own closures, in the order they closed.
+    order = np.argsort(provider_of, kind="stable")
+    columns = [
+        column[order]
+        for column in (reported, reported_score, true, true_score, misreported, reclassified & success)
+    ]
+    grouped = provider_of[order]
+    edges = [0, *((grouped[1:] != grouped[:-1]).nonzero()[0] + 1).tolist(), len(rows)]
+    for start, end in zip(edges[:-1], edges[1:], strict=True):
+        table.log[int(provider_of[order[start]])].add(*(column[start:end] for column in columns))
     model.observe.closures(rows, resolved, measured, reported, true)
     np.subtract.at(workforce.caseload, slots, 1)
     casework.end_support(people, rows, resolved, model.week, params)

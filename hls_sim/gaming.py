@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from hls_sim.rowwise import row_count, row_max
+
 if TYPE_CHECKING:
     from hls_sim.parameters.sections import Gaming
 
@@ -50,8 +52,8 @@ def success_chance(
     Hard cases (a severe primary need, several other high needs, entrenched,
     few assets) look unlikely to score.
     """
-    primary = observed_needs.max(axis=-1)
-    others_high = (observed_needs > high_need).sum(axis=-1) - (primary > high_need)
+    primary = row_max(observed_needs)
+    others_high = row_count(observed_needs > high_need) - (primary > high_need)
     chance = (
         1.0
         - (primary - threshold) / params.chance_need_scale
@@ -59,13 +61,13 @@ def success_chance(
         - params.chance_entrenchment * entrenchment
         + params.chance_assets * assets
     )
-    return np.clip(chance, 0.0, 1.0)
+    return chance.clip(0.0, 1.0)
 
 
-def creams(
-    stakes: float, mission: float, chance: np.ndarray, typical_chance: float, params: Gaming
-) -> np.ndarray:
+def creams(stakes, mission, chance: np.ndarray, typical_chance, params: Gaming) -> np.ndarray:
     """Creaming: decline eligible people whose expected score would pull the rate down.
+
+    ``stakes``, ``mission`` (the provider's) and ``typical_chance`` are numbers or one per case.
 
     Declines when the expected loss of results income outweighs what serving
     the person is worth to the provider's mission.

@@ -37,8 +37,7 @@ def measured_value(
     """
     if aligned:
         return 1.0 - wellbeing
-    rows = np.arange(len(recorded_domain))
-    return np.clip(needs[rows, recorded_domain] - bias, 0.0, 1.0)
+    return (one_need(needs, recorded_domain) - bias).clip(0.0, 1.0)
 
 
 def true_value(
@@ -47,8 +46,12 @@ def true_value(
     """The same indicator measured on true state: the domain assessed at intake, no bias."""
     if aligned:
         return 1.0 - wellbeing
-    rows = np.arange(len(assessed_domain))
-    return needs[rows, assessed_domain]
+    return one_need(needs, assessed_domain)
+
+
+def one_need(needs: np.ndarray, domain: np.ndarray) -> np.ndarray:
+    """Each row's need in its own ``domain`` (read from the flat table: quicker than indexing pairs)."""
+    return needs.reshape(-1).take(np.arange(len(domain)) * needs.shape[1] + domain)
 
 
 def tariff_weight(chance: np.ndarray, tariff: str, groups: int, reference_rate: float) -> np.ndarray:
@@ -80,16 +83,15 @@ def claimed_value(value: np.ndarray, misreported: np.ndarray, threshold: float) 
     return np.where(misreported, np.minimum(value, inside), value)
 
 
+# The columns of a ``ClosureLog``, one entry per closed case.
+CLOSURE_COLUMNS = ("reported", "reported_score", "true", "true_score", "misreported", "reclassified")
+
+
 @dataclass
 class ClosureLog:
-    """One provider's closures in the current reporting period."""
+    """One provider's closures in the current reporting period, in the batches they closed in."""
 
-    reported: list[np.ndarray] = field(default_factory=list)
-    reported_score: list[np.ndarray] = field(default_factory=list)
-    true: list[np.ndarray] = field(default_factory=list)
-    true_score: list[np.ndarray] = field(default_factory=list)
-    misreported: list[np.ndarray] = field(default_factory=list)
-    reclassified: list[np.ndarray] = field(default_factory=list)
+    batches: list[tuple[np.ndarray, ...]] = field(default_factory=list)
 
     def add(
         self,
@@ -100,22 +102,15 @@ class ClosureLog:
         misreported: np.ndarray,
         reclassified: np.ndarray,
     ) -> None:
-        for name, values in (
-            ("reported", reported),
-            ("reported_score", reported_score),
-            ("true", true),
-            ("true_score", true_score),
-            ("misreported", misreported),
-            ("reclassified", reclassified),
-        ):
-            getattr(self, name).append(np.asarray(values))
+        self.batches.append((reported, reported_score, true, true_score, misreported, reclassified))
 
     def column(self, name: str) -> np.ndarray:
-        parts = getattr(self, name)
-        return np.concatenate(parts) if parts else np.zeros(0)
+        """One of ``CLOSURE_COLUMNS`` for every case logged, in the order they were logged."""
+        index = CLOSURE_COLUMNS.index(name)
+        return np.concatenate([batch[index] for batch in self.batches]) if self.batches else np.zeros(0)
 
     def __len__(self) -> int:
-        return sum(len(part) for part in self.reported)
+        return sum(len(batch[0]) for batch in self.batches)
 
 
 @dataclass

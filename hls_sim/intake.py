@@ -23,6 +23,7 @@ import numpy as np
 
 from hls_sim import casework, gaming, indicators, routing
 from hls_sim.parameters.measurement import FAILURE_DEMAND_WEEKS, HIGH_NEED
+from hls_sim.rowwise import row_max
 
 if TYPE_CHECKING:
     from hls_sim.agents.person import People
@@ -51,7 +52,8 @@ def take_contacts(model: SupportSystemModel, contacts: np.ndarray, times: np.nda
 
 def assess(people: People, rows: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
     """An assessment: the assessor's noisy view of each need. Sets the assessed (primary) domain."""
-    observed = np.clip(people.needs[rows] + rng.normal(0.0, noise, people.needs[rows].shape), 0.0, 1.0)
+    needs = people.needs_of(rows)
+    observed = (needs + rng.normal(0.0, noise, needs.shape)).clip(0.0, 1.0)
     ranked = np.argsort(-observed, axis=1)
     people.assessed_domain[rows] = ranked[:, 0]
     people.second_domain[rows] = ranked[:, 1]
@@ -61,7 +63,7 @@ def assess(people: People, rows: np.ndarray, noise: float, rng: np.random.Genera
 
 def eligible_needs(observed: np.ndarray, threshold: float) -> np.ndarray:
     """Eligibility: the assessed primary need must reach the threshold."""
-    return observed.max(axis=1) >= threshold
+    return row_max(observed) >= threshold
 
 
 def expected_value(chance: np.ndarray, weight: np.ndarray, observed: np.ndarray, tariff: str) -> np.ndarray:
@@ -70,7 +72,7 @@ def expected_value(chance: np.ndarray, weight: np.ndarray, observed: np.ndarray,
     Under a distance tariff a case earns by how far it travels, so a high start is worth more.
     """
     if tariff == indicators.DISTANCE:
-        return chance * observed.max(axis=1)
+        return chance * row_max(observed)
     return chance * weight
 
 
@@ -96,17 +98,21 @@ def assess_and_decide(
         chance, regime.tariff, regime.tariff_groups, params.indicator.reference_rate
     )
     value = expected_value(chance, weight, observed, regime.tariff)
-    accept = eligible.copy()
-    for provider, block in _blocks(providers):
-        charge_assessment_hours(model, provider, len(rows[block]) * params.eligibility.assessment_hours)
-        if not regime.no_decline:
-            stakes, mission = model.stakes(provider), table.mission[provider]
-            creamed = gaming.creams(stakes, mission, value[block], table.typical_value, params.gaming)
-            accept[block] &= ~creamed
+    blocks = _blocks(providers)
+    charge_assessment_hours(model, blocks, params.eligibility.assessment_hours)
+    # Each provider in turn compares its cases with the typical value as it stands, then its
+    # eligible cases move it.
+    typical = np.empty(len(rows))
+    for _, block in blocks:
+        typical[block] = table.typical_value
         if eligible[block].any():
             table.typical_value += params.gaming.typical_chance_rate * (
                 float(value[block][eligible[block]].mean()) - table.typical_value
             )
+    accept = eligible.copy()
+    if not regime.no_decline:
+        stakes, mission = model.stakes(providers), table.mission[providers]
+        accept &= ~gaming.creams(stakes, mission, value, typical, params.gaming)
     model.observe.intake(rows, providers, eligible, accept)
     taken = rows[accept]
     casework.join_waiting_list(people, taken, providers[accept], model.week + times[accept])
@@ -125,14 +131,24 @@ def _blocks(grouped: np.ndarray) -> list[tuple[int, slice]]:
     """Each value of ``grouped`` (already grouped) with the slice of its run."""
     if len(grouped) == 0:
         return []
-    edges = [0, *(np.flatnonzero(np.diff(grouped)) + 1).tolist(), len(grouped)]
+    edges = [0, *((grouped[1:] != grouped[:-1]).nonzero()[0] + 1).tolist(), len(grouped)]
     bounds = zip(edges[:-1], edges[1:], strict=True)
     return [(int(grouped[start]), slice(start, end)) for start, end in bounds]
 
 
-def charge_assessment_hours(model: SupportSystemModel, provider: int, hours: float) -> None:
-    """Assessments take hours from the provider's workers, accepted or not, shared equally."""
-    staff = model.workforce.staff(provider)
-    if len(staff):
-        model.workforce.assessment_hours[staff] += hours / len(staff)
-    model.observe.assessment_hours(hours)
+def charge_assessment_hours(model: SupportSystemModel, blocks: list[tuple[int, slice]], hours: float) -> None:
+    """Assessments take ``hours`` each from the provider's workers, accepted or not, shared equally.
+
+    ``blocks`` are each assessing provider and the slice of its assessments.
+    """
+    workforce, table = model.workforce, model.providers
+    charged = np.zeros(table.count)
+    for provider, block in blocks:
+        charged[provider] = (block.stop - block.start) * hours
+        model.observe.assessment_hours(float(charged[provider]))
+    staff = workforce.by_provider()
+    owner = workforce.provider[staff]
+    headcount = np.bincount(owner, minlength=table.count)
+    assessing = charged[owner] > 0
+    staff, owner = staff[assessing], owner[assessing]
+    workforce.assessment_hours[staff] += charged[owner] / headcount[owner]

@@ -179,9 +179,9 @@ class JourneyLog:
         back = rows[worker < 0]
         self.add("waiting", back, provider=people.provider[back], after_handoff=True)
 
-    def note_leaving(self, row: int) -> None:
+    def note_leaving(self, rows: np.ndarray) -> None:
         if self.recording:
-            self.add("left", np.array([row]))
+            self.add("left", rows)
 
     def note_week(self) -> None:
         """Everyone's state at the end of the week; a ``goals-met`` event when all goals come to be met."""

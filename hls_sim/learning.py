@@ -53,7 +53,7 @@ class Context:
         """Random-walk drift of what works: small changes every week."""
         if size > 0:
             step = self.rng.normal(0.0, size, size=self.effectiveness.shape)
-            self.effectiveness = np.clip(self.effectiveness + step, self.params.effectiveness_floor, 1.0)
+            self.effectiveness = (self.effectiveness + step).clip(self.params.effectiveness_floor, 1.0)
 
     def shock(self, share: float) -> None:
         """A sudden change (a policy change, a recession): part of the table is redrawn."""
@@ -101,8 +101,7 @@ def errors_and_regrets(beliefs: np.ndarray, context: Context) -> tuple[np.ndarra
     """``error`` and ``regret`` of every provider's beliefs (``beliefs[p, d, a]``) at once."""
     effectiveness = context.effectiveness
     errors = np.abs(beliefs - effectiveness).mean(axis=(1, 2))
-    chosen = beliefs.argmax(axis=2)[..., None]
-    used = np.take_along_axis(np.broadcast_to(effectiveness, beliefs.shape), chosen, axis=2)[..., 0]
+    used = effectiveness[np.arange(effectiveness.shape[0]), beliefs.argmax(axis=2)]
     regrets = (context.best_effectiveness() - used).mean(axis=1)
     return errors, regrets
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hls_sim.agents.person import SUPPORTED, People
+from hls_sim.rowwise import row_sum
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
@@ -32,7 +33,7 @@ def live_week(
     """
     life = scenario.life
     n, d = len(rows), people.domains
-    needs = people.needs[rows]
+    needs = people.needs_of(rows)
     assets = people.assets[rows]
     chance = life.event_rate * np.exp(life.vulnerability_effect * people.vulnerability[rows])
     hit = rng.random(n) < chance
@@ -40,21 +41,25 @@ def live_week(
     spread = rng.uniform(1.0 - life.event_size_spread, 1.0 + life.event_size_spread, n)
     size = life.event_size * spread * (1.0 - life.asset_buffer * assets)
     needs[hit, domain[hit]] += size[hit]
-    mean_other = (needs.sum(axis=1, keepdims=True) - needs) / (d - 1)
-    needs += life.spillover * np.maximum(0.0, mean_other - needs)
+    pull = row_sum(needs)[:, None] - needs
+    pull /= d - 1  # the mean of the other needs
+    pull -= needs
+    np.maximum(0.0, pull, out=pull)
+    pull *= life.spillover
+    needs += pull
     recovery = life.recovery_rate * assets * (1.0 - people.entrenchment[rows])
     needs -= recovery[:, None] * (needs > life.recovery_floor)
-    people.needs[rows] = np.clip(needs, 0.0, 1.0)
+    people.set_needs(rows, needs.clip(0.0, 1.0, out=needs))
     return rows[hit], domain[hit]
 
 
-def entrench(people: People, rows: np.ndarray, scenario: Scenario) -> None:
+def entrench(people: People, rows: np.ndarray, scenario: Scenario, worst: np.ndarray | None = None) -> None:
     """Needs left high without help become entrenched; help and low need loosen them slowly.
 
-    Waiting counts as without help.
+    Waiting counts as without help. ``worst`` is each row's worst need, where the caller has it.
     """
     params = scenario.entrenchment
-    high = people.needs[rows].max(axis=1)
+    high = people.worst_need(rows) if worst is None else worst
     unsupported = people.status[rows] != SUPPORTED
     scale = 1.0 - params.severe_need
     grow = np.where(
@@ -63,13 +68,22 @@ def entrench(people: People, rows: np.ndarray, scenario: Scenario) -> None:
     ease = np.where(~unsupported, params.ease_supported, 0.0) + np.where(
         high < params.low_need, params.ease_low_need, 0.0
     )
-    people.entrenchment[rows] = np.clip(people.entrenchment[rows] + grow - ease, 0.0, 1.0)
+    people.entrenchment[rows] = (people.entrenchment[rows] + grow - ease).clip(0.0, 1.0)
 
 
-def crises(people: People, rows: np.ndarray, scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
-    """Crises (A&E, police, eviction) happen to people with severe, entrenched needs; returns who."""
+def crises(
+    people: People,
+    rows: np.ndarray,
+    scenario: Scenario,
+    rng: np.random.Generator,
+    worst: np.ndarray | None = None,
+) -> np.ndarray:
+    """Crises (A&E, police, eviction) happen to people with severe, entrenched needs; returns who.
+
+    ``worst`` is each row's worst need, where the caller has it.
+    """
     params = scenario.crisis
-    high = people.needs[rows].max(axis=1)
+    high = people.worst_need(rows) if worst is None else worst
     excess = np.maximum(0.0, high - params.severe_need)
     chance = (
         params.rate
@@ -83,15 +97,23 @@ def crises(people: People, rows: np.ndarray, scenario: Scenario, rng: np.random.
 
 
 def seeks_help(
-    people: People, rows: np.ndarray, in_crisis: np.ndarray, scenario: Scenario, rng: np.random.Generator
+    people: People,
+    rows: np.ndarray,
+    in_crisis: np.ndarray,
+    scenario: Scenario,
+    rng: np.random.Generator,
+    worst: np.ndarray | None = None,
 ) -> np.ndarray:
     """Who in the community contacts services this week.
 
     People with low trust wait until needs are worse; a crisis brings people in
-    regardless (referral from A&E or the police).
+    regardless (referral from A&E or the police). ``worst`` is each row's worst
+    need, where the caller has it.
     """
     params = scenario.help_seeking
-    high = people.needs[rows].max(axis=1)
+    high = people.worst_need(rows) if worst is None else worst
     threshold = params.threshold + params.distrust_delay * (1.0 - people.trust[rows])
     willing = (high > threshold) & (rng.random(len(rows)) < params.weekly_chance)
-    return rows[willing | np.isin(rows, in_crisis)]
+    crisis = np.zeros(people.count, dtype=bool)
+    crisis[in_crisis] = True
+    return rows[willing | crisis[rows]]

@@ -29,6 +29,7 @@ from hls_sim.parameters.measurement import (
     RECOVERY_TOLERANCE,
     hardest_share,
 )
+from hls_sim.rowwise import row_count, row_max
 
 if TYPE_CHECKING:
     from hls_sim.model import SupportSystemModel
@@ -136,13 +137,13 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
     """This week's metrics (one row of the weekly table)."""
     people, records = model.people, model.observe.records
     present = people.present()
-    needs = people.needs[present]
-    wellbeing = people.wellbeing(present)
+    needs = people.needs_of(present)
+    wellbeing = people.wellbeing(present, needs)
     hardest = people.vulnerability[present] >= HARDEST_FIFTH_VULNERABILITY
-    goals = people.goals[present]
-    goals_met = ((needs < GOAL_MET) & goals).sum(axis=1) / goals.sum(axis=1)
-    high = needs.max(axis=1) > HIGH_NEED
-    supported = people.status[present] == SUPPORTED
+    goals_met = row_count((needs < GOAL_MET) & people.goals_of(present)) / people.goal_count[present]
+    high = row_max(needs) > HIGH_NEED
+    status = people.status[present]
+    supported = status == SUPPORTED
 
     closures_now = len(records.closure_reported) - records.closures_at_last_week
     start = len(records.closure_reported) - closures_now
@@ -178,7 +179,7 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
         "turnaways": week.turnaways,
         "failure_demand_share": week.failure_demand / contacts if contacts else 0.0,
         "assessment_hours": week.assessment_hours,
-        "waiting": float((people.status[present] == WAITING).sum()),
+        "waiting": float((status == WAITING).sum()),
         "supported": float(supported.sum()),
         "crises": week.crises,
         "entrenchment_cost": week.entrenchment_cost,
@@ -371,7 +372,7 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
         "turnover_rate": (tally.leavers + tally.layoffs)
         / max(workers_mean, NO_WORKERS)
         / (weeks / WEEKS_PER_YEAR),
-        "handoffs_per_person": tally.handoffs / max(1, len(records.ever_supported)),
+        "handoffs_per_person": tally.handoffs / max(1, int(np.count_nonzero(records.ever_supported))),
         "indicator_true": indicator_true,
         "unmet_need": float(table["unmet_need"].mean()),
         "misreports_caught": float(sum(q.misreports_caught for q in records.quarters)),

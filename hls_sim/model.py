@@ -39,7 +39,7 @@ from hls_sim import (
     work,
 )
 from hls_sim.agents.commissioner import Commissioner
-from hls_sim.agents.person import COMMUNITY, EXITED, SUPPORTED, WAITING, People, Person
+from hls_sim.agents.person import COMMUNITY, SUPPORTED, WAITING, People, Person
 from hls_sim.agents.provider import Provider, ProviderTable
 from hls_sim.agents.worker import Worker, Workforce
 from hls_sim.indicators import measured_value, true_value
@@ -185,8 +185,10 @@ class SupportSystemModel(mesa.Model):
         present = people.present()
         hit, domains = life.live_week(people, present, params, rng)
         self.observe.life_events(hit, domains)
-        life.entrench(people, present, params)
-        in_crisis = life.crises(people, present, params, rng)
+        # Needs stay as life left them until support: one worst need serves all that follows.
+        worst = people.worst_need(present)
+        life.entrench(people, present, params, worst)
+        in_crisis = life.crises(people, present, params, rng, worst)
         cost = params.costs.crisis * (
             1 + params.costs.entrenchment_multiplier * people.entrenchment[in_crisis]
         )
@@ -196,12 +198,13 @@ class SupportSystemModel(mesa.Model):
             self.week - refused_at <= FAILURE_DEMAND_WEEKS
         )
         self.observe.crises(in_crisis, cost, after_refusal)
-        community = present[people.status[present] == COMMUNITY]
+        in_community = people.status[present] == COMMUNITY
+        community = present[in_community]
         if params.queue.arrival_rate:
             arriving = min(len(community), int(rng.poisson(params.queue.arrival_rate)))
             contacts = rng.choice(community, size=arriving, replace=False)
         else:
-            contacts = life.seeks_help(people, community, in_crisis, params, rng)
+            contacts = life.seeks_help(people, community, in_crisis, params, rng, worst[in_community])
         times = rng.random(len(contacts))
         order = np.argsort(times, kind="stable")
         return contacts[order], times[order]
@@ -221,22 +224,19 @@ class SupportSystemModel(mesa.Model):
     def run_waiting_lists(self) -> None:
         """Cases end during the week and their places go, as they free up, to the front of each list."""
         table = self.providers
-        active = [int(p) for p in table.active_indices()]
+        active = table.active_indices()
         # Only a provider with people on its list has places to fill.
-        listed = [p for p in active if table.waiting[p]]
-        at_start = {p: queue.free_at_start(self, p) for p in listed}
-        occupied = sum(self.occupied(p) for p in active)
-        capacity = sum(self.places(p) for p in active)
-        ending, times = closure.cases_ending(self)
-        freed = closure.close(self, ending, times)
+        listed = [int(p) for p in active if table.waiting[p]]
+        at_start = queue.free_at_start(self, listed)
+        occupied = int(self.occupied(active).sum())
+        capacity = int(self.places(active).sum())
+        ending, times, resolved = closure.cases_ending(self)
+        freed = closure.close(self, ending, times, resolved)
         used = occupied - float((1.0 - times).sum())
-        freed_at = self.workforce.provider[freed.slots]
-        for provider in listed:
-            filled = queue.run_week(
-                self, provider, at_start[provider].join(freed.where(freed_at == provider))
-            )
-            queue.give_up(self, filled)
-            queue.start_cases(self, provider, filled)
+        lists = queue.run_week(self, listed, at_start.join(freed))
+        queue.give_up(self, lists)
+        queue.start_cases(self, lists)
+        for filled in lists:
             used += float((1.0 - filled.start_times).sum())
             if len(filled.ended):
                 closure.close(self, filled.ended, filled.end_times)
@@ -297,14 +297,14 @@ class SupportSystemModel(mesa.Model):
         slots = self.people.worker[rows]
         improving = np.bincount(slots, weights=(gain > 0).astype(float))
         counts = np.bincount(slots)
-        seen = np.flatnonzero(counts)
+        seen = counts.nonzero()[0]
         self.workforce.success_seen[seen] = improving[seen] / counts[seen]
 
     def learn(self, practice_hours: np.ndarray) -> None:
         """Providers update their beliefs from this week's practice, as far as their candour lets them see."""
         table = self.providers
         hours = practice_hours[: table.count]
-        practised = np.flatnonzero(table.active & (hours.reshape(table.count, -1).sum(axis=1) > 0))
+        practised = (table.active & (hours.reshape(table.count, -1).sum(axis=1) > 0)).nonzero()[0]
         if len(practised) == 0:
             return
         signal = learning.observed_signal(
@@ -328,10 +328,8 @@ class SupportSystemModel(mesa.Model):
             self.observe.knowledge_shared(moved)
 
     def manage_money_and_staff(self) -> None:
-        table = self.providers
-        for provider in table.active_indices():
-            staffing.pay_wages(self, int(provider), float(table.spend[provider]))
-            staffing.plan_workforce(self, int(provider))
+        staffing.pay_wages(self)
+        staffing.plan_workforce(self)
         staffing.reflect_and_leave(self)
 
     def population_changes(self) -> None:
@@ -339,26 +337,28 @@ class SupportSystemModel(mesa.Model):
         params = self.params.population
         present = self.people.present()
         leaving = present[self.rng.random(len(present)) < params.exit_rate / WEEKS_PER_YEAR]
-        for row in leaving:
-            self.person_leaves(int(row))
+        self.people_leave(leaving)
         arrivals = self.rng.poisson(params.arrival_rate / WEEKS_PER_YEAR * len(present))
         if arrivals:
             self.add_people(int(arrivals))
 
-    def person_leaves(self, row: int) -> None:
+    def people_leave(self, rows: np.ndarray) -> None:
+        """``rows`` leave the place: off any waiting list or caseload, and out of the model."""
         people = self.people
-        self.observe.left(row, waiting=people.status[row] == WAITING)
-        if people.status[row] == WAITING:
-            queue.drop(self, int(people.provider[row]), {row})
-        elif people.status[row] == SUPPORTED:
-            self.workforce.caseload[people.worker[row]] -= 1
-        people.status[row] = EXITED
-        people.worker[row] = -1
-        people.provider[row] = -1
-        agent = self.person_agents[row]
-        if agent is not None:
-            agent.remove()
-            self.person_agents[row] = None
+        status = people.status[rows]
+        waiting = status == WAITING
+        self.observe.left(rows, waiting)
+        if waiting.any():
+            listed = set(rows[waiting].tolist())
+            for provider in np.unique(people.provider[rows[waiting]]):
+                queue.drop(self, int(provider), listed)
+        np.subtract.at(self.workforce.caseload, people.worker[rows[status == SUPPORTED]], 1)
+        people.leave(rows)
+        for row in rows.tolist():
+            agent = self.person_agents[row]
+            if agent is not None:
+                agent.remove()
+                self.person_agents[row] = None
 
     def record_week(self) -> None:
         self.latest = metrics.weekly_metrics(self)
@@ -386,24 +386,31 @@ class SupportSystemModel(mesa.Model):
         people, aligned = self.people, self.params.indicator.aligned
         wellbeing = people.wellbeing(rows) if aligned else None
         return measured_value(
-            people.needs[rows], people.recorded_domain[rows], people.recording_bias[rows], wellbeing, aligned
+            people.needs_of(rows),
+            people.recorded_domain[rows],
+            people.recording_bias[rows],
+            wellbeing,
+            aligned,
         )
 
     def true_indicator(self, rows: np.ndarray) -> np.ndarray:
         people, aligned = self.people, self.params.indicator.aligned
         wellbeing = people.wellbeing(rows) if aligned else None
-        return true_value(people.needs[rows], people.assessed_domain[rows], wellbeing, aligned)
+        return true_value(people.needs_of(rows), people.assessed_domain[rows], wellbeing, aligned)
 
-    def places(self, provider: int) -> int:
-        """How many people ``provider`` can support at once: its workers' caseloads, or fixed places."""
+    def places(self, provider):
+        """How many people ``provider`` (an index or an array of them) can support at once.
+
+        Its workers' caseloads, or the fixed places of the docking configuration.
+        """
         fixed = self.params.queue.places
         if fixed:
-            return int(round(fixed * self.providers.share[provider]))
-        return len(self.workforce.staff(provider)) * self.params.workforce.max_caseload
+            return np.round(fixed * self.providers.share[provider]).astype(np.int64)
+        return self.workforce.headcount(self.providers.count)[provider] * self.params.workforce.max_caseload
 
-    def occupied(self, provider: int) -> int:
-        """How many people ``provider`` is supporting."""
-        return int(self.workforce.caseload[self.workforce.staff(provider)].sum())
+    def occupied(self, provider):
+        """How many people ``provider`` (an index or an array of them) is supporting."""
+        return self.workforce.caseloads(self.providers.count)[provider]
 
     def active_provider_count(self) -> int:
         return len(self.providers.active_indices())

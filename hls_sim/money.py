@@ -17,38 +17,39 @@ if TYPE_CHECKING:
     from hls_sim.model import SupportSystemModel
 
 
-def weekly_core_value(model: SupportSystemModel, provider: int) -> float:
-    """The provider's contract value for a week: its share of the budget, at the price it bid."""
+def weekly_core_value(model: SupportSystemModel, provider):
+    """A week of ``provider``'s contract (an index or an array of them).
+
+    Its share of the budget, at the price it bid.
+    """
     table = model.providers
     return model.params.funding.budget / WEEKS_PER_YEAR * table.share[provider] * table.price[provider]
 
 
-def expected_income(model: SupportSystemModel, provider: int) -> float:
+def expected_income(model: SupportSystemModel, provider):
     """Core payment plus the results payment it expects, given past quarters."""
     pbr = model.regime.pbr_share
     expectation = model.providers.expected_results_ratio[provider]
     return weekly_core_value(model, provider) * ((1 - pbr) + pbr * expectation)
 
 
-def borrowing_limit(model: SupportSystemModel, provider: int) -> float:
+def borrowing_limit(model: SupportSystemModel, provider):
     """How far below zero the provider's cash may go: some weeks of its contract income."""
     return model.params.providers.overdraft * weekly_core_value(model, provider)
 
 
-def wage_bill(model: SupportSystemModel, provider: int) -> float:
-    return len(model.workforce.staff(provider)) * model.params.workforce.wage
+def wage_bill(model: SupportSystemModel, provider):
+    """What ``provider`` (an index or an array of them) pays its staff a week."""
+    return model.workforce.headcount(model.providers.count)[provider] * model.params.workforce.wage
 
 
 def discretionary_budgets(model: SupportSystemModel) -> np.ndarray:
     """What each provider has left for discretionary spend this week once wages are covered (0 if closed)."""
-    table = model.providers
-    budgets = np.zeros(table.count)
-    for provider in range(table.count):
-        if table.active[provider]:
-            budgets[provider] = max(
-                0.0, table.cash[provider] + borrowing_limit(model, provider) - wage_bill(model, provider)
-            )
-    return budgets
+    table, params = model.providers, model.params
+    weekly = params.funding.budget / WEEKS_PER_YEAR * table.share
+    wages = model.workforce.headcount(table.count) * params.workforce.wage
+    left = np.maximum(0.0, table.cash + params.providers.overdraft * weekly - wages)
+    return np.where(table.active, left, 0.0)
 
 
 def receive(model: SupportSystemModel, provider: int, amount: float) -> None:

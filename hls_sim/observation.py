@@ -66,9 +66,8 @@ class Tally:
 
     def since(self, earlier: Tally) -> Tally:
         """What was added since ``earlier`` (a copy of this tally taken then)."""
-        return Tally(
-            **{f.name: getattr(self, f.name) - getattr(earlier, f.name) for f in dataclasses.fields(self)}
-        )
+        before = vars(earlier)
+        return Tally(**{name: value - before[name] for name, value in vars(self).items()})
 
     def hours(self, part: str) -> float:
         return getattr(self, f"hours_{part}")
@@ -87,16 +86,18 @@ class Records:
     waits: list[float] = field(default_factory=list)
     quarters: list[Any] = field(default_factory=list)
     shocks: list[int] = field(default_factory=list)
-    ever_supported: set[int] = field(default_factory=set)
+    # Whether each person (by row) has been supported in a recorded week.
+    ever_supported: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     weekly_closures: deque = field(default_factory=lambda: deque(maxlen=INDICATOR_WINDOW))
     closures_at_last_week: int = 0
 
 
-def add_in_order(total: float, values: np.ndarray) -> float:
-    """``total`` plus each value in turn, rounding as repeated ``+=`` would (not pairwise)."""
-    for value in values.tolist():
-        total += value
-    return total
+def add_in_order(totals: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Each of ``totals`` plus each value of its row of ``values`` in turn.
+
+    Rounds as repeated ``+=`` would: an accumulation adds in order, where a sum adds pairwise.
+    """
+    return np.cumsum(np.column_stack([totals, values]), axis=1)[:, -1]
 
 
 class Observations:
@@ -125,7 +126,7 @@ class Observations:
     def week_ended(self) -> Tally:
         """This week's additions to the tally."""
         week = self.tally.since(self.last_week)
-        self.last_week = dataclasses.replace(self.tally)
+        self.last_week = Tally(**vars(self.tally))
         self.records.closures_at_last_week = len(self.records.closure_reported)
         return week
 
@@ -209,12 +210,13 @@ class Observations:
     def hours_planned(self, slots: np.ndarray) -> None:
         """Each worker's planned hours, but support, which counts once delivered."""
         workforce = self.model.workforce
-        for part in HOUR_PARTS:
-            if part != "support":
-                name = f"hours_{part}"
-                setattr(
-                    self.tally, name, add_in_order(getattr(self.tally, name), getattr(workforce, part)[slots])
-                )
+        names = [f"hours_{part}" for part in HOUR_PARTS if part != "support"]
+        totals = add_in_order(
+            np.array([getattr(self.tally, name) for name in names]),
+            np.array([getattr(workforce, part)[slots] for part in HOUR_PARTS if part != "support"]),
+        )
+        for name, total in zip(names, totals.tolist(), strict=True):
+            setattr(self.tally, name, total)
 
     def support(self, rows: np.ndarray, hours: np.ndarray, offered: float) -> None:
         """Hours delivered to each supported person; offered hours nobody could use are spare."""
@@ -227,7 +229,12 @@ class Observations:
         if not self.recording:
             return
         people, tally = self.model.people, self.tally
-        self.records.ever_supported.update(rows.tolist())
+        records = self.records
+        if len(records.ever_supported) < people.count:
+            records.ever_supported = np.concatenate(
+                [records.ever_supported, np.zeros(2 * people.count - len(records.ever_supported), dtype=bool)]
+            )
+        records.ever_supported[rows] = True
         hard = hardest_share(difficulty(people, rows))
         support = self.model.params.support
         by_need = need_shares(
@@ -287,7 +294,7 @@ class Observations:
     def shock(self, week: int) -> None:
         self.records.shocks.append(week)
 
-    def left(self, row: int, waiting: bool) -> None:
-        """Someone moves away or dies (``waiting``: from a waiting list)."""
-        self.tally.queue_exits += waiting
-        self.journeys.note_leaving(row)
+    def left(self, rows: np.ndarray, waiting: np.ndarray) -> None:
+        """People move away or die (``waiting``: which of them from a waiting list)."""
+        self.tally.queue_exits += int(waiting.sum())
+        self.journeys.note_leaving(rows)

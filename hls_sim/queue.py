@@ -51,7 +51,10 @@ class Places:
 
 @dataclass
 class Filled:
-    """What first come, first served gave the people in line this week (indices are line positions)."""
+    """What first come, first served gave the people in one line this week.
+
+    ``fill`` gives positions in the line; ``run_week`` gives people's rows and the ``provider``.
+    """
 
     started: np.ndarray
     start_times: np.ndarray
@@ -61,21 +64,35 @@ class Filled:
     ended: np.ndarray
     end_times: np.ndarray
     queue_time: float
+    provider: int = -1
 
 
-def free_at_start(model: SupportSystemModel, provider: int) -> Places:
-    """The places free as the week begins, least-loaded workers first."""
+def free_at_start(model: SupportSystemModel, providers: list[int]) -> Places:
+    """The places free as the week begins at ``providers``, each provider's least-loaded workers first."""
     workforce = model.workforce
-    staff = workforce.staff(provider)
-    if len(staff) == 0:
-        return Places.none()
-    staff = staff[np.argsort(workforce.caseload[staff], kind="stable")]
     if model.params.queue.places:
-        free = max(0, model.places(provider) - model.occupied(provider))
-        slots = np.resize(staff, free)
-    else:
-        free = np.maximum(model.params.workforce.max_caseload - workforce.caseload[staff], 0)
-        slots = np.repeat(staff, free)
+        return _fixed_places_free(model, providers)
+    staff = workforce.by_provider()
+    listed = np.zeros(model.providers.count, dtype=bool)
+    listed[providers] = True
+    staff = staff[listed[workforce.provider[staff]]]
+    # Grouped by provider, each provider's staff in joining order: sort each group by caseload.
+    staff = staff[np.lexsort((workforce.caseload[staff], workforce.provider[staff]))]
+    free = np.maximum(model.params.workforce.max_caseload - workforce.caseload[staff], 0)
+    slots = np.repeat(staff, free)
+    return Places(np.zeros(len(slots)), slots)
+
+
+def _fixed_places_free(model: SupportSystemModel, providers: list[int]) -> Places:
+    """Fixed places (the docking configuration): those not taken, over the staff, least-loaded first."""
+    workforce = model.workforce
+    slots = []
+    for provider in providers:
+        staff = workforce.staff(provider)
+        staff = staff[np.argsort(workforce.caseload[staff], kind="stable")]
+        free = max(0, int(model.places(provider)) - int(model.occupied(provider)))
+        slots.append(np.resize(staff, free) if len(staff) else staff)
+    slots = np.concatenate(slots) if slots else np.zeros(0, dtype=np.int64)
     return Places(np.zeros(len(slots)), slots)
 
 
@@ -99,14 +116,14 @@ def fill(
         k = min(len(line), len(order))
         starts = np.maximum(arrivals[line[:k]], free.times[order[:k]])
         reached = np.concatenate([starts, np.ones(len(line) - k)])
-        early = np.flatnonzero(deadlines[line] < reached)
+        early = (deadlines[line] < reached).nonzero()[0]
         if len(early):
             quits.append(int(line[early[0]]))
             line = np.delete(line, early[0])
             continue
         slots = free.slots[order[:k]]
         ends = np.full(k, np.inf) if service is None else starts + service[line[:k]]
-        within = np.flatnonzero(ends < 1.0)
+        within = (ends < 1.0).nonzero()[0]
         if not np.array_equal(line[within], again_people) or not np.array_equal(ends[within], again.times):
             again_people, again = line[within], Places(ends[within], slots[within])
             continue
@@ -126,52 +143,145 @@ def fill(
         )
 
 
-def run_week(model: SupportSystemModel, provider: int, places: Places) -> Filled:
-    """Fill ``places`` over the week from ``provider``'s list; the week's starters and quitters leave it."""
+def fill_lists(
+    arrivals: np.ndarray, deadlines: np.ndarray, sizes: np.ndarray, places: Places, place_owner: np.ndarray
+) -> list[Filled]:
+    """``fill`` for several lines at once, without service times: the same answer for each line.
+
+    The people of the lines come line by line, each line in order, ``sizes[i]`` of them
+    in line ``i``; place ``j`` is for line ``place_owner[j]`` (-1: for none). Where nobody
+    would give up, the ``k``-th person in a line takes its ``k``-th earliest place,
+    which is what ``fill`` finds in one pass; a line where someone would give up is
+    left to ``fill`` itself, which takes quitters out one at a time.
+    """
+    lines = len(sizes)
+    owner = np.repeat(np.arange(lines), sizes)
+    first = np.cumsum(sizes) - sizes
+    rank = np.arange(len(owner)) - first[owner]
+    taken = place_owner >= 0
+    own_places = Places(places.times[taken], places.slots[taken])
+    place_owner = place_owner[taken]
+    # Each line's places, earliest first (ties in the order given, as ``fill``'s stable sort).
+    order = np.lexsort((own_places.times, place_owner))
+    times, slots = own_places.times[order], own_places.slots[order]
+    counts = np.bincount(place_owner, minlength=lines)
+    place_first = np.cumsum(counts) - counts
+    placed = rank < counts[owner]
+    where = place_first[owner[placed]] + rank[placed]
+    reached = np.ones(len(owner))
+    reached[placed] = np.maximum(arrivals[placed], times[where])
+    quitting = np.bincount(owner[deadlines < reached], minlength=lines)
+    waited = reached - arrivals
+    filled = []
+    bounds = zip(first.tolist(), sizes.tolist(), place_first.tolist(), counts.tolist(), strict=True)
+    for index, (start, size, place, count) in enumerate(bounds):
+        end = start + size
+        if quitting[index]:
+            mine = own_places.where(place_owner == index)
+            filled.append(fill(arrivals[start:end], deadlines[start:end], mine))
+            continue
+        k = min(size, count)
+        filled.append(
+            Filled(
+                started=np.arange(k),
+                start_times=reached[start : start + k],
+                slots=slots[place : place + k],
+                gave_up=NOBODY,
+                give_up_times=NO_TIMES,
+                ended=NOBODY,
+                end_times=NO_TIMES,
+                queue_time=float(np.add.reduce(waited[start:end])),
+            )
+        )
+    return filled
+
+
+NOBODY = np.zeros(0, dtype=np.int64)
+NO_TIMES = np.zeros(0)
+
+
+def run_week(model: SupportSystemModel, providers: list[int], places: Places) -> list[Filled]:
+    """Fill ``places`` over the week from the lists of ``providers``; starters and quitters leave them.
+
+    A place goes to the list of the provider whose worker it is with.
+    """
     table, people = model.providers, model.people
-    line = np.asarray(table.waiting[provider], dtype=np.int64)
+    lines = [np.asarray(table.waiting[provider], dtype=np.int64) for provider in providers]
+    line = np.concatenate(lines) if lines else NOBODY
+    sizes = np.array([len(one) for one in lines], dtype=np.int64)
+    position = np.full(table.count, -1)
+    position[providers] = np.arange(len(providers))
+    place_owner = position[model.workforce.provider[places.slots]]
     week = model.week
     arrivals = np.maximum(people.queued_at[line] - week, 0.0)
     deadlines = people.queued_at[line] + model.params.eligibility.max_wait_weeks - week
-    service = people.service_time[line] if model.params.queue.mean_service_weeks else None
-    filled = fill(arrivals, deadlines, places, service)
-    leaving = np.zeros(len(line), dtype=bool)
-    leaving[filled.started] = True
-    leaving[filled.gave_up] = True
-    table.waiting[provider] = line[~leaving].tolist()
-    return Filled(
-        started=line[filled.started],
-        start_times=filled.start_times,
-        slots=filled.slots,
-        gave_up=line[filled.gave_up],
-        give_up_times=filled.give_up_times,
-        ended=line[filled.ended],
-        end_times=filled.end_times,
-        queue_time=filled.queue_time,
-    )
-
-
-def start_cases(model: SupportSystemModel, provider: int, filled: Filled) -> None:
-    """The people who reached a place start support with the provider's chosen approaches."""
-    rows = filled.started
-    if len(rows) == 0:
-        return
-    people = model.people
-    np.add.at(model.workforce.caseload, filled.slots, 1)
-    approaches = choose_approaches(model, provider, len(rows))
-    model.observe.started(rows, model.week + filled.start_times)
-    casework.start_support(people, rows, filled.slots, approaches, model.week, model.params)
     if model.params.queue.mean_service_weeks:
-        people.service_end[rows] = model.week + filled.start_times + people.service_time[rows]
-    model.observe.allocated(rows, provider, model.week + filled.start_times)
+        owner = np.repeat(np.arange(len(lines)), sizes)
+        service = people.service_time[line]
+        fills = [
+            fill(
+                arrivals[owner == i],
+                deadlines[owner == i],
+                places.where(place_owner == i),
+                service[owner == i],
+            )
+            for i in range(len(lines))
+        ]
+    else:
+        fills = fill_lists(arrivals, deadlines, sizes, places, place_owner)
+    result = []
+    for provider, line, filled in zip(providers, lines, fills, strict=True):
+        if len(filled.gave_up):
+            leaving = np.zeros(len(line), dtype=bool)
+            leaving[filled.started] = True
+            leaving[filled.gave_up] = True
+            table.waiting[provider] = line[~leaving].tolist()
+        else:  # nobody gave up: the first in line started
+            table.waiting[provider] = table.waiting[provider][len(filled.started) :]
+        result.append(
+            Filled(
+                started=line[filled.started],
+                start_times=filled.start_times,
+                slots=filled.slots,
+                gave_up=line[filled.gave_up],
+                give_up_times=filled.give_up_times,
+                ended=line[filled.ended],
+                end_times=filled.end_times,
+                queue_time=filled.queue_time,
+                provider=provider,
+            )
+        )
+    return result
 
 
-def give_up(model: SupportSystemModel, filled: Filled) -> None:
-    """People who waited too long leave the list, trusting services less."""
-    if len(filled.gave_up) == 0:
+def start_cases(model: SupportSystemModel, lists: list[Filled]) -> None:
+    """The people who reached a place start support with their provider's chosen approaches."""
+    lists = [filled for filled in lists if len(filled.started)]
+    if not lists:
         return
-    model.observe.gave_up(filled.gave_up, model.week + filled.give_up_times)
-    casework.give_up(model.people, filled.gave_up, model.week, model.params)
+    people, week = model.people, model.week
+    rows = np.concatenate([filled.started for filled in lists])
+    slots = np.concatenate([filled.slots for filled in lists])
+    times = week + np.concatenate([filled.start_times for filled in lists])
+    provider = np.repeat([filled.provider for filled in lists], [len(filled.started) for filled in lists])
+    np.add.at(model.workforce.caseload, slots, 1)
+    approaches = choose_approaches(model, provider)
+    model.observe.started(rows, times)
+    casework.start_support(people, rows, slots, approaches, week, model.params)
+    if model.params.queue.mean_service_weeks:
+        people.service_end[rows] = times + people.service_time[rows]
+    model.observe.allocated(rows, provider, times)
+
+
+def give_up(model: SupportSystemModel, lists: list[Filled]) -> None:
+    """People who waited too long leave the lists, trusting services less."""
+    lists = [filled for filled in lists if len(filled.gave_up)]
+    if not lists:
+        return
+    rows = np.concatenate([filled.gave_up for filled in lists])
+    times = model.week + np.concatenate([filled.give_up_times for filled in lists])
+    model.observe.gave_up(rows, times)
+    casework.give_up(model.people, rows, model.week, model.params)
 
 
 def drop(model: SupportSystemModel, provider: int, rows: set[int]) -> None:
@@ -180,11 +290,23 @@ def drop(model: SupportSystemModel, provider: int, rows: set[int]) -> None:
     lists[provider] = [row for row in lists[provider] if row not in rows]
 
 
-def choose_approaches(model: SupportSystemModel, provider: int, count: int) -> np.ndarray:
-    """The approach believed best for each domain; a share of cases try something else."""
+def choose_approaches(model: SupportSystemModel, provider: np.ndarray) -> np.ndarray:
+    """The approach believed best for each domain; a share of cases try something else.
+
+    ``provider`` is each new case's provider, grouped provider by provider.
+    """
     rng, params = model.rng, model.params
-    believed_best = model.providers.beliefs[provider].argmax(axis=1)
-    best = np.broadcast_to(believed_best, (count, model.domains)).copy()
-    explore = rng.random(best.shape) < params.learning.exploration
-    best[explore] = rng.integers(0, params.context.approaches, explore.sum())
+    best = model.providers.beliefs.argmax(axis=2)[provider]
+    # Provider by provider, each its own draws, as when each provider starts its cases in turn.
+    for start, end in _runs(provider):
+        explore = rng.random((end - start, model.domains)) < params.learning.exploration
+        trying = np.count_nonzero(explore)
+        if trying:  # (no draw at all is what drawing none does)
+            best[start:end][explore] = rng.integers(0, params.context.approaches, trying)
     return best
+
+
+def _runs(grouped: np.ndarray) -> list[tuple[int, int]]:
+    """The (start, end) of each run of equal values in ``grouped``."""
+    edges = [0, *((grouped[1:] != grouped[:-1]).nonzero()[0] + 1).tolist(), len(grouped)]
+    return list(zip(edges[:-1], edges[1:], strict=True))

@@ -27,11 +27,11 @@ def route(model: SupportSystemModel, contacts: np.ndarray, providers: np.ndarray
     shares = table.share[providers]
     if regime.catchments:
         return rng.choice(len(providers), size=len(contacts), p=shares / shares.sum())
-    capacity = np.array([model.places(int(p)) for p in providers], dtype=float)
+    capacity = model.places(providers).astype(float)
     queued = np.array([len(table.waiting[p]) for p in providers], dtype=float)
-    room = capacity - np.array([model.occupied(int(p)) for p in providers]) - queued
+    room = capacity - model.occupied(providers) - queued
     if regime.referrals:
-        domain = model.people.needs[contacts].argmax(axis=1)
+        domain = model.people.needs_of(contacts).argmax(axis=1)
         noise = rng.normal(0.0, model.params.referrals.noise, (len(contacts), len(providers)))
         preference = table.beliefs[providers].max(axis=2).T[domain] + noise
     else:
@@ -41,20 +41,49 @@ def route(model: SupportSystemModel, contacts: np.ndarray, providers: np.ndarray
 
 
 def _take_room(preference: np.ndarray, room: np.ndarray, capacity: np.ndarray) -> np.ndarray:
-    """Each contact in turn: its most preferred provider with room, else the least crowded one."""
-    first = preference.argmax(axis=1)
-    if (np.bincount(first, minlength=len(room)) <= room).all():
-        return first  # every first choice has room for everyone who wants it
-    choice = np.empty(len(preference), dtype=np.int64)
-    rooms = room.tolist()
-    scale = capacity.tolist()
-    providers = range(len(rooms))
-    for index, wants in enumerate(preference.tolist()):
-        open_ = [p for p in providers if rooms[p] > 0]
-        if open_:
-            chosen = max(open_, key=wants.__getitem__)
-        else:
-            chosen = max(providers, key=lambda p: rooms[p] / scale[p])
-        choice[index] = chosen
-        rooms[chosen] -= 1
+    """Each contact in turn: its most preferred provider with room, else the least crowded one.
+
+    Rooms only shrink, so the contacts fall into runs in which the same providers have
+    room; a run ends with the contact that takes a provider's last place. Once no
+    provider has room, each contact joins the provider with the most room for its size.
+    """
+    contacts, providers = preference.shape
+    choice = np.empty(contacts, dtype=np.int64)
+    room = room.copy()
+    start = 0
+    while start < contacts:
+        has_room = room > 0
+        if not has_room.any():
+            choice[start:] = _least_crowded(room, capacity, contacts - start)
+            break
+        wants = _best_with_room(preference[start:], has_room)
+        taken = np.cumsum(wants[:, None] == np.arange(providers), axis=0)
+        filled_up = ((taken >= room) & has_room).any(axis=1).nonzero()[0]
+        end = int(filled_up[0]) + 1 if len(filled_up) else len(wants)
+        choice[start : start + end] = wants[:end]
+        room -= taken[end - 1]
+        start += end
     return choice
+
+
+def _best_with_room(preference: np.ndarray, has_room: np.ndarray) -> np.ndarray:
+    """Each row's most preferred provider among those with room (the first, if several)."""
+    best = np.where(has_room, preference, -np.inf).argmax(axis=1)
+    for row in (~has_room[best]).nonzero()[0]:  # only if a provider with room is preferred at -inf
+        open_ = has_room.nonzero()[0]
+        best[row] = open_[int(np.argmax(preference[row, open_]))]
+    return best
+
+
+def _least_crowded(room: np.ndarray, capacity: np.ndarray, contacts: int) -> np.ndarray:
+    """Where ``contacts`` go in turn when nobody has room: each to the most room for its size.
+
+    Each provider's room for its size falls with every contact it takes, so the
+    choices, in turn, are the largest of all the values each provider would offer
+    (ties to the provider listed first).
+    """
+    providers = np.repeat(np.arange(len(room)), contacts)
+    offers = (np.repeat(room, contacts) - np.tile(np.arange(contacts), len(room))) / np.repeat(
+        capacity, contacts
+    )
+    return providers[np.lexsort((providers, -offers))[:contacts]]

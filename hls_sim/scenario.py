@@ -218,6 +218,9 @@ STRUCTURAL_KEYS = frozenset(
         "providers.pressure_spread",
         "context.approaches",
         "funding.budget",
+        # People's wellbeing weights are fixed when they arrive.
+        "wellbeing.assets_weight",
+        "wellbeing.goal_weight",
     }
 )
 REGIME_CHANGE_KEYS = frozenset(

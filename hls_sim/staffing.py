@@ -41,8 +41,8 @@ def hire(model: SupportSystemModel, provider: int) -> Worker:
     return worker
 
 
-def staffing_commitment(model: SupportSystemModel, provider: int) -> float:
-    """Share of planned front-line staffing the provider actually keeps."""
+def staffing_commitment(model: SupportSystemModel, provider):
+    """Share of planned front-line staffing ``provider`` (an index or an array of them) actually keeps."""
     params, table = model.params, model.providers
     seen = motivation.oversight(table.dialogue_hours[provider], params.motivation)
     effort = motivation.effort(table.mission[provider], model.stakes(provider), seen, params.motivation)
@@ -50,44 +50,47 @@ def staffing_commitment(model: SupportSystemModel, provider: int) -> float:
     return floor + (1.0 - floor) * effort
 
 
-def pay_wages(model: SupportSystemModel, provider: int, spend: float) -> None:
-    """Pay staff and discretionary spend; lay staff off rather than spend money it lacks.
+def pay_wages(model: SupportSystemModel) -> None:
+    """Every provider pays staff and discretionary spend; it lays staff off rather than spend money it lacks.
 
     Discretionary spend was already held within ``money.discretionary_budgets``.
     """
     table = model.providers
-    while True:
-        staff = model.workforce.staff(provider)
-        short = table.cash[provider] - money.wage_bill(model, provider) < -money.borrowing_limit(
+    providers = table.active_indices()
+    short = table.cash[providers] - money.wage_bill(model, providers) < -money.borrowing_limit(
+        model, providers
+    )
+    for provider in providers[short].tolist():
+        while len(staff := model.workforce.staff(provider)) and table.cash[provider] - money.wage_bill(
             model, provider
-        )
-        if not (len(staff) and short):
-            break
-        lay_off(model, int(staff[-1]))
-    table.cash[provider] -= money.wage_bill(model, provider) + spend
+        ) < -money.borrowing_limit(model, provider):
+            lay_off(model, int(staff[-1]))
+    table.cash[providers] -= money.wage_bill(model, providers) + table.spend[providers]
 
 
-def plan_workforce(model: SupportSystemModel, provider: int) -> None:
-    """Hire toward what expected income pays for, or shed staff beyond it."""
+def plan_workforce(model: SupportSystemModel) -> None:
+    """Every provider hires toward what expected income pays for, or sheds staff beyond it."""
     params, table, week = model.params, model.providers, model.week
     wage = params.workforce.wage
-    budget = (
+    providers = table.active_indices()
+    budgets = (
         params.providers.wage_share
-        * staffing_commitment(model, provider)
-        * money.expected_income(model, provider)
+        * staffing_commitment(model, providers)
+        * money.expected_income(model, providers)
     )
-    target = int(budget // wage) if table.active[provider] else 0
-    vacancies = table.vacancies[provider]
-    arriving = [due for due in vacancies if due <= week]
-    table.vacancies[provider] = vacancies = [due for due in vacancies if due > week]
-    for _ in arriving:
-        if len(model.workforce.staff(provider)) < target and table.cash[provider] > wage:
-            hire(model, provider)
-    planned = len(model.workforce.staff(provider)) + len(vacancies)
-    if planned < target:
-        vacancies.extend([week + params.workforce.vacancy_weeks] * (target - planned))
-    while len(staff := model.workforce.staff(provider)) > target:
-        lay_off(model, int(staff[-1]))
+    for provider, budget in zip(providers.tolist(), budgets.tolist(), strict=True):
+        target = int(budget // wage)
+        vacancies = table.vacancies[provider]
+        arriving = [due for due in vacancies if due <= week]
+        table.vacancies[provider] = vacancies = [due for due in vacancies if due > week]
+        for _ in arriving:
+            if len(model.workforce.staff(provider)) < target and table.cash[provider] > wage:
+                hire(model, provider)
+        planned = len(model.workforce.staff(provider)) + len(vacancies)
+        if planned < target:
+            vacancies.extend([week + params.workforce.vacancy_weeks] * (target - planned))
+        while len(staff := model.workforce.staff(provider)) > target:
+            lay_off(model, int(staff[-1]))
 
 
 def reflect_and_leave(model: SupportSystemModel) -> None:
@@ -107,7 +110,7 @@ def reflect_and_leave(model: SupportSystemModel) -> None:
         chance = motivation.leaving_chance(
             new_morale, params.workforce.base_turnover, params.workforce.morale_turnover
         )
-        leaves = np.flatnonzero(draws[start:] < chance)
+        leaves = (draws[start:] < chance).nonzero()[0]
         done = len(rest) if len(leaves) == 0 else int(leaves[0]) + 1
         workforce.motivation[rest[:done]] = new_motivation[:done]
         workforce.morale[rest[:done]] = new_morale[:done]

@@ -18,6 +18,7 @@ Cottam (2018) on relational practice.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ from hls_sim import gaming, trust
 from hls_sim.agents.person import People
 from hls_sim.agents.worker import Workforce
 from hls_sim.learning import Context
+from hls_sim.rowwise import row_mean, row_sum
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
@@ -60,6 +62,15 @@ class SupportRules:
     threshold_pays: bool
 
 
+def sums_at(cells: np.ndarray, values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A table of ``shape`` holding the sum of the ``values`` at each cell (flat index) of ``cells``.
+
+    ``np.add.at`` into zeros, added in the same order, through the quicker ``np.bincount``.
+    """
+    size = math.prod(shape)
+    return np.bincount(cells.ravel(), weights=values.ravel(), minlength=size).reshape(shape)
+
+
 def share_within(groups: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
     """Each row's share of its group's total weight (rows of one worker sum to 1)."""
     totals = np.bincount(groups, weights=weights, minlength=size)
@@ -89,10 +100,12 @@ def deliver_support(
         )
     relational = workforce.relational_skill[slots]
     by_domain, craft = direct_hours(people, rows, hours, relational, discretion, scenario)
-    approach = people.approach[rows]
-    needs = people.needs[rows]
+    approach = people.approach.take(rows, axis=0)
+    needs = people.needs_of(rows)
     relationship = people.relationship[rows]
-    needs -= help_with_needs(people, rows, context, workforce.skill[slots], hours, craft, approach, scenario)
+    needs -= help_with_needs(
+        people, rows, context, workforce.skill.take(slots, axis=0), hours, craft, approach, scenario
+    )
     if not rules.aligned:
         record_flattering_results(people, rows, context, by_domain, approach, scenario)
     spend = np.zeros(providers)
@@ -100,15 +113,16 @@ def deliver_support(
         spend, relationship = spend_at_discretion(
             needs, relationship, provider, hours, spend_budgets, discretion, scenario
         )
-    people.needs[rows] = np.clip(needs, 0.0, 1.0)
+    people.set_needs(rows, needs.clip(0.0, 1.0))
     grow_relationships(people, rows, relationship, hours, workforce.morale[slots], relational, scenario)
     bespoke_hours = hours * discretion
     build_or_erode_assets(people, rows, bespoke_hours, relationship, discretion, scenario)
     people.hours_received[rows] += hours
     trust.supported(people, rows, hours, scenario.trust)
 
-    practice = np.zeros((providers, people.domains, context.effectiveness.shape[1]))
-    np.add.at(practice, (provider[:, None], np.arange(people.domains)[None, :], approach), by_domain)
+    approaches = context.effectiveness.shape[1]
+    cell = (provider[:, None] * people.domains + np.arange(people.domains)) * approaches + approach
+    practice = sums_at(cell, by_domain, (providers, people.domains, approaches))
     practise(workforce, slots, by_domain, bespoke_hours, scenario)
     return SupportResult(practice_hours=practice, spend=spend, hours=hours)
 
@@ -133,7 +147,7 @@ def allocate_hours(
     else:
         near = np.ones(len(rows))
     tilt = gaming.parking_tilt(workforce.stakes[slots], workforce.motivation[slots], scenario.gaming)
-    by_need = share_within(slots, people.needs[rows].mean(axis=1) + scenario.support.need_weight_floor, size)
+    by_need = share_within(slots, row_mean(people.needs_of(rows)) + scenario.support.need_weight_floor, size)
     by_indicator = share_within(slots, near, size)
     hours = workforce.support[slots] * ((1 - tilt) * by_need + tilt * by_indicator)
     return np.minimum(hours, scenario.support.max_hours_per_person), by_indicator
@@ -162,34 +176,48 @@ def direct_hours(
     work done well takes relational skill, which is learnt by doing it.
     """
     params = scenario.support
-    package = standard_package(people, rows, params.package_breadth)
-    seen = people.understanding[rows][:, None]
-    judged = seen * (people.needs[rows] + params.goal_weight * people.goals[rows]) + (1 - seen) * package
-    judged /= judged.sum(axis=1, keepdims=True)
-    devolved = discretion[:, None]
-    by_domain = hours[:, None] * ((1 - devolved) * package + devolved * judged)
+    # Each row's assessed need, which standard practice (and what is not yet understood) works on.
+    package = StandardPackage(people, rows, params.package_breadth)
+    seen = people.understanding[rows]
+    judged = seen[:, None] * (people.needs_of(rows) + params.goal_weight * people.goals_of(rows))
+    package.add_to(judged, 1 - seen)
+    judged /= row_sum(judged)[:, None]
+    bespoke = discretion[:, None] * judged
+    standard = 1 - discretion
+    by_domain = bespoke.copy()
+    package.add_to(by_domain, standard)
+    by_domain *= hours[:, None]
     skilled = params.craft_floor + (1.0 - params.craft_floor) * relational
-    craft = (1 - devolved) * package + devolved * judged * skilled[:, None]
+    craft = bespoke * skilled[:, None]
+    package.add_to(craft, standard)
     return by_domain, craft
 
 
-def standard_package(people: People, rows: np.ndarray, breadth: float) -> np.ndarray:
+class StandardPackage:
     """Each person's standard package: shares of its hours by domain.
 
     The package is for the need assessed at intake; ``breadth`` of its hours
     reach the person's other needs too, in proportion to them (a keyworker who
     helps with more than the referral). A person with no need left keeps the
-    package on the assessed need.
+    whole package on the assessed need.
     """
-    n, d = len(rows), people.domains
-    package = np.zeros((n, d))
-    package[np.arange(n), people.assessed_domain[rows]] = 1.0
-    if breadth == 0.0:
-        return package
-    needs = people.needs[rows]
-    totals = needs.sum(axis=1, keepdims=True)
-    spread = np.divide(needs, totals, out=package.copy(), where=totals > 0)
-    return (1.0 - breadth) * package + breadth * spread
+
+    def __init__(self, people: People, rows: np.ndarray, breadth: float):
+        self.assessed = (np.arange(len(rows)), people.assessed_domain[rows])
+        self.breadth = breadth
+        self.spread = None
+        if breadth:
+            needs = people.needs_of(rows)
+            totals = row_sum(needs)
+            some = totals[:, None] > 0
+            self.spread = np.divide(needs, totals[:, None], out=np.zeros_like(needs), where=some)
+            self.spread[self.assessed] += totals <= 0
+
+    def add_to(self, table: np.ndarray, weight: np.ndarray) -> None:
+        """Add ``weight`` (one per row) times each row's package to ``table``, in place."""
+        table[self.assessed] += (1.0 - self.breadth) * weight
+        if self.breadth:
+            table += (self.breadth * weight)[:, None] * self.spread
 
 
 def help_with_needs(
@@ -204,7 +232,9 @@ def help_with_needs(
 ) -> np.ndarray:
     """How much each need falls: hours, craft, what works, skill, relationship, entrenchment."""
     params = scenario.support
-    effectiveness = context.effectiveness[np.arange(people.domains)[None, :], approach]
+    # What works in each domain, with the approach each case uses there (read from the flat table).
+    table = context.effectiveness
+    effectiveness = table.take(np.arange(people.domains) * table.shape[1] + approach)
     relationship = params.relationship_floor + (1.0 - params.relationship_floor) * people.relationship[rows]
     quality = (
         (params.skill_floor + (1.0 - params.skill_floor) * skill)
@@ -224,10 +254,11 @@ def record_flattering_results(
 ) -> None:
     """Approaches that look better than they work lower the recorded need, not the real one."""
     indicator = scenario.indicator
-    n, d = len(rows), people.domains
-    effectiveness = context.effectiveness[np.arange(d)[None, :], approach]
-    looks = context.indicator_view[np.arange(d)[None, :], approach] - effectiveness
-    flattering = (by_domain * np.maximum(0.0, looks))[np.arange(n), people.assessed_domain[rows]]
+    # Only the recorded (assessed) need is measured.
+    assessed = (np.arange(len(rows)), people.assessed_domain[rows])
+    used = (assessed[1], approach[assessed])
+    looks = context.indicator_view[used] - context.effectiveness[used]
+    flattering = by_domain[assessed] * np.maximum(0.0, looks)
     people.recording_bias[rows] = np.minimum(
         indicator.max_recording_bias,
         people.recording_bias[rows] + indicator.appearance_bias_per_hour * flattering,
@@ -275,11 +306,11 @@ def grow_relationships(
     params = scenario.relationships
     keen = params.morale_floor + (1.0 - params.morale_floor) * morale
     growth = params.growth * np.minimum(1, hours / params.full_hours) * (1 - relationship) * keen
-    people.relationship[rows] = relationship + growth * (
-        params.skill_floor + (1.0 - params.skill_floor) * relational
-    )
-    people.understanding[rows] += (
-        params.understanding_rate * people.relationship[rows] * (1 - people.understanding[rows])
+    relationship = relationship + growth * (params.skill_floor + (1.0 - params.skill_floor) * relational)
+    people.relationship[rows] = relationship
+    understanding = people.understanding[rows]
+    people.understanding[rows] = understanding + params.understanding_rate * relationship * (
+        1 - understanding
     )
 
 
@@ -295,7 +326,7 @@ def build_or_erode_assets(
     params = scenario.support
     gain = params.strengths_gain * bespoke_hours * relationship
     loss = params.dependency_loss * (1 - discretion)
-    people.assets[rows] = np.clip(people.assets[rows] + gain - loss, 0.0, 1.0)
+    people.assets[rows] = (people.assets[rows] + gain - loss).clip(0.0, 1.0)
 
 
 def practise(
@@ -307,8 +338,9 @@ def practise(
 ) -> None:
     """Workers learn by practice: skill in a domain, and at relational work, grow with hours of it."""
     params = scenario.learning
-    gained = np.zeros_like(workforce.skill)
-    np.add.at(gained, slots, by_domain)
+    domains = workforce.skill.shape[1]
+    cell = slots[:, None] * domains + np.arange(domains)
+    gained = sums_at(cell, by_domain, workforce.skill.shape)
     workforce.skill += params.skill_rate * gained * (1 - workforce.skill)
     relational = np.bincount(slots, weights=bespoke_hours, minlength=len(workforce.relational_skill))
     workforce.relational_skill += params.practice_rate * relational * (1 - workforce.relational_skill)

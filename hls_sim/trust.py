@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 def adjust(people: People, rows: np.ndarray, change: float | np.ndarray) -> None:
     """Move trust, keeping it within 0 and 1."""
-    people.trust[rows] = np.clip(people.trust[rows] + change, 0.0, 1.0)
+    people.trust[rows] = (people.trust[rows] + change).clip(0.0, 1.0)
 
 
 def turned_away(people: People, rows: np.ndarray, params: Trust) -> None:

@@ -15,14 +15,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hls_sim import casework, closure, gaming, indicators, intake, support
+from hls_sim import casework, closure, gaming, indicators, intake, queue, routing, rowwise, support
 from hls_sim.agents.person import COMMUNITY, NEVER, SUPPORTED, People, wellbeing
 from hls_sim.indicators import ClosureLog, audit, measured_value
 from hls_sim.learning import Context, observed_signal, openness, pool_knowledge, update_beliefs
 from hls_sim.life import crises, entrench, live_week, seeks_help
 from hls_sim.model import SupportSystemModel
 from hls_sim.motivation import crowd_motivation, effort, leaving_chance, oversight
-from hls_sim.parameters import sections
+from hls_sim.parameters import measurement, sections
 from hls_sim.regimes import PRESETS
 from hls_sim.scenario import Scenario, apply_overrides, scenario_from_dict
 from hls_sim.support import SupportRules, deliver_support
@@ -387,6 +387,92 @@ def test_wellbeing_is_in_unit_range_falls_with_needs_and_rises_with_assets():
     raised = worse[:, 2] > needs[:, 2]
     assert (wellbeing(worse, goals, assets, *weights)[raised] < values[raised]).all()
     assert (wellbeing(needs, goals, assets + 0.1, *weights) > values).all()
+
+
+@pytest.mark.parametrize("columns", range(1, 20))
+def test_row_reductions_equal_numpys_bit_for_bit(columns):
+    """The fast reductions over a person's domains give numpy's own results, rounding and all."""
+    rng = np.random.default_rng(columns)
+    values = rng.random((300, columns)) * rng.choice([1e-3, 1.0, 1e3, -1.0], (300, columns))
+    values[rng.random(values.shape) < 0.1] = -0.0
+    values[rng.random(values.shape) < 0.1] = 0.5  # ties
+    for table in (values, values[::2], np.asfortranarray(values)):
+        total = rowwise.row_sum(table)
+        assert np.array_equal(total, table.sum(axis=1))
+        assert np.array_equal(np.signbit(total), np.signbit(table.sum(axis=1)))
+        assert np.array_equal(rowwise.row_mean(table), table.mean(axis=1))
+        assert np.array_equal(rowwise.row_max(table), table.max(axis=1))
+        flags = table > 0.3
+        assert np.array_equal(rowwise.row_count(flags), flags.sum(axis=1))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_lines_filled_together_fill_as_each_line_alone(seed):
+    """Several waiting lists filled in one pass get exactly what each gets from ``queue.fill`` alone."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(0, 12, rng.integers(1, 5))
+    owner = np.repeat(np.arange(len(sizes)), sizes)
+    arrivals = np.where(rng.random(len(owner)) < 0.5, 0.0, rng.random(len(owner)))
+    deadlines = arrivals + rng.uniform(-0.2, 3.0, len(owner))  # some give up within the week
+    count = rng.integers(0, 30)
+    places = queue.Places(
+        np.where(rng.random(count) < 0.3, 0.0, rng.random(count)), rng.integers(0, 99, count)
+    )
+    place_owner = rng.integers(-1, len(sizes), count)
+    together = queue.fill_lists(arrivals, deadlines, sizes, places, place_owner)
+    assert len(together) == len(sizes)
+    for line, filled in enumerate(together):
+        mine = owner == line
+        alone = queue.fill(arrivals[mine], deadlines[mine], places.where(place_owner == line))
+        for field in ("started", "start_times", "slots", "gave_up", "give_up_times", "ended", "end_times"):
+            assert np.array_equal(getattr(filled, field), getattr(alone, field)), field
+        assert filled.queue_time == alone.queue_time
+
+
+def route_one_at_a_time(preference: np.ndarray, room: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """The routing rule as it reads: each contact in turn takes room where it can."""
+    rooms, choice = room.tolist(), []
+    for wants in preference.tolist():
+        open_ = [p for p in range(len(rooms)) if rooms[p] > 0]
+        if open_:
+            chosen = max(open_, key=wants.__getitem__)
+        else:
+            chosen = max(range(len(rooms)), key=lambda p: rooms[p] / capacity[p])
+        choice.append(chosen)
+        rooms[chosen] -= 1
+    return np.array(choice, dtype=np.int64)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_contacts_routed_in_one_pass_go_where_they_would_one_at_a_time(seed):
+    rng = np.random.default_rng(seed)
+    contacts, providers = int(rng.integers(0, 60)), int(rng.integers(1, 7))
+    preference = rng.normal(size=(contacts, providers))
+    preference[rng.random(preference.shape) < 0.05] = 0.0  # ties
+    capacity = rng.integers(1, 30, providers).astype(float)
+    room = capacity - rng.integers(0, 40, providers)
+    routed = routing._take_room(preference, room, capacity)
+    assert np.array_equal(routed, route_one_at_a_time(preference, room, capacity))
+
+
+def test_setting_needs_row_by_row_writes_what_indexing_writes():
+    people = make_people(50)
+    rows = np.array([3, 7, 8, 20, 49])
+    values = np.random.default_rng(1).random((len(rows), people.domains))
+    expected = people.needs.copy()
+    expected[rows] = values
+    people.set_needs(rows, values)
+    assert np.array_equal(people.needs, expected)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 5, 6, 10, 11, 57, 900])
+def test_quantile_is_numpys_to_the_last_bit(count):
+    rng = np.random.default_rng(count)
+    for _ in range(50):
+        values = rng.normal(size=count) * rng.choice([1e-3, 1.0, 1e3])
+        values[rng.random(count) < 0.2] = 0.5  # ties
+        for q in (0.8, 0.5, 0.1, 0.95):
+            assert measurement.quantile(values, q) == np.quantile(values, q)
 
 
 def test_unmet_high_needs_entrench_but_supported_ones_do_not():

@@ -89,7 +89,7 @@ class ProviderTable:
         return index
 
     def active_indices(self) -> np.ndarray:
-        return np.flatnonzero(self.active)
+        return self.active.nonzero()[0]
 
 
 class Provider(mesa.Agent):

@@ -98,7 +98,7 @@ class Workforce:
 
     def slots(self) -> np.ndarray:
         """Every worker employed, in the order they were hired."""
-        return np.flatnonzero(self.active[: self.count])
+        return self.active[: self.count].nonzero()[0]
 
     def staff(self, provider: int) -> np.ndarray:
         """``provider``'s workers, in the order they joined it."""
@@ -116,14 +116,27 @@ class Workforce:
         slots = self.slots()
         ordered = slots[np.lexsort((self.joined[slots], self.provider[slots]))]
         owners = self.provider[ordered]
+        self._headcount = np.bincount(owners)
+        self._headcount.flags.writeable = False
         cuts = np.flatnonzero(np.diff(owners)) + 1
         self._ordered = ordered
         self._staff = {int(owners[start]): ordered[start:end] for start, end in _runs(cuts, len(ordered))}
 
     def headcount(self, providers: int) -> np.ndarray:
-        """Workers employed by each provider."""
-        count = self.count
-        return np.bincount(self.provider[:count][self.active[:count]], minlength=providers)
+        """Workers employed by each of the first ``providers`` providers (read-only)."""
+        if self._staff is None:
+            self._group()
+        counts = self._headcount
+        if len(counts) < providers:
+            counts = np.concatenate([counts, np.zeros(providers - len(counts), dtype=counts.dtype)])
+        return counts
+
+    def caseloads(self, providers: int) -> np.ndarray:
+        """People supported by each provider's workers."""
+        slots = self.slots()
+        return np.bincount(self.provider[slots], weights=self.caseload[slots], minlength=providers).astype(
+            np.int64
+        )
 
 
 NO_STAFF = np.zeros(0, dtype=np.int64)
