@@ -264,6 +264,7 @@ class _NoCapture:
         return "", ""
 
 
+@pytest.mark.slow
 def test_a_calibration_writes_its_posterior_report_and_provenance(tiny_runs):
     root, path, manifests = tiny_runs
     folder = root / "one"
@@ -288,6 +289,7 @@ def test_a_calibration_writes_its_posterior_report_and_provenance(tiny_runs):
     assert manifest["patterns_hash"] and manifest["runs_per_particle"] == 2
 
 
+@pytest.mark.slow
 def test_the_budget_caps_the_runs_counted(tiny_runs):
     _, _, manifests = tiny_runs
     for manifest in manifests.values():
@@ -297,6 +299,7 @@ def test_the_budget_caps_the_runs_counted(tiny_runs):
         assert sum(session["runs_counted"] for session in manifest["sessions"]) == manifest["runs"]["counted"]
 
 
+@pytest.mark.slow
 def test_the_same_calibration_at_one_and_two_workers_is_the_same(tiny_runs):
     root, _, _ = tiny_runs
     for name in ("posterior.parquet", "check.parquet"):
@@ -305,6 +308,7 @@ def test_the_same_calibration_at_one_and_two_workers_is_the_same(tiny_runs):
         pd.testing.assert_frame_equal(one, two)
 
 
+@pytest.mark.slow
 def test_a_calibration_resumed_in_a_second_session_goes_on_where_it_stopped(tiny_runs):
     root, _, manifests = tiny_runs
     assert len(manifests["split"]["sessions"]) == 2
@@ -317,6 +321,7 @@ def test_a_calibration_resumed_in_a_second_session_goes_on_where_it_stopped(tiny
     )
 
 
+@pytest.mark.slow
 def test_rerunning_a_finished_calibration_runs_nothing_more(tiny_runs, capsys):
     root, path, manifests = tiny_runs
     before = pd.read_parquet(root / "one" / "posterior.parquet")
@@ -325,6 +330,7 @@ def test_rerunning_a_finished_calibration_runs_nothing_more(tiny_runs, capsys):
     pd.testing.assert_frame_equal(before, pd.read_parquet(root / "one" / "posterior.parquet"))
 
 
+@pytest.mark.slow
 def test_a_different_patterns_file_or_seed_in_the_same_folder_is_refused(tiny_runs, tmp_path, capsys):
     root, path, _ = tiny_runs
     data = copy.deepcopy(TINY)

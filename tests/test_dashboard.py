@@ -126,6 +126,7 @@ def enter(rc, label_: str, text: str) -> None:
 
 
 # --- Explore ------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_explore_steps_runs_and_draws_every_chart_with_its_words():
     box, rc = solara.render(ExploreView(), handle_error=False)
     for _ in range(5):
@@ -141,6 +142,7 @@ def test_explore_steps_runs_and_draws_every_chart_with_its_words():
     rc.close()
 
 
+@pytest.mark.slow
 def test_pause_keeps_the_run_where_it_stopped_and_run_carries_on():
     state.settings["A"].value = state.settings["A"].value.with_override("weeks", 400)
     box, rc = solara.render(ExploreView(), handle_error=False)
@@ -157,6 +159,7 @@ def test_pause_keeps_the_run_where_it_stopped_and_run_carries_on():
     rc.close()
 
 
+@pytest.mark.slow
 def test_same_seed_same_run_and_new_seed_changes_it():
     box, rc = solara.render(ExploreView(), handle_error=False)
     click(rc, "Run")
@@ -175,6 +178,7 @@ def test_same_seed_same_run_and_new_seed_changes_it():
     rc.close()
 
 
+@pytest.mark.slow
 def test_stepping_on_from_a_finished_run_asks_before_throwing_it_away():
     box, rc = solara.render(ExploreView(), handle_error=False)
     click(rc, "Run")
@@ -205,6 +209,7 @@ def dialog_open(rc) -> bool:
     return rc.find(v.Dialog).widget.v_model is True
 
 
+@pytest.mark.slow
 def test_a_changed_setting_says_the_run_is_out_of_date_until_run_again():
     box, rc = solara.render(ExploreView(), handle_error=False)
     click(rc, "Step one week")
@@ -261,6 +266,7 @@ def test_every_key_has_a_control_with_an_explanation():
     rc.close()
 
 
+@pytest.mark.slow
 def test_a_model_error_is_a_message_and_the_page_stays_usable(monkeypatch):
     def broken_step(model):
         raise RuntimeError("a deliberate failure")

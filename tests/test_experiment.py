@@ -309,6 +309,7 @@ def test_two_workers_give_the_same_results_as_one(tmp_path, uninterrupted):
     pd.testing.assert_frame_equal(metric_values(tmp_path / "two"), metric_values(uninterrupted))
 
 
+@pytest.mark.slow
 def test_a_dask_cluster_gives_the_same_results_as_local_processes(tmp_path, uninterrupted):
     """A cluster reached at its scheduler's address, as on a real cluster."""
     from distributed import LocalCluster
@@ -321,6 +322,7 @@ def test_a_dask_cluster_gives_the_same_results_as_local_processes(tmp_path, unin
     assert (session["executor"], session["workers"]) == ("dask", 2)
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_or_a_stray_one_is_a_usage_error_and_writes_nothing(tmp_path, capsys):
     spec = tmp_path / "tiny.toml"
     spec.write_text(toml_text(tiny()))
@@ -382,6 +384,7 @@ if __name__ == "__main__":
 """
 
 
+@pytest.mark.slow
 def test_a_sweep_killed_with_sigkill_resumes_to_the_same_results(tmp_path):
     spec = tiny(seeds=LONG_SEEDS)
     out = tmp_path / "killed"
@@ -417,6 +420,7 @@ if __name__ == "__main__":
 """
 
 
+@pytest.mark.slow
 def test_ctrl_c_commits_finished_runs_says_how_to_resume_and_exits_130(tmp_path):
     spec = tmp_path / "tiny.toml"
     spec.write_text(toml_text(tiny(seeds=LONG_SEEDS)))
@@ -483,6 +487,7 @@ def test_the_journal_is_compacted_as_it_grows_and_to_one_file_per_session(
     assert (weeks_per_run(out) == 20).all() and len(weeks_per_run(out)) == 12
 
 
+@pytest.mark.slow
 def test_a_merge_interrupted_at_any_point_loses_and_doubles_nothing(tmp_path, uninterrupted, monkeypatch):
     """A kill in a merge leaves new files beside old ones; readers take each batch once, reopening tidies."""
     import shutil
@@ -616,6 +621,7 @@ def die_on_one_run(task: Task):
     return run_task(task)
 
 
+@pytest.mark.slow
 def test_a_worker_that_dies_fails_its_runs_and_the_sweep_goes_on_on_a_new_pool(tmp_path, uninterrupted):
     out = tmp_path / "died"
     outcome = sweep(

@@ -164,6 +164,7 @@ def check_queue_balance(model: SupportSystemModel) -> None:
     assert waiting == joined - left, f"week {model.week}: {joined} joined - {left} left != {waiting} waiting"
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(scenario=small_scenarios(), seed=seeds)
 def test_every_week_conserves_people_money_and_queues_and_keeps_state_bounded(scenario, seed):

@@ -283,6 +283,7 @@ def test_sensitivity_needs_enough_points_for_one_harmonic():
     assert sensitivity_indices(pd.DataFrame({"a": np.linspace(0, 1, 40)}), np.ones(40), seed=1).empty
 
 
+@pytest.mark.slow
 def test_prim_finds_the_box_where_the_claim_fails():
     runs, x = synthetic_runs()
     table = point_differences(runs, Claim(metric="m", compare=("trust", "target"), expect="greater"))
@@ -315,6 +316,7 @@ def test_no_box_when_the_claim_fails_nowhere_or_everywhere(fails, note):
     assert box["summary"]["box_note"] == f"no box: the claim {note}" and not box["limits"]
 
 
+@pytest.mark.slow
 def test_a_report_does_not_import_the_workbench_until_it_runs_prim():
     """ema_workbench takes 10 to 15 s to import: workers and the report module must not pay for it."""
     code = (
@@ -369,6 +371,7 @@ expect = "greater"
 """
 
 
+@pytest.mark.slow
 def test_a_robustness_sweep_writes_shares_sensitivities_and_boxes(tmp_path, capsys):
     out = tmp_path / "results"
     path = write_spec(tmp_path, TINY_TOML)

@@ -94,6 +94,7 @@ def test_exact_effect_size_interval_covers_95_percent_on_normal_data(n):
     assert BAND[0] <= coverage(low, high, TRUE_EFFECT) <= BAND[1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n", SIZES)
 def test_trend_interval_covers_the_true_slope_95_percent_of_the_time(n):
     """Each seed has its own slope around the true one and large shared luck; runs are not independent."""
@@ -490,6 +491,7 @@ def test_share_holding_is_the_exact_clopper_pearson_interval(holding, points):
     assert share.low == pytest.approx(low) and share.high == pytest.approx(high)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("points", [40, 500])
 def test_share_holding_covers_at_least_95_percent_of_independent_samples(points):
     rng = np.random.default_rng([36, points])

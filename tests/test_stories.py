@@ -6,12 +6,12 @@ two years), under the old world and under trust and alliance.
 
 from __future__ import annotations
 
-import functools
 import re
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import small_run
 
 import hls_sim
 from hls_sim.agents.person import EXITED, SUPPORTED, WAITING
@@ -25,10 +25,9 @@ REGIMES = {
 LINE = re.compile(r"^Weeks? (\d+)(?:–(\d+))?: \S")
 
 
-@functools.cache
 def run(regime: str, seed: int, record: bool) -> hls_sim.SupportSystemModel:
-    """A finished small-place run; cached, since several tests read the same runs."""
-    return hls_sim.simulate("small-place", seed=seed, overrides=REGIMES[regime], record_journeys=record)
+    """A finished small-place run, shared with other modules (conftest.py)."""
+    return small_run(seed, REGIMES[regime], record)
 
 
 def recorded(regime: str = "target-competition") -> hls_sim.SupportSystemModel:

@@ -15,6 +15,7 @@ import tomllib
 
 import numpy as np
 import pytest
+from conftest import small_summary
 
 import hls_sim
 from hls_sim.scenario import SCENARIO_DIR, scenario_from_dict
@@ -23,19 +24,11 @@ SEEDS = (1, 2, 3)
 OUTCOME_INDICATOR = {"indicator.aligned": True, "indicator.audit_rate": 1.0}
 
 
-@functools.cache
-def summary(seed: int, overrides: tuple[tuple[str, object], ...]) -> dict[str, float]:
-    """One run's summary; cached, since several facts read the same runs."""
-    settings = {key: list(value) if isinstance(value, tuple) else value for key, value in overrides}
-    return hls_sim.run("small-place", seed=seed, overrides=settings)
-
-
 def metric(
     name: str, overrides: dict[str, object] | None = None, seeds: tuple[int, ...] = SEEDS
 ) -> np.ndarray:
-    """The metric over the seeds, for the small place with these dotted overrides."""
-    key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in (overrides or {}).items()))
-    return np.array([summary(seed, key)[name] for seed in seeds])
+    """The metric over the seeds, for the small place with these dotted overrides (runs shared)."""
+    return np.array([small_summary(seed, overrides)[name] for seed in seeds])
 
 
 def stakes(share: float, **more: object) -> dict[str, object]:
