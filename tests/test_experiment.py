@@ -74,7 +74,8 @@ def metric_values(folder: Path) -> pd.DataFrame:
 
 def test_every_shipped_experiment_loads_and_plans():
     names = sorted(path.stem for path in EXPERIMENT_DIR.glob("*.toml"))
-    assert {"regimes-2x2", "campbell", "turn-away", "learning", "trust-failure", "transition"} <= set(names)
+    shipped = {"regimes-2x2", "campbell", "turn-away", "learning", "trust-failure", "transition"}
+    assert shipped | {"regimes-calibrated"} <= set(names)
     for name in names:
         experiment = load_experiment(name)
         tasks = plan_tasks(experiment)
@@ -85,6 +86,27 @@ def test_every_shipped_experiment_loads_and_plans():
 def resolved_tasks(name: str) -> list[Task]:
     experiment = load_experiment(name)
     return [resolver(experiment)(task) for task in plan_tasks(experiment)]
+
+
+def test_the_calibrated_comparison_draws_the_shipped_posterior_with_paired_seeds():
+    experiment = load_experiment("regimes-calibrated")
+    sample = experiment.spec.sample
+    assert sample.method == "posterior" and sample.digest, "the shipped posterior is read and its digest kept"
+    tasks = resolved_tasks("regimes-calibrated")
+    arms = {task.arm for task in tasks}
+    assert arms == {
+        "target-competition",
+        "target-alliance",
+        "trust-competition",
+        "trust-alliance",
+        "steelman-pbr",
+    }
+    by_point: dict[int, dict[str, set[int]]] = {}
+    for task in tasks:
+        by_point.setdefault(task.point, {}).setdefault(task.arm, set()).add(task.seed)
+    assert len(by_point) == sample.n
+    for seeds in by_point.values():
+        assert len({frozenset(s) for s in seeds.values()}) == 1, "every arm at a point runs on the same seeds"
 
 
 def test_regimes_2x2_runs_the_four_presets():

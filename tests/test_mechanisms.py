@@ -533,7 +533,7 @@ def supporting_model() -> SupportSystemModel:
     return model
 
 
-def support_once(model: SupportSystemModel, people: People, discretion: float):
+def support_once(model: SupportSystemModel, people: People, discretion: float, overrides: dict | None = None):
     rows = people.in_status(SUPPORTED)
     measured = measured_value(
         people.needs[rows], people.recorded_domain[rows], people.recording_bias[rows], None, aligned=False
@@ -553,7 +553,7 @@ def support_once(model: SupportSystemModel, people: People, discretion: float):
         measured,
         rules,
         np.zeros(len(model.provider_list)),
-        apply_overrides(model.params, {"support.discretionary_spend": 0.0}),
+        apply_overrides(model.params, {"support.discretionary_spend": 0.0, **(overrides or {})}),
     )
 
 
@@ -572,13 +572,14 @@ def test_supported_people_needs_fall_more_than_the_same_people_unsupported(suppo
 
 def test_discretion_spreads_hours_across_domains_standard_packages_do_not(supporting_model):
     model = supporting_model
+    narrow = {"support.package_breadth": 0.0}  # the package reaches the assessed need only
     spread = {}
     for discretion in (0.0, 1.0):
         people = copy.deepcopy(model.people)
         rows = people.in_status(SUPPORTED)
         people.assessed_domain[rows] = 0
         people.understanding[rows] = 0.5
-        _, result = support_once(model, people, discretion)
+        _, result = support_once(model, people, discretion, narrow)
         practice = result.practice_hours
         assert practice.sum() == pytest.approx(result.hours.sum())
         spread[discretion] = practice[:, 1:, :].sum() / practice.sum()
@@ -589,7 +590,7 @@ def test_discretion_spreads_hours_across_domains_standard_packages_do_not(suppor
     rows = people.in_status(SUPPORTED)
     people.assessed_domain[rows] = 0
     people.understanding[rows] = 0.0
-    _, result = support_once(model, people, 1.0)
+    _, result = support_once(model, people, 1.0, narrow)
     assert result.practice_hours[:, 1:, :].sum() == 0.0, "discretion needs understanding to act on"
 
 

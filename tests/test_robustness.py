@@ -24,6 +24,7 @@ from hls_sim.experiment.plan import plan_tasks, resolver
 from hls_sim.experiment.report import over_sample
 from hls_sim.experiment.robustness import failure_box, harmonics, point_differences, sensitivity_indices
 from hls_sim.experiment.spec import Claim, experiment_from_dict
+from hls_sim.experiment.statistics import kish_effective_size, share_holding
 from hls_sim.parameters import plausible_ranges
 
 TINY_PLACE = {
@@ -514,3 +515,20 @@ def test_a_sweep_over_a_posterior_reports_probabilities(tmp_path):
     assert "**Probability over the calibrated ensemble.**" in report and "last generation" in report
     summary = pd.read_csv(out / "tables" / "robustness.csv")
     assert (summary["points"] + summary["left_out"] == 24).all()
+    # Two distinct particles drawn about 1:3: the interval rests on their effective number, not 24.
+    assert (summary["effective"] < 3).all() and (summary["effective"] >= 1).all()
+    assert "effectively" in report
+
+
+def test_repeated_points_widen_the_share_interval_to_their_effective_number():
+    holds = np.array([True] * 18 + [False] * 6)
+    plain = share_holding(holds)
+    repeated = share_holding(holds, effective=kish_effective_size([18, 6]))
+    assert repeated.share == plain.share == 0.75
+    assert repeated.effective == pytest.approx(24**2 / (18**2 + 6**2))
+    assert repeated.low < plain.low and repeated.high >= plain.high
+    # At a whole effective number it is the exact Clopper-Pearson interval of that many points.
+    whole = share_holding(holds, effective=8.0)
+    exact = share_holding(np.arange(8) < 6)
+    assert (whole.low, whole.high) == pytest.approx((exact.low, exact.high))
+    assert share_holding(holds, effective=100.0) == plain, "never narrower than the points themselves"

@@ -629,9 +629,13 @@ def posterior_paragraphs(sample: dict[str, Any], n: int) -> list[str]:
         "claim comparing two arms, at each point the paired difference (first arm minus second) is "
         f"averaged over the point's {_count(n, 'seed')}, and the claim holds there when that mean lies on "
         "the claimed side. The share of points where it holds estimates the posterior probability of the "
-        "claim; its exact Clopper–Pearson 95% interval (`scipy.stats.binomtest`) covers the error of "
-        "drawing finitely many points and seeds, not the error of the ABC approximation itself, nor what "
-        "the patterns leave uncalibrated. A draw repeated by the resampling counts each time it is drawn.",
+        "claim. A particle drawn more than once gives the same runs each time (every point has the same "
+        "seeds), so its draws are not independent: the 95% interval is Clopper–Pearson's (the beta "
+        "quantiles) at the draws' effective number, Kish's (Σm)² / Σm² over the number of times m each "
+        "distinct particle was drawn, shown beside the count. A weighted ABC-SMC posterior whose weight "
+        "sits on a few particles gives a small effective number and a wide interval, as it should. The "
+        "interval covers the error of drawing finitely many points and seeds, not the error of the ABC "
+        "approximation itself, nor what the patterns leave uncalibrated.",
     ]
 
 
@@ -877,6 +881,9 @@ def _robustness_section(
         if row.left_out:
             left_out.append(f"{row.left_out} of the points have no value of the metric in one of the arms")
             mark = f" ({len(left_out)})"
+        effective = getattr(row, "effective", np.nan)
+        if np.isfinite(effective) and effective < row.points:
+            mark += f" (effectively {effective:.1f})"
         lines.append(
             f"| {row.claim} | {row.expect} | {row.holding} of {row.points}{mark} | "
             f"{_interval(row.share, row.low, row.high)} | {row.points - row.holding} | {box} |"

@@ -42,7 +42,7 @@ import pandas as pd
 from SALib.analyze import rbd_fast
 
 from hls_sim.experiment.spec import Claim, at_point
-from hls_sim.experiment.statistics import CONFIDENCE, share_holding
+from hls_sim.experiment.statistics import CONFIDENCE, kish_effective_size, share_holding
 
 TOP_PARAMETERS = 5
 # SALib's default number of harmonics for RBD-FAST; fewer with few points, so that the
@@ -76,7 +76,11 @@ def robustness_tables(runs: pd.DataFrame, spec: dict[str, Any]) -> dict[str, pd.
         label = claim.describe(first_arm)
         points = point_differences(runs, claim)
         x = _parameters(runs, points.index, keys)
-        share = share_holding(points["holds"].to_numpy())
+        effective = None
+        if (spec.get("sample") or {}).get("method") == "posterior" and len(x):
+            # Draws of the same particle are the same runs (every point shares the seeds).
+            effective = kish_effective_size(x.value_counts(dropna=False).to_numpy())
+        share = share_holding(points["holds"].to_numpy(), effective=effective)
         indices = sensitivity_indices(x, points["difference"].to_numpy(), seed=spec.get("root_seed") or 0)
         box = failure_box(x, ~points["holds"].to_numpy(bool))
         tables["robustness"].append(
@@ -116,6 +120,7 @@ ROBUSTNESS_COLUMNS = [
     "high",
     "holding",
     "points",
+    "effective",
     "left_out",
     "seeds_per_point",
     "mean_difference",

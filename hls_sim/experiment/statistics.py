@@ -65,6 +65,7 @@ observations were used. Nothing here draws random numbers except
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 from typing import Literal
@@ -163,6 +164,7 @@ class Share:
     high: float
     holding: int
     points: int
+    effective: float = math.nan  # the effective number of points the interval rests on (points if nan)
 
 
 @dataclass(frozen=True)
@@ -535,21 +537,42 @@ def ratio_of_means(numerator: ArrayLike, denominator: ArrayLike, *, confidence: 
     return Ratio(estimate, low, high, n, note)
 
 
-def share_holding(holds: ArrayLike, *, confidence: float = CONFIDENCE) -> Share:
+def share_holding(
+    holds: ArrayLike, *, confidence: float = CONFIDENCE, effective: float | None = None
+) -> Share:
     """The share of points where a claim holds, with the exact Clopper-Pearson interval (scipy).
 
     The interval assumes independent points. Points of a Latin hypercube are
     not independent, but for any outcome the variance of a Latin hypercube
     mean is at most n / (n - 1) times that of as many independent points
     (Owen 1997, Ann. Statist. 25:1541), so the interval errs, if at all, wide.
+
+    ``effective`` (at most the number of points) is for points that repeat one
+    another, such as draws with replacement from a weighted posterior: the
+    interval is then Clopper-Pearson's beta quantiles at that many points, with
+    the share of them holding (a count that need not be whole), the usual
+    effective-sample-size correction (Kish 1965).
     """
     _check_confidence(confidence)
     holds = np.asarray(holds, dtype=bool)
     points, holding = int(holds.size), int(holds.sum())
     if points == 0:
-        return Share(np.nan, np.nan, np.nan, 0, 0)
-    interval = stats.binomtest(holding, points).proportion_ci(confidence_level=confidence, method="exact")
-    return Share(holding / points, float(interval.low), float(interval.high), holding, points)
+        return Share(np.nan, np.nan, np.nan, 0, 0, np.nan)
+    share = holding / points
+    if effective is None or effective >= points:
+        interval = stats.binomtest(holding, points).proportion_ci(confidence_level=confidence, method="exact")
+        return Share(share, float(interval.low), float(interval.high), holding, points, float(points))
+    n, k = float(effective), share * float(effective)
+    tail = (1 - confidence) / 2
+    low = float(stats.beta.ppf(tail, k, n - k + 1)) if k > 0 else 0.0
+    high = float(stats.beta.ppf(1 - tail, k + 1, n - k)) if k < n else 1.0
+    return Share(share, low, high, holding, points, n)
+
+
+def kish_effective_size(multiplicities: ArrayLike) -> float:
+    """Kish's effective sample size, (sum m)^2 / sum m^2, of points repeated m times each."""
+    m = np.asarray(multiplicities, dtype=float)
+    return float(m.sum() ** 2 / (m**2).sum()) if m.size else 0.0
 
 
 # ---------------------------------------------------------------- simulated coverage

@@ -134,7 +134,7 @@ class Life(Section):
     """The person's own week: life events, needs pulling on each other, recovery (``life.py``)."""
 
     event_rate: float = param(
-        0.04, 0.02, 0.06, "per week", "Weekly chance of a life event raising a need (for average vulnerability).",
+        0.0435, 0.02, 0.06, "per week", "Weekly chance of a life event raising a need (for average vulnerability).",
         "judgement: about two events a year", "life", kind=BEHAVIOUR, ge=0.0, le=1.0,
     )
     event_size: float = param(
@@ -177,7 +177,7 @@ class Entrenchment(Section):
         kind=BEHAVIOUR, ge=0.0, lt=1.0,
     )
     growth: float = param(
-        0.012, 0.006, 0.024, "per week", "Weekly growth of entrenchment at the highest need, unsupported.",
+        0.0158, 0.006, 0.024, "per week", "Weekly growth of entrenchment at the highest need, unsupported.",
         "judgement: a year or two of unmet severe need entrenches it fully", "entrenchment",
         kind=BEHAVIOUR, ge=0.0, le=1.0,
     )
@@ -199,7 +199,7 @@ class Crisis(Section):
     """Crises (A&E, police, eviction) of people with severe, entrenched needs (``life.crises``)."""
 
     rate: float = param(
-        0.03, 0.015, 0.06, "per week", "Weekly chance of a crisis at the highest need, not entrenched.",
+        0.0377, 0.015, 0.06, "per week", "Weekly chance of a crisis at the highest need, not entrenched.",
         "judgement: a few crises a year for the most severe", "crisis", kind=BEHAVIOUR, ge=0.0, le=1.0,
     )
     severe_need: float = param(
@@ -207,7 +207,7 @@ class Crisis(Section):
         "judgement", "crisis", kind=BEHAVIOUR, ge=0.0, lt=1.0,
     )
     entrenchment_factor: float = param(
-        2.0, 1.0, 4.0, "multiplier", "Extra crisis risk of fully entrenched needs (1 + this times as likely).",
+        1.65, 1.0, 4.0, "multiplier", "Extra crisis risk of fully entrenched needs (1 + this times as likely).",
         f"{LOWE_PLIMMER}, 'Cost savings'", "crisis", kind=BEHAVIOUR, ge=0.0, le=20.0,
     )
 
@@ -225,7 +225,7 @@ class HelpSeeking(Section):
         kind=BEHAVIOUR, ge=0.0, le=1.0,
     )
     weekly_chance: float = param(
-        0.3, 0.15, 0.5, "per week", "Weekly chance that someone past their threshold makes contact.",
+        0.281, 0.15, 0.5, "per week", "Weekly chance that someone past their threshold makes contact.",
         "judgement: people put off asking for a few weeks", "help_seeking", kind=BEHAVIOUR, ge=0.0, le=1.0,
     )
 
@@ -302,11 +302,11 @@ class Workforce(Section):
         kind=STRUCTURE, gt=0.0, le=1_000_000.0,
     )
     admin_hours: float = param(
-        2.0, 1.0, 4.0, "hours per week", "Fixed admin (supervision, team meetings) before any reporting.",
+        2.96, 1.0, 4.0, "hours per week", "Fixed admin (supervision, team meetings) before any reporting.",
         "judgement", "work", kind=BEHAVIOUR, ge=0.0, le=40.0,
     )
     defensive_recording: float = param(
-        0.3, 0.0, 0.6, "hours per case per week",
+        0.342, 0.0, 0.6, "hours per case per week",
         "Extra recording per case a fully fearful worker does to cover themselves, beyond what is required.",
         "Munro (2011): a compliance and blame culture multiplies recording", "work", kind=BEHAVIOUR, ge=0.0, le=40.0,
     )
@@ -315,7 +315,7 @@ class Workforce(Section):
         kind=BEHAVIOUR, ge=0.0, le=1.0,
     )
     base_turnover: float = param(
-        0.12, 0.08, 0.2, "per year", "Share of workers who leave in a year when morale is high.",
+        0.097, 0.08, 0.2, "per year", "Share of workers who leave in a year when morale is high.",
         "judgement: below adult social care's overall turnover of about 30% a year (Skills for Care), which includes low morale",
         "turnover", kind=BEHAVIOUR, ge=0.0, le=1.0,
     )
@@ -396,7 +396,7 @@ class Morale(Section):
         kind=BEHAVIOUR, ge=0.0, le=3.0,
     )
     stakes: float = param(
-        0.8, 0.4, 1.2, "morale per unit", "Morale lost per unit of target pressure.",
+        0.749, 0.4, 1.2, "morale per unit", "Morale lost per unit of target pressure.",
         f"{CROWDING}; {LOWE_PLIMMER}", "morale", kind=BEHAVIOUR, ge=0.0, le=3.0,
     )
     success: float = param(
@@ -623,7 +623,7 @@ class Indicator(Section):
         "Campbell (1979)", ("indicator", "learning"), kind=RULE, ge=0.0, le=1.0,
     )
     gaming_leverage: float = param(
-        1.0, 0.5, 2.0, "multiplier",
+        1.45, 0.5, 2.0, "multiplier",
         "How far an hour of indicator work moves the measured indicator (1 = the standard effect, 0 = not at all).",
         GAMING, "gaming", kind=BEHAVIOUR, ge=0.0, le=100.0,
     )
@@ -707,7 +707,7 @@ class Support(Section):
         kind=RULE, ge=0.0, le=100_000.0,
     )
     need_reduction_per_hour: float = param(
-        0.05, 0.025, 0.1, "need per hour", "Need reduced by one hour of fully effective, skilled, trusted support.",
+        0.0468, 0.025, 0.1, "need per hour", "Need reduced by one hour of fully effective, skilled, trusted support.",
         "judgement", "support", kind=BEHAVIOUR, ge=0.0, le=1.0,
     )
     need_weight_floor: float = param(
@@ -715,18 +715,18 @@ class Support(Section):
         "judgement: even a low-need person gets some time", "support", kind=BEHAVIOUR, ge=0.0, le=1.0,
     )
     goal_weight: float = param(
-        0.5, 0.25, 1.0, "need units", "How much a person's goals draw a bespoke worker's hours.",
+        0.719, 0.25, 1.0, "need units", "How much a person's goals draw a bespoke worker's hours.",
         f"{LOWE_PLIMMER}, 'what matters to me'", "support", kind=BEHAVIOUR, ge=0.0, le=10.0,
     )
     package_breadth: float = param(
-        0.0, 0.0, 0.5, "share",
+        0.411, 0.0, 0.5, "share",
         "Share of a standard package's hours that reach the person's other needs, in proportion to them.",
         f"judgement: {LOWE_PLIMMER}, 'Bespoke by default', describes packages specified for the assessed "
         "need; keyworkers often help with more, so the default (none) is the narrow end",
         "support", kind=BEHAVIOUR, ge=0.0, le=1.0,
     )
     craft_floor: float = param(
-        0.4, 0.2, 0.6, "share", "Share of full effect bespoke work has with no relational skill.", "judgement",
+        0.406, 0.2, 0.6, "share", "Share of full effect bespoke work has with no relational skill.", "judgement",
         "support", kind=BEHAVIOUR, ge=0.0, le=1.0,
     )
     skill_floor: float = param(
@@ -754,7 +754,7 @@ class Support(Section):
         f"{LOWE_PLIMMER}, 'Responding to strengths'", "assets", kind=BEHAVIOUR, ge=0.0, le=1.0,
     )
     dependency_loss: float = param(
-        0.002, 0.001, 0.004, "assets per week", "Weekly fall in assets while in deficit-led support.",
+        0.00262, 0.001, 0.004, "assets per week", "Weekly fall in assets while in deficit-led support.",
         f"{LOWE_PLIMMER}, 'Responding to strengths' ('trapped in the system')", "assets",
         kind=BEHAVIOUR, ge=0.0, le=1.0,
     )
@@ -843,7 +843,7 @@ class Gaming(Section):
         GAMING, "gaming", kind=BEHAVIOUR, ge=0.0, le=10.0,
     )
     honesty_cost: float = param(
-        1.0, 0.5, 2.0, "indicator units per motivation", "Felt cost of recording a success one knows is false.",
+        1.79, 0.5, 2.0, "indicator units per motivation", "Felt cost of recording a success one knows is false.",
         "judgement: most people will not lie outright", "gaming", kind=BEHAVIOUR, ge=0.0, le=100.0,
     )
     reclassification_cost: float = param(
@@ -851,15 +851,15 @@ class Gaming(Section):
         "judgement: a greyer area than lying", "gaming", kind=BEHAVIOUR, ge=0.0, le=100.0,
     )
     parking_motivation_weight: float = param(
-        2.0, 1.0, 4.0, "multiplier", "How strongly motivation holds hours to need against the indicator's pull.",
+        1.97, 1.0, 4.0, "multiplier", "How strongly motivation holds hours to need against the indicator's pull.",
         WORK_PROGRAMME, "gaming", kind=BEHAVIOUR, ge=0.0, le=100.0,
     )
     threshold_stop_weight: float = param(
-        4.0, 2.0, 8.0, "multiplier", "How much the work still to do weighs against stopping at the threshold.",
+        4.25, 2.0, 8.0, "multiplier", "How much the work still to do weighs against stopping at the threshold.",
         GAMING, "gaming", kind=BEHAVIOUR, ge=0.0, le=100.0,
     )
     near_width: float = param(
-        0.15, 0.075, 0.3, "need (0 to 1)", "How far above the threshold a case still draws indicator-minded hours.",
+        0.186, 0.075, 0.3, "need (0 to 1)", "How far above the threshold a case still draws indicator-minded hours.",
         GAMING, "gaming", kind=BEHAVIOUR, gt=0.0, le=1.0,
     )
     far_attention: float = param(
@@ -896,7 +896,7 @@ class Practice(Section):
     """How far providers devolve decisions about support to their workers (``practice.py``)."""
 
     prescribed_discretion: float = param(
-        0.2, 0.1, 0.3, "share", "Discretion workers keep when the contract prescribes the packages.",
+        0.158, 0.1, 0.3, "share", "Discretion workers keep when the contract prescribes the packages.",
         f"judgement: {LOWE_PLIMMER}, 'Bespoke by default' (workers bend packages a little)",
         "practice", kind=BEHAVIOUR, ge=0.0, le=1.0,
     )
@@ -906,7 +906,7 @@ class Practice(Section):
         "practice", kind=BEHAVIOUR, ge=0.0, le=1.0,
     )
     control_pull: float = param(
-        1.0, 0.0, 2.0, "multiplier",
+        1.21, 0.0, 2.0, "multiplier",
         "How strongly money on a proxy indicator makes a free provider standardise practice (0: not at all).",
         "Lowe and Wilson (2017); Hood (2006): management by numbers tightens control of practice",
         "practice", kind=BEHAVIOUR, ge=0.0, le=100.0,
