@@ -281,6 +281,9 @@ def test_a_calibration_writes_its_posterior_report_and_provenance(tiny_runs):
     for heading in ("Posterior predictive check", "posterior against prior", "pull against each other"):
         assert heading in report
     assert "[workforce]" in report and "admin_hours = " in report
+    last = posterior[posterior["generation"] == posterior["generation"].max()]["weight"]
+    assert "Effective sample size of the last generation's weights (Kish, (Σw)² / Σw²): " in report
+    assert f"{last.sum() ** 2 / (last**2).sum():.1f} of {len(last)} particles" in report
     for figure in ("predictive.png", "posteriors.png"):
         assert (folder / "figures" / figure).stat().st_size > 1000
     manifest = manifests["one"]

@@ -16,6 +16,7 @@ import pandas as pd
 
 from hls_sim.calibration.patterns import PatternsSpec
 from hls_sim.calibration.run import CHECK, POSTERIOR, read_manifest
+from hls_sim.experiment.statistics import kish_effective_size
 from hls_sim.parameters import catalogue
 from hls_sim.scenario import settable_keys
 
@@ -65,6 +66,10 @@ def write_report(folder: str | Path) -> Path:
 # --- sections -----------------------------------------------------------------------------------
 
 
+# Below this share of the particles, the effective sample size is called few in the report.
+FEW_EFFECTIVE = 0.1
+
+
 def _summary(manifest: dict[str, Any], posterior: pd.DataFrame) -> list[str]:
     last = int(posterior["generation"].max())
     final = posterior[posterior["generation"] == last]
@@ -74,6 +79,13 @@ def _summary(manifest: dict[str, Any], posterior: pd.DataFrame) -> list[str]:
         "the small place (scenarios/small-place.toml's size)"
         if manifest["place"] == "small"
         else ("each setting's scenario as written")
+    )
+    effective = kish_effective_size(final["weight"])
+    few = (
+        " The weight sits on a few particles (importance weights in many dimensions), so the posterior "
+        "medians below are, in effect, those particles' values."
+        if effective < FEW_EFFECTIVE * len(final)
+        else ""
     )
     return [
         f"Patterns file `{manifest['patterns_file']}` (sha256 `{manifest['patterns_hash'][:16]}`), run at "
@@ -85,6 +97,8 @@ def _summary(manifest: dict[str, Any], posterior: pd.DataFrame) -> list[str]:
         f"- Model runs counted against the budget: {manifest['runs']['counted']} (of which "
         f"{manifest['runs']['check']} for the posterior check); started: {manifest['runs']['started']}; "
         f"{manifest['runs_per_particle']} runs per particle.",
+        f"- Effective sample size of the last generation's weights (Kish, (Σw)² / Σw²): {effective:.1f} "
+        f"of {len(final)} particles.{few}",
         f"- Last session stopped: {stopped}.",
         "",
     ]
