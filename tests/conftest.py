@@ -5,42 +5,18 @@ place (``scenarios/small-place.toml``: 600 people, 3 providers, two years after
 one of burn-in) asks ``small_run`` for it, so a run several modules read is made
 once. The quick lane (``uv run pytest -m "not slow"``) leaves out the tests
 marked ``slow`` (browser, interrupted sweeps, Dask, end-to-end calibration and
-robustness sweeps, whole-page dashboard runs, long statistical coverage checks)
-and, where pytest-xdist is installed and the machine has two cores or more, runs
-the test files on two processes (``pytest_cmdline_main`` below). The full suite
-(plain ``uv run pytest``, as CI runs it) stays on one process.
+robustness sweeps, whole-page dashboard runs, long statistical coverage checks).
 """
 
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Mapping
 from typing import Any
-
-import pytest
 
 import hls_sim
 
 SMALL_PLACE = "small-place"
-QUICK_LANE = "not slow"
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_cmdline_main(config: pytest.Config) -> None:
-    """The quick lane spreads its files over two processes, unless told otherwise (``-n``)."""
-    quick = config.getoption("markexpr", "").strip() == QUICK_LANE
-    if (
-        quick
-        and config.pluginmanager.hasplugin("xdist")
-        and not hasattr(config, "workerinput")
-        and not config.getoption("numprocesses", None)
-        and not config.getoption("collectonly")
-        and (os.cpu_count() or 1) >= 2
-    ):
-        config.option.numprocesses = 2
-        config.option.dist = "loadfile"
-        config.option.tx = ["popen"] * 2
 
 
 def _key(overrides: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...]:

@@ -25,6 +25,8 @@ FAST = [
     "--weeks",
     "20",
     "--set",
+    "burn_in=13",
+    "--set",
     "population.size=300",
     "--set",
     "workforce.workers=12",
