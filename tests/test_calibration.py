@@ -61,6 +61,10 @@ TINY: dict = {
 }
 
 
+# Enough model runs for the tiny file to reach a second generation (two runs a particle).
+TINY_BUDGET = 60
+
+
 def write_toml(path: Path, data: dict) -> Path:
     """A minimal TOML writer for the tiny files above (tables, arrays, strings, numbers, booleans)."""
 
@@ -250,10 +254,10 @@ def tiny_runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("calibration")
     path = write_toml(root / "tiny.toml", copy.deepcopy(TINY))
     capsys = _NoCapture()
-    one = calibrate(capsys, path, root / "one", 40, 1)
-    two = calibrate(capsys, path, root / "two", 40, 2)
+    one = calibrate(capsys, path, root / "one", TINY_BUDGET, 1)
+    two = calibrate(capsys, path, root / "two", TINY_BUDGET, 2)
     calibrate(capsys, path, root / "split", 16, 2)
-    split = calibrate(capsys, path, root / "split", 40, 2)
+    split = calibrate(capsys, path, root / "split", TINY_BUDGET, 2)
     return root, path, {"one": one, "two": two, "split": split}
 
 
@@ -296,7 +300,7 @@ def test_a_calibration_writes_its_posterior_report_and_provenance(tiny_runs):
 def test_the_budget_caps_the_runs_counted(tiny_runs):
     _, _, manifests = tiny_runs
     for manifest in manifests.values():
-        assert manifest["runs"]["counted"] <= 40
+        assert manifest["runs"]["counted"] <= TINY_BUDGET
         # two draws at two runs each, once for each session that ended on a new generation
         assert manifest["runs"]["check"] in (4, 8)
         assert sum(session["runs_counted"] for session in manifest["sessions"]) == manifest["runs"]["counted"]
@@ -328,7 +332,7 @@ def test_a_calibration_resumed_in_a_second_session_goes_on_where_it_stopped(tiny
 def test_rerunning_a_finished_calibration_runs_nothing_more(tiny_runs, capsys):
     root, path, manifests = tiny_runs
     before = pd.read_parquet(root / "one" / "posterior.parquet")
-    again = calibrate(capsys, path, root / "one", 40, 1)
+    again = calibrate(capsys, path, root / "one", TINY_BUDGET, 1)
     assert again["runs"]["counted"] == manifests["one"]["runs"]["counted"]
     pd.testing.assert_frame_equal(before, pd.read_parquet(root / "one" / "posterior.parquet"))
 
@@ -341,7 +345,8 @@ def test_a_different_patterns_file_or_seed_in_the_same_folder_is_refused(tiny_ru
     other = write_toml(tmp_path / "other.toml", data)
     for args in ([str(other)], [str(path), "--seed", "8"], [str(path), "--place", "default"]):
         before = (root / "one" / "manifest.json").read_text()
-        code, _, err = run_cli(capsys, "calibrate", *args, "--out", str(root / "one"), "--budget", "40")
+        out = ["--out", str(root / "one"), "--budget", str(TINY_BUDGET)]
+        code, _, err = run_cli(capsys, "calibrate", *args, *out)
         assert code == 2 and "choose a new --out folder" in err
         assert (root / "one" / "manifest.json").read_text() == before
 
@@ -358,7 +363,7 @@ def test_particle_seeds_depend_on_the_parameter_values_and_the_root_seed_only():
 @pytest.mark.slow
 def test_a_calibration_on_a_local_dask_cluster_matches_the_local_pool(tiny_runs, tmp_path, capsys):
     root, path, _ = tiny_runs
-    calibrate(capsys, path, tmp_path / "dask", 40, 2, "--executor", "dask")
+    calibrate(capsys, path, tmp_path / "dask", TINY_BUDGET, 2, "--executor", "dask")
     for name in ("posterior.parquet", "check.parquet"):
         pd.testing.assert_frame_equal(
             pd.read_parquet(root / "one" / name), pd.read_parquet(tmp_path / "dask" / name)
