@@ -7,7 +7,10 @@ preset of the chosen funding or market mode (``hls_sim.regimes.PRESETS``).
 
 Sources marked "judgement:" are the modeller's, with the reason; they are what
 the robustness analysis (experiments/robustness.toml) varies over their
-plausible range, and what calibration (calibration/patterns.toml) fits.
+plausible range, and what calibration (calibration/patterns.toml) fits. The
+defaults of the 21 keys that calibration/patterns.toml names are the posterior
+median of the shipped calibration (calibration/posterior.parquet; docs/ODD.md,
+section 9); their sources give the judgement behind the plausible range.
 """
 
 # fmt: off
@@ -722,7 +725,7 @@ class Support(Section):
         0.411, 0.0, 0.5, "share",
         "Share of a standard package's hours that reach the person's other needs, in proportion to them.",
         f"judgement: {LOWE_PLIMMER}, 'Bespoke by default', describes packages specified for the assessed "
-        "need; keyworkers often help with more, so the default (none) is the narrow end",
+        "need; keyworkers often help with more, so the range starts at none (the narrow end)",
         "support", kind=BEHAVIOUR, ge=0.0, le=1.0,
     )
     craft_floor: float = param(
