@@ -343,15 +343,24 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         raise ScenarioError(f"{path}: no such scenario file{hint}")
     if path.is_dir():
         raise ScenarioError(f"{path}: is a folder, not a scenario file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(f"{path}: not valid TOML: {error}") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not a text file (expected UTF-8 TOML)") from None
-    except OSError as error:
-        raise ScenarioError(f"{path}: cannot be read: {error.strerror}") from None
+    data, _ = read_toml(path)
     return scenario_from_dict(data, source=str(path))
+
+
+def read_toml(path: Path, error: type[ScenarioError] = ScenarioError) -> tuple[dict[str, Any], bytes]:
+    """A TOML file's contents and its raw bytes; anything unreadable is ``error`` naming the file.
+
+    Scenario, experiment and patterns files are all read here, so they fail with the same words.
+    """
+    try:
+        raw = path.read_bytes()
+        return tomllib.loads(raw.decode("utf-8")), raw
+    except tomllib.TOMLDecodeError as problem:
+        raise error(f"{path}: not valid TOML: {problem}") from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: not a text file (expected UTF-8 TOML)") from None
+    except OSError as problem:
+        raise error(f"{path}: cannot be read: {problem.strerror}") from None
 
 
 def parse_value(text: str) -> Any:

@@ -44,6 +44,7 @@ from hls_sim.scenario import (
     apply_overrides,
     describe_validation_error,
     load_scenario,
+    read_toml,
     settable_keys,
 )
 
@@ -246,16 +247,8 @@ def load_patterns(path: str | Path, place: str = "small") -> Patterns:
     if place not in PLACES:
         raise CalibrationError(f"--place {place!r}: allowed: {', '.join(PLACES)}")
     path = _locate(Path(path))
-    try:
-        text = path.read_bytes()
-        data = tomllib.loads(text.decode("utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise CalibrationError(f"{path}: not valid TOML: {error}") from None
-    except UnicodeDecodeError:
-        raise CalibrationError(f"{path}: not a text file (expected UTF-8 TOML)") from None
-    except OSError as error:
-        raise CalibrationError(f"{path}: cannot be read: {error.strerror}") from None
-    return patterns_from_dict(data, source=str(path), place=place, file_hash=hashlib.sha256(text).hexdigest())
+    data, raw = read_toml(path, CalibrationError)
+    return patterns_from_dict(data, source=str(path), place=place, file_hash=hashlib.sha256(raw).hexdigest())
 
 
 def patterns_from_dict(

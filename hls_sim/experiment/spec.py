@@ -27,7 +27,6 @@ import hashlib
 import itertools
 import json
 import math
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -47,6 +46,7 @@ from hls_sim.scenario import (
     apply_overrides,
     describe_validation_error,
     load_scenario,
+    read_toml,
     scenario_from_dict,
     settable_keys,
 )
@@ -614,12 +614,7 @@ class Experiment:
 def load_experiment(path: str | Path) -> Experiment:
     """Load and check an experiment spec; a bare name is looked up in ``experiments/``."""
     path = _locate(Path(path))
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise ExperimentError(f"{path}: not valid TOML: {error}") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ExperimentError(f"{path}: cannot be read: {error}") from None
+    data, _ = read_toml(path, ExperimentError)
     return experiment_from_dict(data, source=str(path))
 
 
