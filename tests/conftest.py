@@ -11,12 +11,29 @@ robustness sweeps, whole-page dashboard runs, long statistical coverage checks).
 from __future__ import annotations
 
 import functools
+import textwrap
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import hls_sim
 
 SMALL_PLACE = "small-place"
+# A place small enough for sweeps of a few seconds in tests (applied as dotted overrides).
+TINY_PLACE = {
+    "population.size": 300,
+    "workforce.workers": 9,
+    "providers.count": 3,
+    "funding.budget": 340_000.0,
+    "burn_in": 5,
+}
+
+
+def write_spec(tmp_path: Path, text: str) -> Path:
+    """Write ``text`` (dedented) as ``spec.toml`` in ``tmp_path``."""
+    path = tmp_path / "spec.toml"
+    path.write_text(textwrap.dedent(text))
+    return path
 
 
 def _key(overrides: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...]:

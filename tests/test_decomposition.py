@@ -9,11 +9,11 @@ them. One tiny sweep checks the whole path to report.md.
 from __future__ import annotations
 
 import copy
-import textwrap
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TINY_PLACE, write_spec
 
 from hls_sim.cli import main
 from hls_sim.experiment import load_experiment, sweep, write_report
@@ -22,13 +22,6 @@ from hls_sim.experiment.plan import plan_tasks, resolver
 from hls_sim.experiment.spec import experiment_from_dict
 from hls_sim.regimes import PRESETS
 
-TINY_PLACE = {
-    "population.size": 300,
-    "workforce.workers": 9,
-    "providers.count": 3,
-    "funding.budget": 340_000.0,
-    "burn_in": 5,
-}
 TINY = {
     "name": "tiny-decomposition",
     "hypothesis": "Payment alone does not make the gap.",
@@ -113,12 +106,6 @@ def test_values_come_from_the_arms_own_settings_not_only_the_presets():
     arms = {arm.name: arm for arm in experiment_from_dict(spec).spec.arms}
     assert arms["new minus payment"].set == {"funding.pbr_share": 0.2}
     assert arms["old plus payment"].set == {"funding.pbr_share": 0.0}
-
-
-def write_spec(tmp_path, text: str):
-    path = tmp_path / "spec.toml"
-    path.write_text(textwrap.dedent(text))
-    return path
 
 
 ARMS = """

@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TINY_PLACE, write_spec
 from scipy import stats
 
 import hls_sim
@@ -31,13 +31,6 @@ from hls_sim.experiment.spec import EXPERIMENT_DIR, experiment_from_dict
 from hls_sim.experiment.tasks import FAILED, OK, Task, run_task
 from hls_sim.metrics import SUMMARY_KEYS
 
-TINY_PLACE = {
-    "population.size": 300,
-    "workforce.workers": 9,
-    "providers.count": 3,
-    "funding.budget": 340_000.0,
-    "burn_in": 5,
-}
 TINY = {
     "name": "tiny",
     "hypothesis": "Target funding games more than trust funding; the gaming gap rises with the stakes.",
@@ -126,12 +119,6 @@ def test_campbell_counter_setting_is_a_perfect_audited_indicator():
 def test_transition_counterfactual_stays_put():
     tasks = resolved_tasks("transition")
     assert {t.arm: len(t.scenario.regime_change) for t in tasks} == {"switch": 1, "stay-put": 0}
-
-
-def write_spec(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "spec.toml"
-    path.write_text(textwrap.dedent(text))
-    return path
 
 
 BASE = """

@@ -11,11 +11,11 @@ from __future__ import annotations
 import copy
 import subprocess
 import sys
-import textwrap
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TINY_PLACE, write_spec
 from scipy.stats import qmc
 
 from hls_sim.cli import main
@@ -27,13 +27,6 @@ from hls_sim.experiment.spec import Claim, experiment_from_dict
 from hls_sim.experiment.statistics import kish_effective_size, share_holding
 from hls_sim.parameters import plausible_ranges
 
-TINY_PLACE = {
-    "population.size": 300,
-    "workforce.workers": 9,
-    "providers.count": 3,
-    "funding.budget": 340_000.0,
-    "burn_in": 5,
-}
 TINY = {
     "name": "tiny-robustness",
     "hypothesis": "Trust games less than targets wherever behaviour lies.",
@@ -143,12 +136,6 @@ def test_samples_overrides_the_sample_size_and_nothing_else():
     assert experiment.with_samples(None) is experiment
     with pytest.raises(ExperimentError, match="has no \\[sample\\] table"):
         load_experiment("regimes-2x2").with_samples(5)
-
-
-def write_spec(tmp_path, text: str):
-    path = tmp_path / "spec.toml"
-    path.write_text(textwrap.dedent(text))
-    return path
 
 
 BASE = """
