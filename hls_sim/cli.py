@@ -129,10 +129,13 @@ def _add_run(commands: Any) -> None:
     run.set_defaults(command=run_command)
 
 
-def _add_executor_options(command: Any) -> None:
-    command.add_argument("--out", type=Path, required=True, metavar="DIR", help="results folder")
+def _add_pool_options(command: Any, unit: str) -> None:
+    """--workers, --executor and --scheduler: where the ``unit`` (runs, jobs) go."""
     command.add_argument(
-        "--workers", type=_whole_number(minimum=1), metavar="N", help="parallel runs (default: one per core)"
+        "--workers",
+        type=_whole_number(minimum=1),
+        metavar="N",
+        help=f"parallel {unit} (default: one per core)",
     )
     command.add_argument(
         "--executor",
@@ -145,6 +148,11 @@ def _add_executor_options(command: Any) -> None:
         metavar="ADDRESS",
         help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local Dask cluster)",
     )
+
+
+def _add_executor_options(command: Any) -> None:
+    command.add_argument("--out", type=Path, required=True, metavar="DIR", help="results folder")
+    _add_pool_options(command, "runs")
     command.add_argument(
         "--seeds", type=_whole_number(minimum=1), metavar="N", help="seeds per point (default: the spec's)"
     )
@@ -224,20 +232,7 @@ def _add_calibrate(commands: Any) -> None:
         metavar="N",
         help="most model runs to count, the posterior check included (default: 200)",
     )
-    calibrate.add_argument(
-        "--workers", type=_whole_number(minimum=1), metavar="N", help="parallel jobs (default: one per core)"
-    )
-    calibrate.add_argument(
-        "--executor",
-        choices=EXECUTORS,
-        default="local",
-        help="local process pool (default) or a Dask cluster",
-    )
-    calibrate.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local Dask cluster)",
-    )
+    _add_pool_options(calibrate, "jobs")
     calibrate.add_argument(
         "--place",
         choices=("small", "default"),
