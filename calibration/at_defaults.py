@@ -14,8 +14,8 @@ import argparse
 
 import numpy as np
 
+from hls_sim.calibration.particle import run_settings
 from hls_sim.calibration.patterns import load_patterns
-from hls_sim.model import SupportSystemModel
 
 
 def main() -> None:
@@ -25,14 +25,10 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     args = parser.parse_args()
     patterns = load_patterns(args.patterns, place=args.place)
-    per_seed = []
-    for seed in args.seeds:
-        metrics = {}
-        for name, scenario in patterns.scenarios.items():
-            model = SupportSystemModel(scenario=scenario, rng=seed)
-            model.run_to_end()
-            metrics[name] = model.summary()
-        per_seed.append(patterns.values(metrics))
+    # The calibrated keys at the values every setting has now (no setting may fix one).
+    base = next(iter(patterns.scenarios.values()))
+    defaults = [base.get(key) for key in patterns.keys]
+    per_seed = [patterns.values(run_settings(patterns, defaults, [seed])) for seed in args.seeds]
     medians = {
         p.name: float(np.median([values[p.name] for values in per_seed])) for p in patterns.spec.patterns
     }
