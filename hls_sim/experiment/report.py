@@ -881,9 +881,8 @@ def _robustness_section(
         if row.left_out:
             left_out.append(f"{row.left_out} of the points have no value of the metric in one of the arms")
             mark = f" ({len(left_out)})"
-        effective = getattr(row, "effective", np.nan)
-        if np.isfinite(effective) and effective < row.points:
-            mark += f" (effectively {effective:.1f})"
+        if row.effective < row.points:
+            mark += f" (effectively {row.effective:.1f})"
         lines.append(
             f"| {row.claim} | {row.expect} | {row.holding} of {row.points}{mark} | "
             f"{_interval(row.share, row.low, row.high)} | {row.points - row.holding} | {box} |"

@@ -65,7 +65,6 @@ observations were used. Nothing here draws random numbers except
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass
 from typing import Literal
@@ -164,7 +163,7 @@ class Share:
     high: float
     holding: int
     points: int
-    effective: float = math.nan  # the effective number of points the interval rests on (points if nan)
+    effective: float  # the effective number of points the interval rests on
 
 
 @dataclass(frozen=True)
