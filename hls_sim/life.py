@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hls_sim.agents.person import SUPPORTED, People
-from hls_sim.rowwise import row_sum
+from hls_sim.compiled import clip, kernel, maximum, row_max_of, row_sum_of
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
@@ -26,31 +26,68 @@ if TYPE_CHECKING:
 
 def live_week(
     people: People, rows: np.ndarray, scenario: Scenario, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Life events raise needs, needs pull on each other, people recover some on their own.
 
-    Returns who had a life event and in which domain.
+    Returns who had a life event and in which domain, and each row's worst need after the week.
     """
     life = scenario.life
-    n, d = len(rows), people.domains
-    needs = people.needs_of(rows)
-    assets = people.assets[rows]
+    n = len(rows)
     chance = life.event_rate * np.exp(life.vulnerability_effect * people.vulnerability[rows])
     hit = rng.random(n) < chance
-    domain = rng.integers(0, d, n)
+    domain = rng.integers(0, people.domains, n)
     spread = rng.uniform(1.0 - life.event_size_spread, 1.0 + life.event_size_spread, n)
-    size = life.event_size * spread * (1.0 - life.asset_buffer * assets)
-    needs[hit, domain[hit]] += size[hit]
-    pull = row_sum(needs)[:, None] - needs
-    pull /= d - 1  # the mean of the other needs
-    pull -= needs
-    np.maximum(0.0, pull, out=pull)
-    pull *= life.spillover
-    needs += pull
-    recovery = life.recovery_rate * assets * (1.0 - people.entrenchment[rows])
-    needs -= recovery[:, None] * (needs > life.recovery_floor)
-    people.set_needs(rows, needs.clip(0.0, 1.0, out=needs))
-    return rows[hit], domain[hit]
+    worst = np.empty(n)
+    _live(
+        people.needs,
+        rows,
+        hit,
+        domain,
+        spread,
+        people.assets,
+        people.entrenchment,
+        life.event_size,
+        life.asset_buffer,
+        life.spillover,
+        life.recovery_rate,
+        life.recovery_floor,
+        worst,
+    )
+    return rows[hit], domain[hit], worst
+
+
+@kernel
+def _live(
+    needs: np.ndarray,
+    rows: np.ndarray,
+    hit: np.ndarray,
+    domain: np.ndarray,
+    spread: np.ndarray,
+    assets: np.ndarray,
+    entrenchment: np.ndarray,
+    event_size: float,
+    asset_buffer: float,
+    spillover: float,
+    recovery_rate: float,
+    recovery_floor: float,
+    worst: np.ndarray,
+) -> None:
+    """``live_week`` person by person, in place: the event, the pull of the other needs, recovery."""
+    d = needs.shape[1]
+    for i in range(len(rows)):
+        row = rows[i]
+        if hit[i]:
+            needs[row, domain[i]] += event_size * spread[i] * (1.0 - asset_buffer * assets[row])
+        total = row_sum_of(needs[row])
+        recovery = recovery_rate * assets[row] * (1.0 - entrenchment[row])
+        for j in range(d):
+            need = needs[row, j]
+            # Each need moves toward the mean of the others, only ever upward.
+            pull = maximum(0.0, (total - need) / (d - 1) - need)
+            need = need + pull * spillover
+            need = need - recovery * (1.0 if need > recovery_floor else 0.0)
+            needs[row, j] = clip(need, 0.0, 1.0)
+        worst[i] = row_max_of(needs[row])
 
 
 def entrench(people: People, rows: np.ndarray, scenario: Scenario, worst: np.ndarray | None = None) -> None:
@@ -59,16 +96,39 @@ def entrench(people: People, rows: np.ndarray, scenario: Scenario, worst: np.nda
     Waiting counts as without help. ``worst`` is each row's worst need, where the caller has it.
     """
     params = scenario.entrenchment
-    high = people.worst_need(rows) if worst is None else worst
-    unsupported = people.status[rows] != SUPPORTED
-    scale = 1.0 - params.severe_need
-    grow = np.where(
-        unsupported & (high > params.severe_need), params.growth * (high - params.severe_need) / scale, 0.0
+    _entrench(
+        people.entrenchment,
+        people.status,
+        rows,
+        people.worst_need(rows) if worst is None else worst,
+        params.severe_need,
+        params.growth,
+        params.ease_supported,
+        params.low_need,
+        params.ease_low_need,
     )
-    ease = np.where(~unsupported, params.ease_supported, 0.0) + np.where(
-        high < params.low_need, params.ease_low_need, 0.0
-    )
-    people.entrenchment[rows] = (people.entrenchment[rows] + grow - ease).clip(0.0, 1.0)
+
+
+@kernel
+def _entrench(
+    entrenchment: np.ndarray,
+    status: np.ndarray,
+    rows: np.ndarray,
+    worst: np.ndarray,
+    severe_need: float,
+    growth: float,
+    ease_supported: float,
+    low_need: float,
+    ease_low_need: float,
+) -> None:
+    """``entrench`` person by person, in place."""
+    scale = 1.0 - severe_need
+    for i in range(len(rows)):
+        row, high = rows[i], worst[i]
+        unsupported = status[row] != SUPPORTED
+        grow = growth * (high - severe_need) / scale if unsupported and high > severe_need else 0.0
+        ease = (0.0 if unsupported else ease_supported) + (ease_low_need if high < low_need else 0.0)
+        entrenchment[row] = clip(entrenchment[row] + grow - ease, 0.0, 1.0)
 
 
 def crises(

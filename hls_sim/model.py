@@ -183,10 +183,9 @@ class SupportSystemModel(mesa.Model):
         """Life events, entrenchment and crises; returns who contacts services and when in the week."""
         people, rng, params = self.people, self.rng, self.params
         present = people.present()
-        hit, domains = life.live_week(people, present, params, rng)
-        self.observe.life_events(hit, domains)
         # Needs stay as life left them until support: one worst need serves all that follows.
-        worst = people.worst_need(present)
+        hit, domains, worst = life.live_week(people, present, params, rng)
+        self.observe.life_events(hit, domains)
         life.entrench(people, present, params, worst)
         in_crisis = life.crises(people, present, params, rng, worst)
         cost = params.costs.crisis * (

@@ -26,7 +26,7 @@ seed: runs that share a seed share their people, their crises and their luck
   skewed synthetic data.
 
 Why t intervals and not the bootstrap: at the 5 to 30 seeds an experiment
-affords, the bootstrap runs narrow. ``benchmarks/coverage.py`` measured, with
+affords, the bootstrap runs narrow. ``benchmarks/interval_coverage.py`` measured, with
 2,000 synthetic experiments per cell: the BCa interval of a mean covered 84%,
 91% and 95% of normal samples of 5, 12 and 30 (t: 96%, 96%, 95%) and was no
 better than t on lognormal samples of skewness 1.75 (81 to 91% against 92 to

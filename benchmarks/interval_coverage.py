@@ -29,10 +29,10 @@ sigma = 0.5, 6.18 at sigma = 1). For d_z the differences are shifted so their
 true standardised mean is 0.5; for slopes each seed's own slope deviates from
 the true slope (2) by a draw of the distribution, scaled to sd 1.
 
-    uv run python benchmarks/coverage.py                      # both tables, 2000 replicates
-    uv run python benchmarks/coverage.py --replicates 500     # quicker, noisier
-    uv run python benchmarks/coverage.py --only after --json coverage.json
-    uv run python benchmarks/coverage.py --only "considered and dropped" --spearman-replicates 300
+    uv run python benchmarks/interval_coverage.py                      # both tables, 2000 replicates
+    uv run python benchmarks/interval_coverage.py --replicates 500     # quicker, noisier
+    uv run python benchmarks/interval_coverage.py --only after --json coverage.json
+    uv run python benchmarks/interval_coverage.py --only "considered and dropped" --spearman-replicates 300
 """
 
 from __future__ import annotations

@@ -1,0 +1,92 @@
+"""Compiled kernels: a mechanism's per-person loop, run as machine code by numba.
+
+Most of a week is whole-array numpy. Where a mechanism is a long chain of small
+array operations over the same people, each operation pays numpy's call and
+allocation cost again; a loop over the people that does the chain once per person
+is several times quicker. Such loops are written in the mechanism's own module
+and decorated with ``kernel``.
+
+A kernel gives exactly the numbers the numpy chain gave: the same operations in
+the same order on the same float64 values, no fused multiply-add, and numpy's
+rules where they differ from plain arithmetic (``maximum``, ``minimum`` and
+``clip`` below, dividing by zero). Random draws and ``exp``, ``log`` and powers,
+whose compiled versions differ from numpy's in the last bit, stay in numpy,
+outside the kernels. ``tests/test_same_seed_same_run.py`` holds the model to
+this: its reference runs were recorded before any kernel existed.
+
+Without numba (``HLS_SIM_PURE_PYTHON=1``, or where it is not installed) a
+kernel runs as plain Python: the same results, far slower.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+# numpy's pairwise summation keeps 8 partial sums; below that it adds in turn (``hls_sim.rowwise``).
+PARTIALS = 8
+
+try:
+    if os.environ.get("HLS_SIM_PURE_PYTHON"):
+        raise ImportError("HLS_SIM_PURE_PYTHON is set")
+    from numba import njit
+except ImportError:  # pragma: no cover - numba is a dependency; this is the fallback
+    njit = None
+
+
+def kernel[Function: Callable[..., Any]](function: Function) -> Function:
+    """Compile ``function`` (cached on disk; numpy's float rules), or leave it as Python without numba."""
+    if njit is None:
+        return function
+    return njit(cache=True, nogil=True, error_model="numpy")(function)
+
+
+@kernel
+def maximum(a: float, b: float) -> float:
+    """``np.maximum(a, b)`` for two floats, down to which zero it keeps when they are equal."""
+    return a if a > b else b
+
+
+@kernel
+def minimum(a: float, b: float) -> float:
+    """``np.minimum(a, b)`` for two floats."""
+    return a if a < b else b
+
+
+@kernel
+def clip(x: float, low: float, high: float) -> float:
+    """``np.clip(x, low, high)`` for one float."""
+    raised = low if low > x else x
+    return high if high < raised else raised
+
+
+@kernel
+def row_sum_of(values: np.ndarray) -> float:
+    """``hls_sim.rowwise.row_sum`` of one row (numpy's order of addition); rows of under 16 items."""
+    columns = len(values)
+    if columns < PARTIALS:
+        total = values[0] + 0.0
+        for column in range(1, columns):
+            total += values[column]
+        return total
+    if columns >= 2 * PARTIALS:
+        raise ValueError("row_sum_of takes rows of fewer than 16 items")
+    total = ((values[0] + values[1]) + (values[2] + values[3])) + (
+        (values[4] + values[5]) + (values[6] + values[7])
+    )
+    total += 0.0
+    for column in range(PARTIALS, columns):
+        total += values[column]
+    return total
+
+
+@kernel
+def row_max_of(values: np.ndarray) -> float:
+    """``hls_sim.rowwise.row_max`` of one row."""
+    best = values[0]
+    for column in range(1, len(values)):
+        best = maximum(best, values[column])
+    return best
