@@ -20,7 +20,7 @@ import numpy as np
 
 from hls_sim import trust
 from hls_sim.agents.person import COMMUNITY, SUPPORTED, WAITING, People
-from hls_sim.rowwise import row_max, row_sum
+from hls_sim.compiled import kernel, maximum, row_max_of, row_sum_of
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
@@ -95,10 +95,30 @@ def hand_off(people: People, rows: np.ndarray, scenario: Scenario) -> None:
 def remaining_need(people: People, rows: np.ndarray, scenario: Scenario) -> np.ndarray:
     """What is left to do, as a worker judges it: unmet goals and high needs; 0 when the person is well."""
     params = scenario.closure
-    needs = people.needs_of(rows)
-    goals = people.goals_of(rows)
-    unmet_goals = row_sum(np.maximum(0.0, needs - params.goal_met) * goals) / people.goal_count[rows]
-    return unmet_goals + np.maximum(0.0, row_max(needs) - params.high_need)
+    left = np.empty(len(rows))
+    _remaining_need(
+        people.needs, people.goals, people.goal_count, rows, params.goal_met, params.high_need, left
+    )
+    return left
+
+
+@kernel
+def _remaining_need(
+    needs: np.ndarray,
+    goals: np.ndarray,
+    goal_count: np.ndarray,
+    rows: np.ndarray,
+    goal_met: float,
+    high_need: float,
+    left: np.ndarray,
+) -> None:
+    """``remaining_need`` person by person, into ``left``: the mean shortfall on goals, and any high need."""
+    unmet = np.empty(needs.shape[1])
+    for i in range(len(rows)):
+        row = rows[i]
+        for j in range(needs.shape[1]):
+            unmet[j] = maximum(0.0, needs[row, j] - goal_met) * (1.0 if goals[row, j] else 0.0)
+        left[i] = row_sum_of(unmet) / goal_count[row] + maximum(0.0, row_max_of(needs[row]) - high_need)
 
 
 def reclassify(people: People, rows: np.ndarray) -> None:

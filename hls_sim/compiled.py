@@ -44,26 +44,37 @@ def kernel[Function: Callable[..., Any]](function: Function) -> Function:
     return njit(cache=True, nogil=True, error_model="numpy")(function)
 
 
-@kernel
+def inline[Function: Callable[..., Any]](function: Function) -> Function:
+    """``kernel`` for a small helper of kernels: compiled into each kernel that calls it.
+
+    A call from one compiled kernel to another costs about as much as a few dozen
+    additions; a helper called once per person or per need is inlined instead.
+    """
+    if njit is None:
+        return function
+    return njit(cache=True, nogil=True, error_model="numpy", inline="always")(function)
+
+
+@inline
 def maximum(a: float, b: float) -> float:
     """``np.maximum(a, b)`` for two floats, down to which zero it keeps when they are equal."""
     return a if a > b else b
 
 
-@kernel
+@inline
 def minimum(a: float, b: float) -> float:
     """``np.minimum(a, b)`` for two floats."""
     return a if a < b else b
 
 
-@kernel
+@inline
 def clip(x: float, low: float, high: float) -> float:
     """``np.clip(x, low, high)`` for one float."""
     raised = low if low > x else x
     return high if high < raised else raised
 
 
-@kernel
+@inline
 def row_sum_of(values: np.ndarray) -> float:
     """``hls_sim.rowwise.row_sum`` of one row (numpy's order of addition); rows of under 16 items."""
     columns = len(values)
@@ -83,7 +94,7 @@ def row_sum_of(values: np.ndarray) -> float:
     return total
 
 
-@kernel
+@inline
 def row_max_of(values: np.ndarray) -> float:
     """``hls_sim.rowwise.row_max`` of one row."""
     best = values[0]

@@ -27,8 +27,9 @@ import numpy as np
 from hls_sim import gaming, trust
 from hls_sim.agents.person import People
 from hls_sim.agents.worker import Workforce
+from hls_sim.compiled import inline, kernel, row_sum_of
 from hls_sim.learning import Context
-from hls_sim.rowwise import row_mean, row_sum
+from hls_sim.rowwise import row_mean
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
@@ -174,50 +175,87 @@ def direct_hours(
 
     Returns the hours per domain and the craft of each hour per domain: bespoke
     work done well takes relational skill, which is learnt by doing it.
+
+    The standard package is for the need assessed at intake; ``support.package_breadth``
+    of its hours reach the person's other needs too, in proportion to them (a
+    keyworker who helps with more than the referral). A person with no need left
+    keeps the whole package on the assessed need.
     """
     params = scenario.support
-    # Each row's assessed need, which standard practice (and what is not yet understood) works on.
-    package = StandardPackage(people, rows, params.package_breadth)
-    seen = people.understanding[rows]
-    judged = seen[:, None] * (people.needs_of(rows) + params.goal_weight * people.goals_of(rows))
-    package.add_to(judged, 1 - seen)
-    judged /= row_sum(judged)[:, None]
-    bespoke = discretion[:, None] * judged
-    standard = 1 - discretion
-    by_domain = bespoke.copy()
-    package.add_to(by_domain, standard)
-    by_domain *= hours[:, None]
-    skilled = params.craft_floor + (1.0 - params.craft_floor) * relational
-    craft = bespoke * skilled[:, None]
-    package.add_to(craft, standard)
+    by_domain = np.empty((len(rows), people.domains))
+    craft = np.empty_like(by_domain)
+    _direct_hours(
+        people.needs,
+        people.goals,
+        people.understanding,
+        people.assessed_domain,
+        rows,
+        hours,
+        relational,
+        discretion,
+        params.package_breadth,
+        params.goal_weight,
+        params.craft_floor,
+        by_domain,
+        craft,
+    )
     return by_domain, craft
 
 
-class StandardPackage:
-    """Each person's standard package: shares of its hours by domain.
-
-    The package is for the need assessed at intake; ``breadth`` of its hours
-    reach the person's other needs too, in proportion to them (a keyworker who
-    helps with more than the referral). A person with no need left keeps the
-    whole package on the assessed need.
-    """
-
-    def __init__(self, people: People, rows: np.ndarray, breadth: float):
-        self.assessed = (np.arange(len(rows)), people.assessed_domain[rows])
-        self.breadth = breadth
-        self.spread = None
+@kernel
+def _direct_hours(
+    needs: np.ndarray,
+    goals: np.ndarray,
+    understanding: np.ndarray,
+    assessed_domain: np.ndarray,
+    rows: np.ndarray,
+    hours: np.ndarray,
+    relational: np.ndarray,
+    discretion: np.ndarray,
+    breadth: float,
+    goal_weight: float,
+    craft_floor: float,
+    by_domain: np.ndarray,
+    craft: np.ndarray,
+) -> None:
+    """``direct_hours`` person by person, into ``by_domain`` and ``craft``."""
+    d = needs.shape[1]
+    package = np.empty(d)  # the standard package's share of each domain, beyond the assessed need
+    judged = np.empty(d)
+    for i in range(len(rows)):
+        row, assessed = rows[i], assessed_domain[rows[i]]
         if breadth:
-            needs = people.needs_of(rows)
-            totals = row_sum(needs)
-            some = totals[:, None] > 0
-            self.spread = np.divide(needs, totals[:, None], out=np.zeros_like(needs), where=some)
-            self.spread[self.assessed] += totals <= 0
+            total = row_sum_of(needs[row])
+            for j in range(d):
+                package[j] = needs[row, j] / total if total > 0 else 0.0
+            package[assessed] += 1.0 if total <= 0 else 0.0
+        # What the worker judges the person needs: what they have come to see, the package for the rest.
+        seen = understanding[row]
+        for j in range(d):
+            judged[j] = seen * (needs[row, j] + goal_weight * (1.0 if goals[row, j] else 0.0))
+        _add_package(judged, assessed, breadth, package, 1 - seen)
+        total = row_sum_of(judged)
+        standard = 1 - discretion[i]
+        skilled = craft_floor + (1.0 - craft_floor) * relational[i]
+        for j in range(d):
+            bespoke = discretion[i] * (judged[j] / total)
+            by_domain[i, j] = bespoke
+            craft[i, j] = bespoke * skilled
+        _add_package(by_domain[i], assessed, breadth, package, standard)
+        _add_package(craft[i], assessed, breadth, package, standard)
+        for j in range(d):
+            by_domain[i, j] *= hours[i]
 
-    def add_to(self, table: np.ndarray, weight: np.ndarray) -> None:
-        """Add ``weight`` (one per row) times each row's package to ``table``, in place."""
-        table[self.assessed] += (1.0 - self.breadth) * weight
-        if self.breadth:
-            table += (self.breadth * weight)[:, None] * self.spread
+
+@inline
+def _add_package(
+    table: np.ndarray, assessed: int, breadth: float, package: np.ndarray, weight: float
+) -> None:
+    """Add ``weight`` times one person's standard package to their row of ``table``, in place."""
+    table[assessed] += (1.0 - breadth) * weight
+    if breadth:
+        for j in range(len(table)):
+            table[j] += breadth * weight * package[j]
 
 
 def help_with_needs(
@@ -230,18 +268,56 @@ def help_with_needs(
     approach: np.ndarray,
     scenario: Scenario,
 ) -> np.ndarray:
-    """How much each need falls: hours, craft, what works, skill, relationship, entrenchment."""
+    """How much each need falls: hours, craft, what works, skill, relationship, entrenchment.
+
+    ``skill`` is each row's worker's skill by domain; ``approach`` each row's approach by domain.
+    """
     params = scenario.support
-    # What works in each domain, with the approach each case uses there (read from the flat table).
-    table = context.effectiveness
-    effectiveness = table.take(np.arange(people.domains) * table.shape[1] + approach)
-    relationship = params.relationship_floor + (1.0 - params.relationship_floor) * people.relationship[rows]
-    quality = (
-        (params.skill_floor + (1.0 - params.skill_floor) * skill)
-        * relationship[:, None]
-        * (1 - params.entrenchment_drag * people.entrenchment[rows])[:, None]
+    fall = np.empty_like(craft)
+    _help_with_needs(
+        context.effectiveness,
+        people.relationship,
+        people.entrenchment,
+        rows,
+        skill,
+        hours,
+        craft,
+        approach,
+        params.relationship_floor,
+        params.skill_floor,
+        params.entrenchment_drag,
+        params.need_reduction_per_hour,
+        fall,
     )
-    return params.need_reduction_per_hour * hours[:, None] * craft * effectiveness * quality
+    return fall
+
+
+@kernel
+def _help_with_needs(
+    effectiveness: np.ndarray,
+    relationship: np.ndarray,
+    entrenchment: np.ndarray,
+    rows: np.ndarray,
+    skill: np.ndarray,
+    hours: np.ndarray,
+    craft: np.ndarray,
+    approach: np.ndarray,
+    relationship_floor: float,
+    skill_floor: float,
+    entrenchment_drag: float,
+    need_reduction_per_hour: float,
+    fall: np.ndarray,
+) -> None:
+    """``help_with_needs`` person by person, into ``fall``."""
+    for i in range(len(rows)):
+        row = rows[i]
+        related = relationship_floor + (1.0 - relationship_floor) * relationship[row]
+        drag = 1 - entrenchment_drag * entrenchment[row]
+        for j in range(craft.shape[1]):
+            # What works in this domain, with the approach the case uses there.
+            works = effectiveness[j, approach[i, j]]
+            quality = (skill_floor + (1.0 - skill_floor) * skill[i, j]) * related * drag
+            fall[i, j] = need_reduction_per_hour * hours[i] * craft[i, j] * works * quality
 
 
 def record_flattering_results(
