@@ -138,7 +138,7 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
     people, records = model.people, model.observe.records
     present = people.present()
     needs = people.needs_of(present)
-    wellbeing = people.wellbeing(present, needs)
+    wellbeing = people.wellbeing(present)
     hardest = people.vulnerability[present] >= HARDEST_FIFTH_VULNERABILITY
     goals_met = row_count((needs < GOAL_MET) & people.goals_of(present)) / people.goal_count[present]
     high = row_max(needs) > HIGH_NEED

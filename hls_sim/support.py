@@ -27,7 +27,7 @@ import numpy as np
 from hls_sim import gaming, trust
 from hls_sim.agents.person import People
 from hls_sim.agents.worker import Workforce
-from hls_sim.compiled import inline, kernel, row_sum_of
+from hls_sim.compiled import clip, inline, kernel, minimum, row_sum_of
 from hls_sim.learning import Context
 from hls_sim.rowwise import row_mean
 
@@ -380,14 +380,45 @@ def grow_relationships(
 ) -> None:
     """Continuity builds the relationship, and the relationship lets the worker understand more."""
     params = scenario.relationships
-    keen = params.morale_floor + (1.0 - params.morale_floor) * morale
-    growth = params.growth * np.minimum(1, hours / params.full_hours) * (1 - relationship) * keen
-    relationship = relationship + growth * (params.skill_floor + (1.0 - params.skill_floor) * relational)
-    people.relationship[rows] = relationship
-    understanding = people.understanding[rows]
-    people.understanding[rows] = understanding + params.understanding_rate * relationship * (
-        1 - understanding
+    _grow_relationships(
+        people.relationship,
+        people.understanding,
+        rows,
+        relationship,
+        hours,
+        morale,
+        relational,
+        params.morale_floor,
+        params.growth,
+        params.full_hours,
+        params.skill_floor,
+        params.understanding_rate,
     )
+
+
+@kernel
+def _grow_relationships(
+    relationships: np.ndarray,
+    understanding: np.ndarray,
+    rows: np.ndarray,
+    relationship: np.ndarray,
+    hours: np.ndarray,
+    morale: np.ndarray,
+    relational: np.ndarray,
+    morale_floor: float,
+    growth: float,
+    full_hours: float,
+    skill_floor: float,
+    understanding_rate: float,
+) -> None:
+    """``grow_relationships`` person by person, in place."""
+    for i in range(len(rows)):
+        row = rows[i]
+        keen = morale_floor + (1.0 - morale_floor) * morale[i]
+        grown = growth * minimum(1.0, hours[i] / full_hours) * (1 - relationship[i]) * keen
+        now = relationship[i] + grown * (skill_floor + (1.0 - skill_floor) * relational[i])
+        relationships[row] = now
+        understanding[row] = understanding[row] + understanding_rate * now * (1 - understanding[row])
 
 
 def build_or_erode_assets(
@@ -400,9 +431,32 @@ def build_or_erode_assets(
 ) -> None:
     """Strengths-based hours build assets; deficit-led packages erode them (dependency)."""
     params = scenario.support
-    gain = params.strengths_gain * bespoke_hours * relationship
-    loss = params.dependency_loss * (1 - discretion)
-    people.assets[rows] = (people.assets[rows] + gain - loss).clip(0.0, 1.0)
+    _build_or_erode_assets(
+        people.assets,
+        rows,
+        bespoke_hours,
+        relationship,
+        discretion,
+        params.strengths_gain,
+        params.dependency_loss,
+    )
+
+
+@kernel
+def _build_or_erode_assets(
+    assets: np.ndarray,
+    rows: np.ndarray,
+    bespoke_hours: np.ndarray,
+    relationship: np.ndarray,
+    discretion: np.ndarray,
+    strengths_gain: float,
+    dependency_loss: float,
+) -> None:
+    """``build_or_erode_assets`` person by person, in place."""
+    for i in range(len(rows)):
+        gain = strengths_gain * bespoke_hours[i] * relationship[i]
+        loss = dependency_loss * (1 - discretion[i])
+        assets[rows[i]] = clip(assets[rows[i]] + gain - loss, 0.0, 1.0)
 
 
 def practise(

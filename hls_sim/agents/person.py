@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from hls_sim.compiled import kernel, row_sum_of
 from hls_sim.rowwise import row_count, row_max, row_sum
 
 if TYPE_CHECKING:
@@ -228,15 +229,39 @@ class People:
         """``goals[rows]``, gathered as ``needs_of`` does."""
         return self.goals.take(rows, axis=0)
 
-    def wellbeing(self, rows: np.ndarray, needs: np.ndarray | None = None) -> np.ndarray:
-        """Each row's wellbeing; ``needs`` are their needs, where the caller has them already."""
-        return weighted_wellbeing(
-            self.needs_of(rows) if needs is None else needs,
-            self.goal_weights.take(rows, axis=0),
-            self.goal_weight_total[rows],
-            self.assets[rows],
+    def wellbeing(self, rows: np.ndarray) -> np.ndarray:
+        """Each row's wellbeing (``weighted_wellbeing``)."""
+        values = np.empty(len(rows))
+        _wellbeing(
+            self.needs,
+            self.goal_weights,
+            self.goal_weight_total,
+            self.assets,
+            rows,
             self.assets_weight,
+            values,
         )
+        return values
+
+
+@kernel
+def _wellbeing(
+    needs: np.ndarray,
+    weights: np.ndarray,
+    total_weight: np.ndarray,
+    assets: np.ndarray,
+    rows: np.ndarray,
+    assets_weight: float,
+    values: np.ndarray,
+) -> None:
+    """``weighted_wellbeing`` of ``rows``, person by person, into ``values``."""
+    weighted = np.empty(needs.shape[1])
+    for i in range(len(rows)):
+        row = rows[i]
+        for j in range(needs.shape[1]):
+            weighted[j] = needs[row, j] * weights[row, j]
+        weighted_need = row_sum_of(weighted) / total_weight[row]
+        values[i] = (1.0 - assets_weight) * (1.0 - weighted_need) + assets_weight * assets[row]
 
 
 class Person(mesa.Agent):
