@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from hls_sim.compiled import kernel
+
 if TYPE_CHECKING:
     from hls_sim.model import SupportSystemModel
 
@@ -40,50 +42,26 @@ def route(model: SupportSystemModel, contacts: np.ndarray, providers: np.ndarray
     return _take_room(preference, room, np.maximum(capacity, 1.0))
 
 
+@kernel
 def _take_room(preference: np.ndarray, room: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     """Each contact in turn: its most preferred provider with room, else the least crowded one.
 
-    Rooms only shrink, so the contacts fall into runs in which the same providers have
-    room; a run ends with the contact that takes a provider's last place. Once no
-    provider has room, each contact joins the provider with the most room for its size.
+    A contact takes up the room it is sent to. Once no provider has room, each contact
+    joins the provider with the most room for its size (ties to the provider listed first).
     """
     contacts, providers = preference.shape
     choice = np.empty(contacts, dtype=np.int64)
     room = room.copy()
-    start = 0
-    while start < contacts:
-        has_room = room > 0
-        if not has_room.any():
-            choice[start:] = _least_crowded(room, capacity, contacts - start)
-            break
-        wants = _best_with_room(preference[start:], has_room)
-        taken = np.cumsum(wants[:, None] == np.arange(providers), axis=0)
-        filled_up = ((taken >= room) & has_room).any(axis=1).nonzero()[0]
-        end = int(filled_up[0]) + 1 if len(filled_up) else len(wants)
-        choice[start : start + end] = wants[:end]
-        room -= taken[end - 1]
-        start += end
+    for contact in range(contacts):
+        best = -1
+        for provider in range(providers):  # the first of the most preferred, among those with room
+            if room[provider] > 0 and (best < 0 or preference[contact, provider] > preference[contact, best]):
+                best = provider
+        if best < 0:  # nobody has room: the most room for its size
+            best = 0
+            for provider in range(1, providers):
+                if room[provider] / capacity[provider] > room[best] / capacity[best]:
+                    best = provider
+        choice[contact] = best
+        room[best] -= 1
     return choice
-
-
-def _best_with_room(preference: np.ndarray, has_room: np.ndarray) -> np.ndarray:
-    """Each row's most preferred provider among those with room (the first, if several)."""
-    best = np.where(has_room, preference, -np.inf).argmax(axis=1)
-    for row in (~has_room[best]).nonzero()[0]:  # only if a provider with room is preferred at -inf
-        open_ = has_room.nonzero()[0]
-        best[row] = open_[int(np.argmax(preference[row, open_]))]
-    return best
-
-
-def _least_crowded(room: np.ndarray, capacity: np.ndarray, contacts: int) -> np.ndarray:
-    """Where ``contacts`` go in turn when nobody has room: each to the most room for its size.
-
-    Each provider's room for its size falls with every contact it takes, so the
-    choices, in turn, are the largest of all the values each provider would offer
-    (ties to the provider listed first).
-    """
-    providers = np.repeat(np.arange(len(room)), contacts)
-    offers = (np.repeat(room, contacts) - np.tile(np.arange(contacts), len(room))) / np.repeat(
-        capacity, contacts
-    )
-    return providers[np.lexsort((providers, -offers))[:contacts]]
