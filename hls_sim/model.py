@@ -114,7 +114,7 @@ class SupportSystemModel(mesa.Model):
         self.providers_decide()
         self.forum_week = False
         self.latest: dict[str, float] = {}
-        self.datacollector = mesa.DataCollector(model_reporters=metrics.weekly_reporters())
+        self.datacollector = metrics.WeeklyCollector()
 
     # --- set-up ------------------------------------------------------------------------------
     def add_people(self, count: int) -> None:
