@@ -101,3 +101,40 @@ def row_max_of(values: np.ndarray) -> float:
     for column in range(1, len(values)):
         best = maximum(best, values[column])
     return best
+
+
+# numpy sums a contiguous run of more than this many floats as two halves (its PW_BLOCKSIZE).
+PAIRWISE_BLOCK = 128
+
+
+@kernel
+def pairwise_sum(values: np.ndarray) -> float:
+    """``values.sum()`` of a 1-D float array in numpy's order of addition (its pairwise summation)."""
+    return 0.0 + _pairwise(values)
+
+
+@kernel
+def _pairwise(values: np.ndarray) -> float:
+    n = len(values)
+    if n < PARTIALS:
+        total = 0.0
+        for i in range(n):
+            total += values[i]
+        return total
+    if n <= PAIRWISE_BLOCK:
+        partial = values[:PARTIALS].copy()
+        i = PARTIALS
+        while i < n - n % PARTIALS:
+            for j in range(PARTIALS):
+                partial[j] += values[i + j]
+            i += PARTIALS
+        total = ((partial[0] + partial[1]) + (partial[2] + partial[3])) + (
+            (partial[4] + partial[5]) + (partial[6] + partial[7])
+        )
+        while i < n:
+            total += values[i]
+            i += 1
+        return total
+    half = n // 2
+    half -= half % PARTIALS
+    return _pairwise(values[:half]) + _pairwise(values[half:])

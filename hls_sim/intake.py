@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hls_sim import casework, gaming, indicators, routing
+from hls_sim.compiled import kernel, pairwise_sum
 from hls_sim.parameters.measurement import FAILURE_DEMAND_WEEKS, HIGH_NEED
 from hls_sim.rowwise import row_max
 
@@ -103,12 +104,9 @@ def assess_and_decide(
     # Each provider in turn compares its cases with the typical value as it stands, then its
     # eligible cases move it.
     typical = np.empty(len(rows))
-    for _, block in blocks:
-        typical[block] = table.typical_value
-        if eligible[block].any():
-            table.typical_value += params.gaming.typical_chance_rate * (
-                float(value[block][eligible[block]].mean()) - table.typical_value
-            )
+    table.typical_value = _typical_values(
+        providers, value, eligible, table.typical_value, params.gaming.typical_chance_rate, typical
+    )
     accept = eligible.copy()
     if not regime.no_decline:
         stakes, mission = model.stakes(providers), table.mission[providers]
@@ -125,6 +123,33 @@ def assess_and_decide(
         table.waiting[provider].extend(taken[block].tolist())
     casework.turn_away(people, rows[~accept], model.week, params)
     return accept
+
+
+@kernel
+def _typical_values(
+    providers: np.ndarray,
+    value: np.ndarray,
+    eligible: np.ndarray,
+    typical: float,
+    rate: float,
+    seen: np.ndarray,
+) -> float:
+    """The typical value each case was compared with (into ``seen``), and the typical value after all.
+
+    ``providers`` is each case's provider, grouped: each provider's cases see the
+    typical value as it stands, then the mean of its eligible cases moves it.
+    """
+    start = 0
+    while start < len(providers):
+        end = start + 1
+        while end < len(providers) and providers[end] == providers[start]:
+            end += 1
+        seen[start:end] = typical
+        values = value[start:end][eligible[start:end]]
+        if len(values):
+            typical += rate * (pairwise_sum(values) / len(values) - typical)
+        start = end
+    return typical
 
 
 def _blocks(grouped: np.ndarray) -> list[tuple[int, slice]]:
