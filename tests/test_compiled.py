@@ -1,0 +1,81 @@
+"""The compiled kernels give numpy's numbers, bit for bit, and the same again without numba.
+
+``tests/test_same_seed_same_run.py`` holds whole runs to the summaries recorded
+before any kernel existed; these tests hold the kernels' building blocks to
+numpy's rules (signed zeros, ties, order of addition), and the pure-Python
+fallback to the compiled run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from hls_sim import compiled, rowwise
+
+SPECIAL = np.array([-0.0, 0.0, 1.0, -1.0, 0.5, 2.0, np.inf, -np.inf])
+
+
+def same_bits(a: float, b: float) -> bool:
+    return bool(a == b and np.signbit(a) == np.signbit(b))
+
+
+def test_maximum_minimum_and_clip_keep_numpys_signed_zeros_and_ties():
+    first, second = np.repeat(SPECIAL, len(SPECIAL)), np.tile(SPECIAL, len(SPECIAL))
+    # Arrays long enough for numpy's vectorised loops, which are the ones the model's arrays meet.
+    first, second = np.tile(first, 8), np.tile(second, 8)
+    biggest, smallest = np.maximum(first, second), np.minimum(first, second)
+    for i in range(len(first)):
+        assert same_bits(compiled.maximum(first[i], second[i]), biggest[i])
+        assert same_bits(compiled.minimum(first[i], second[i]), smallest[i])
+    values = np.tile(SPECIAL, 8)
+    for low, high in ((0.0, 1.0), (-0.0, 1.0), (0.0, 0.5)):
+        clipped = np.clip(values, low, high)
+        for i, value in enumerate(values):
+            assert same_bits(compiled.clip(value, low, high), clipped[i])
+
+
+@pytest.mark.parametrize("columns", range(1, 16))
+def test_one_rows_sum_and_max_are_rowwises(columns):
+    rng = np.random.default_rng(columns)
+    table = rng.random((200, columns)) * rng.choice([1e-3, 1.0, 1e3, -1.0], (200, columns))
+    table[rng.random(table.shape) < 0.1] = -0.0
+    table[rng.random(table.shape) < 0.1] = 0.5  # ties
+    sums, maxima = rowwise.row_sum(table), rowwise.row_max(table)
+    for i, row in enumerate(table):
+        assert same_bits(compiled.row_sum_of(row), sums[i])
+        assert same_bits(compiled.row_max_of(row), maxima[i])
+
+
+@pytest.mark.parametrize("size", [*range(0, 140), 255, 256, 257, 1000, 4097, 20_000])
+def test_pairwise_sum_is_numpys_sum(size):
+    rng = np.random.default_rng(size)
+    values = rng.normal(size=size) * 10 ** rng.uniform(-3, 3, size)
+    values[rng.random(size) < 0.05] = -0.0
+    assert same_bits(compiled.pairwise_sum(values), values.sum())
+
+
+def test_without_numba_a_run_gives_the_compiled_runs_numbers():
+    """The fallback (plain Python kernels) is the same model: a tiny run gives the same summary."""
+    code = (
+        "import json, hls_sim, hls_sim.compiled as c;"
+        "s = hls_sim.run('small-place', seed=3, overrides={'population.size': 150, 'workforce.workers': 6,"
+        " 'funding.budget': 170000.0, 'burn_in': 4}, weeks=8);"
+        "print(json.dumps({'compiled': c.njit is not None, 'summary': repr(s)}))"
+    )
+    results = []
+    for pure in (False, True):
+        env = {key: value for key, value in os.environ.items() if key != "HLS_SIM_PURE_PYTHON"}
+        if pure:
+            env["HLS_SIM_PURE_PYTHON"] = "1"
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, timeout=300
+        )
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert [result["compiled"] for result in results] == [True, False]
+    assert results[0]["summary"] == results[1]["summary"]
