@@ -117,7 +117,7 @@ def _remaining_need(
     for i in range(len(rows)):
         row = rows[i]
         for j in range(needs.shape[1]):
-            unmet[j] = maximum(0.0, needs[row, j] - goal_met) * (1.0 if goals[row, j] else 0.0)
+            unmet[j] = maximum(0.0, needs[row, j] - goal_met) * np.float64(goals[row, j])
         left[i] = row_sum_of(unmet) / goal_count[row] + maximum(0.0, row_max_of(needs[row]) - high_need)
 
 

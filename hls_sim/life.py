@@ -85,7 +85,7 @@ def _live(
             # Each need moves toward the mean of the others, only ever upward.
             pull = maximum(0.0, (total - need) / (d - 1) - need)
             need = need + pull * spillover
-            need = need - recovery * (1.0 if need > recovery_floor else 0.0)
+            need = need - recovery * np.float64(need > recovery_floor)
             needs[row, j] = clip(need, 0.0, 1.0)
         worst[i] = row_max_of(needs[row])
 
@@ -126,7 +126,9 @@ def _entrench(
     for i in range(len(rows)):
         row, high = rows[i], worst[i]
         unsupported = status[row] != SUPPORTED
-        grow = growth * (high - severe_need) / scale if unsupported and high > severe_need else 0.0
+        # Both sides of each choice are worked out and one is picked: no branch to mispredict.
+        grow = growth * (high - severe_need) / scale
+        grow = grow if unsupported & (high > severe_need) else 0.0
         ease = (0.0 if unsupported else ease_supported) + (ease_low_need if high < low_need else 0.0)
         entrenchment[row] = clip(entrenchment[row] + grow - ease, 0.0, 1.0)
 

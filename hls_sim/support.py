@@ -228,11 +228,11 @@ def _direct_hours(
             total = row_sum_of(needs[row])
             for j in range(d):
                 package[j] = needs[row, j] / total if total > 0 else 0.0
-            package[assessed] += 1.0 if total <= 0 else 0.0
+            package[assessed] += np.float64(total <= 0)
         # What the worker judges the person needs: what they have come to see, the package for the rest.
         seen = understanding[row]
         for j in range(d):
-            judged[j] = seen * (needs[row, j] + goal_weight * (1.0 if goals[row, j] else 0.0))
+            judged[j] = seen * (needs[row, j] + goal_weight * np.float64(goals[row, j]))
         _add_package(judged, assessed, breadth, package, 1 - seen)
         total = row_sum_of(judged)
         standard = 1 - discretion[i]

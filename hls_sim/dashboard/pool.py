@@ -52,7 +52,7 @@ def workers() -> int:
 def _context() -> multiprocessing.context.BaseContext:
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["hls_sim.dashboard.worker"])
+        context.set_forkserver_preload(["hls_sim.dashboard.worker", "hls_sim.preload"])
         return context
     return multiprocessing.get_context("spawn")
 
