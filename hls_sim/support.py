@@ -27,7 +27,7 @@ import numpy as np
 from hls_sim import gaming, trust
 from hls_sim.agents.person import People
 from hls_sim.agents.worker import Workforce
-from hls_sim.compiled import clip, inline, kernel, minimum, row_sum_of
+from hls_sim.compiled import clip, inline, kernel, maximum, minimum, row_sum_of
 from hls_sim.learning import Context
 from hls_sim.rowwise import row_mean
 
@@ -328,17 +328,44 @@ def record_flattering_results(
     approach: np.ndarray,
     scenario: Scenario,
 ) -> None:
-    """Approaches that look better than they work lower the recorded need, not the real one."""
+    """Approaches that look better than they work lower the recorded need, not the real one.
+
+    Only the recorded (assessed) need is measured.
+    """
     indicator = scenario.indicator
-    # Only the recorded (assessed) need is measured.
-    assessed = (np.arange(len(rows)), people.assessed_domain[rows])
-    used = (assessed[1], approach[assessed])
-    looks = context.indicator_view[used] - context.effectiveness[used]
-    flattering = by_domain[assessed] * np.maximum(0.0, looks)
-    people.recording_bias[rows] = np.minimum(
+    _record_flattering_results(
+        people.recording_bias,
+        people.assessed_domain,
+        rows,
+        context.indicator_view,
+        context.effectiveness,
+        by_domain,
+        approach,
+        indicator.appearance_bias_per_hour,
         indicator.max_recording_bias,
-        people.recording_bias[rows] + indicator.appearance_bias_per_hour * flattering,
     )
+
+
+@kernel
+def _record_flattering_results(
+    recording_bias: np.ndarray,
+    assessed_domain: np.ndarray,
+    rows: np.ndarray,
+    indicator_view: np.ndarray,
+    effectiveness: np.ndarray,
+    by_domain: np.ndarray,
+    approach: np.ndarray,
+    bias_per_hour: float,
+    max_bias: float,
+) -> None:
+    """``record_flattering_results`` person by person, in place."""
+    for i in range(len(rows)):
+        row = rows[i]
+        domain = assessed_domain[row]
+        used = approach[i, domain]
+        looks = indicator_view[domain, used] - effectiveness[domain, used]
+        flattering = by_domain[i, domain] * maximum(0.0, looks)
+        recording_bias[row] = minimum(max_bias, recording_bias[row] + bias_per_hour * flattering)
 
 
 def spend_at_discretion(
@@ -352,21 +379,64 @@ def spend_at_discretion(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Small spends that remove a practical barrier, only from money the provider has to spare.
 
-    Lowers the worst need in place; returns the spend per provider and the relationships it helped.
+    Each worker with discretion would spend up to the limit on each person they saw this
+    week; a provider whose spare money falls short scales every spend down alike. A spend
+    lowers the person's worst need in place and helps the relationship. Returns the spend
+    per provider and the relationships.
     """
     params = scenario.support
-    limit = params.discretionary_spend
-    providers = len(spend_budgets)
-    wanted = limit * discretion * (hours > 0)
-    asked = np.bincount(provider, weights=wanted, minlength=providers)
-    affordable = np.minimum(1.0, spend_budgets / np.maximum(asked, NO_SPEND))
-    amount = wanted * affordable[provider]
-    worst = needs.argmax(axis=1)
-    needs[np.arange(len(needs)), worst] -= params.spend_effect * amount / max(limit, NO_SPEND)
-    relationship = relationship + params.spend_relationship * amount / max(limit, NO_SPEND) * (
-        1 - relationship
+    spend = np.zeros(len(spend_budgets))
+    helped = np.empty_like(relationship)
+    _spend_at_discretion(
+        needs,
+        relationship,
+        provider,
+        hours,
+        spend_budgets,
+        discretion,
+        params.discretionary_spend,
+        params.spend_effect,
+        params.spend_relationship,
+        spend,
+        helped,
     )
-    return np.bincount(provider, weights=amount, minlength=providers), relationship
+    return spend, helped
+
+
+@kernel
+def _spend_at_discretion(
+    needs: np.ndarray,
+    relationship: np.ndarray,
+    provider: np.ndarray,
+    hours: np.ndarray,
+    spend_budgets: np.ndarray,
+    discretion: np.ndarray,
+    limit: float,
+    spend_effect: float,
+    spend_relationship: float,
+    spend: np.ndarray,
+    helped: np.ndarray,
+) -> None:
+    """``spend_at_discretion`` person by person: what is asked, what each provider affords, what it does."""
+    n = len(provider)
+    wanted = np.empty(n)
+    asked = np.zeros(len(spend_budgets))
+    for i in range(n):
+        wanted[i] = limit * discretion[i] * np.float64(hours[i] > 0)
+        asked[provider[i]] += wanted[i]
+    affordable = np.empty(len(spend_budgets))
+    for p in range(len(spend_budgets)):
+        affordable[p] = minimum(1.0, spend_budgets[p] / maximum(asked[p], NO_SPEND))
+    scale = max(limit, NO_SPEND)
+    for i in range(n):
+        amount = wanted[i] * affordable[provider[i]]
+        worst = 0  # the first of the worst needs, as argmax finds it
+        for j in range(1, needs.shape[1]):
+            if needs[i, j] > needs[i, worst]:
+                worst = j
+        needs[i, worst] -= spend_effect * amount / scale
+        helped[i] = relationship[i] + spend_relationship * amount / scale * (1 - relationship[i])
+        spend[provider[i]] += amount
 
 
 def grow_relationships(
@@ -468,9 +538,35 @@ def practise(
 ) -> None:
     """Workers learn by practice: skill in a domain, and at relational work, grow with hours of it."""
     params = scenario.learning
-    domains = workforce.skill.shape[1]
-    cell = slots[:, None] * domains + np.arange(domains)
-    gained = sums_at(cell, by_domain, workforce.skill.shape)
-    workforce.skill += params.skill_rate * gained * (1 - workforce.skill)
-    relational = np.bincount(slots, weights=bespoke_hours, minlength=len(workforce.relational_skill))
-    workforce.relational_skill += params.practice_rate * relational * (1 - workforce.relational_skill)
+    _practise(
+        workforce.skill,
+        workforce.relational_skill,
+        slots,
+        by_domain,
+        bespoke_hours,
+        params.skill_rate,
+        params.practice_rate,
+    )
+
+
+@kernel
+def _practise(
+    skill: np.ndarray,
+    relational_skill: np.ndarray,
+    slots: np.ndarray,
+    by_domain: np.ndarray,
+    bespoke_hours: np.ndarray,
+    skill_rate: float,
+    practice_rate: float,
+) -> None:
+    """``practise``: each worker's hours this week, by domain and of bespoke work, then the gain in skill."""
+    gained = np.zeros(skill.shape)
+    relational = np.zeros(len(relational_skill))
+    for i in range(len(slots)):
+        for j in range(skill.shape[1]):
+            gained[slots[i], j] += by_domain[i, j]
+        relational[slots[i]] += bespoke_hours[i]
+    for worker in range(skill.shape[0]):
+        for j in range(skill.shape[1]):
+            skill[worker, j] += skill_rate * gained[worker, j] * (1 - skill[worker, j])
+        relational_skill[worker] += practice_rate * relational[worker] * (1 - relational_skill[worker])
