@@ -29,7 +29,6 @@ from hls_sim.agents.person import People
 from hls_sim.agents.worker import Workforce
 from hls_sim.compiled import clip, inline, kernel, maximum, minimum, row_sum_of
 from hls_sim.learning import Context
-from hls_sim.rowwise import row_mean
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
@@ -70,12 +69,6 @@ def sums_at(cells: np.ndarray, values: np.ndarray, shape: tuple[int, ...]) -> np
     """
     size = math.prod(shape)
     return np.bincount(cells.ravel(), weights=values.ravel(), minlength=size).reshape(shape)
-
-
-def share_within(groups: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
-    """Each row's share of its group's total weight (rows of one worker sum to 1)."""
-    totals = np.bincount(groups, weights=weights, minlength=size)
-    return weights / np.maximum(totals[groups], NOTHING)
 
 
 def deliver_support(
@@ -148,10 +141,55 @@ def allocate_hours(
     else:
         near = np.ones(len(rows))
     tilt = gaming.parking_tilt(workforce.stakes[slots], workforce.motivation[slots], scenario.gaming)
-    by_need = share_within(slots, row_mean(people.needs_of(rows)) + scenario.support.need_weight_floor, size)
-    by_indicator = share_within(slots, near, size)
-    hours = workforce.support[slots] * ((1 - tilt) * by_need + tilt * by_indicator)
-    return np.minimum(hours, scenario.support.max_hours_per_person), by_indicator
+    hours, by_indicator = np.empty(len(rows)), np.empty(len(rows))
+    _allocate_hours(
+        people.needs,
+        rows,
+        slots,
+        workforce.support,
+        size,
+        near,
+        tilt,
+        scenario.support.need_weight_floor,
+        scenario.support.max_hours_per_person,
+        hours,
+        by_indicator,
+    )
+    return hours, by_indicator
+
+
+@kernel
+def _allocate_hours(
+    needs: np.ndarray,
+    rows: np.ndarray,
+    slots: np.ndarray,
+    support: np.ndarray,
+    workers: int,
+    near: np.ndarray,
+    tilt: np.ndarray,
+    need_weight_floor: float,
+    max_hours: float,
+    hours: np.ndarray,
+    by_indicator: np.ndarray,
+) -> None:
+    """``allocate_hours`` person by person.
+
+    Each person's share of their worker's caseload by need, and by what they could do
+    for the indicator (``by_indicator``; each worker's shares sum to 1), then the split
+    of the worker's support hours between the two that the tilt sets.
+    """
+    n, d = len(rows), needs.shape[1]
+    by_need = np.empty(n)
+    need_total, near_total = np.zeros(workers), np.zeros(workers)
+    for i in range(n):
+        by_need[i] = row_sum_of(needs[rows[i]]) / d + need_weight_floor
+        need_total[slots[i]] += by_need[i]
+        near_total[slots[i]] += near[i]
+    for i in range(n):
+        by_need[i] = by_need[i] / maximum(need_total[slots[i]], NOTHING)
+        by_indicator[i] = near[i] / maximum(near_total[slots[i]], NOTHING)
+        share = (1 - tilt[i]) * by_need[i] + tilt[i] * by_indicator[i]
+        hours[i] = minimum(support[slots[i]] * share, max_hours)
 
 
 def record_indicator_work(
