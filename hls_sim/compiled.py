@@ -20,6 +20,7 @@ kernel runs as plain Python: the same results, far slower.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Callable
@@ -40,19 +41,23 @@ except ImportError:  # pragma: no cover - numba is a dependency; this is the fal
     numba = njit = None
 
 
+@functools.cache
 def cache_dir() -> str:
-    """Where numba keeps the compiled kernels: a folder named for this file's contents.
+    """Where numba keeps the compiled kernels: a folder named for the model's source.
 
-    Numba checks a cached kernel against its own source file only, but the
-    helpers below are compiled into every kernel that calls them; naming the
-    folder for this file makes an edit here recompile them all. A kernel may
-    therefore call helpers from its own module and from this one only.
-    ``NUMBA_CACHE_DIR``, where set, is the folder's parent.
+    Numba checks a cached kernel against its own source file only, but a kernel
+    has the helpers it calls compiled into it, and those may live in another
+    module (this one above all). Naming the folder for the source of every module
+    of the model (``hls_sim/*.py`` and ``hls_sim/agents/*.py``) makes any edit to
+    them recompile every kernel, once. ``NUMBA_CACHE_DIR``, where set, is the
+    folder's parent.
     """
-    here = Path(__file__).resolve()
-    digest = hashlib.sha256(here.read_bytes()).hexdigest()[:16]
-    parent = os.environ.get("NUMBA_CACHE_DIR") or str(here.parent / "__pycache__")
-    return os.path.join(parent, f"numba-{digest}")
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted([*package.glob("*.py"), *package.glob("agents/*.py")]):
+        digest.update(path.read_bytes())
+    parent = os.environ.get("NUMBA_CACHE_DIR") or str(package / "__pycache__")
+    return os.path.join(parent, f"numba-{digest.hexdigest()[:16]}")
 
 
 def _compile[Function: Callable[..., Any]](function: Function, **options: Any) -> Function:
