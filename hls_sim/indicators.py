@@ -25,33 +25,26 @@ FLAT, DIFFERENTIAL, DISTANCE = "flat", "differential", "distance"
 
 
 def measured_value(
-    needs: np.ndarray,
-    recorded_domain: np.ndarray,
+    need: np.ndarray,
     bias: np.ndarray,
     wellbeing: np.ndarray | None,
     aligned: bool,
 ) -> np.ndarray:
     """The indicator's reading for each case, as the provider's records show it.
 
+    ``need`` is each case's need in the domain it is recorded under (``People.need_in``);
     ``wellbeing`` is needed only for an aligned indicator.
     """
     if aligned:
         return 1.0 - wellbeing
-    return (one_need(needs, recorded_domain) - bias).clip(0.0, 1.0)
+    return (need - bias).clip(0.0, 1.0)
 
 
-def true_value(
-    needs: np.ndarray, assessed_domain: np.ndarray, wellbeing: np.ndarray | None, aligned: bool
-) -> np.ndarray:
-    """The same indicator measured on true state: the domain assessed at intake, no bias."""
+def true_value(need: np.ndarray, wellbeing: np.ndarray | None, aligned: bool) -> np.ndarray:
+    """The same indicator measured on true state: ``need`` in the domain assessed at intake, no bias."""
     if aligned:
         return 1.0 - wellbeing
-    return one_need(needs, assessed_domain)
-
-
-def one_need(needs: np.ndarray, domain: np.ndarray) -> np.ndarray:
-    """Each row's need in its own ``domain`` (read from the flat table: quicker than indexing pairs)."""
-    return needs.reshape(-1).take(np.arange(len(domain)) * needs.shape[1] + domain)
+    return need
 
 
 def tariff_weight(chance: np.ndarray, tariff: str, groups: int, reference_rate: float) -> np.ndarray:

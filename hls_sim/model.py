@@ -383,19 +383,16 @@ class SupportSystemModel(mesa.Model):
 
     def measure(self, rows: np.ndarray) -> np.ndarray:
         people, aligned = self.people, self.params.indicator.aligned
-        wellbeing = people.wellbeing(rows) if aligned else None
-        return measured_value(
-            people.needs_of(rows),
-            people.recorded_domain[rows],
-            people.recording_bias[rows],
-            wellbeing,
-            aligned,
-        )
+        if aligned:
+            return measured_value(None, None, people.wellbeing(rows), aligned)
+        need = people.need_in(rows, people.recorded_domain[rows])
+        return measured_value(need, people.recording_bias[rows], None, aligned)
 
     def true_indicator(self, rows: np.ndarray) -> np.ndarray:
         people, aligned = self.people, self.params.indicator.aligned
-        wellbeing = people.wellbeing(rows) if aligned else None
-        return true_value(people.needs_of(rows), people.assessed_domain[rows], wellbeing, aligned)
+        if aligned:
+            return true_value(None, people.wellbeing(rows), aligned)
+        return true_value(people.need_in(rows, people.assessed_domain[rows]), None, aligned)
 
     def places(self, provider):
         """How many people ``provider`` (an index or an array of them) can support at once.

@@ -117,17 +117,19 @@ def test_aligned_indicator_ignores_recording_bias_and_recorded_domain():
     rng = np.random.default_rng(3)
     needs = rng.random((20, 5))
     well = rng.random(20)
-    first = measured_value(needs, rng.integers(0, 5, 20), rng.random(20) * 0.08, well, aligned=True)
-    second = measured_value(needs, rng.integers(0, 5, 20), np.zeros(20), well, aligned=True)
+    first = measured_value(
+        needs[np.arange(20), rng.integers(0, 5, 20)], rng.random(20) * 0.08, well, aligned=True
+    )
+    second = measured_value(needs[np.arange(20), rng.integers(0, 5, 20)], np.zeros(20), well, aligned=True)
     np.testing.assert_allclose(first, 1.0 - well)
     np.testing.assert_allclose(second, 1.0 - well)
 
 
 def test_proxy_indicator_reads_the_recorded_domain_less_bias():
     needs = np.array([[0.6, 0.2, 0.9], [0.5, 0.4, 0.1]])
-    measured = measured_value(needs, np.array([0, 2]), np.array([0.05, 0.0]), None, aligned=False)
+    measured = measured_value(needs[[0, 1], [0, 2]], np.array([0.05, 0.0]), None, aligned=False)
     np.testing.assert_allclose(measured, [0.55, 0.1])
-    true = indicators.true_value(needs, np.array([0, 0]), None, aligned=False)
+    true = indicators.true_value(needs[[0, 1], [0, 0]], None, aligned=False)
     np.testing.assert_allclose(true, [0.6, 0.5])
 
 
@@ -536,7 +538,7 @@ def supporting_model() -> SupportSystemModel:
 def support_once(model: SupportSystemModel, people: People, discretion: float, overrides: dict | None = None):
     rows = people.in_status(SUPPORTED)
     measured = measured_value(
-        people.needs[rows], people.recorded_domain[rows], people.recording_bias[rows], None, aligned=False
+        people.need_in(rows, people.recorded_domain[rows]), people.recording_bias[rows], None, aligned=False
     )
     rules = SupportRules(
         threshold=model.params.indicator.threshold,

@@ -221,6 +221,10 @@ class People:
         new = np.ascontiguousarray(values, dtype=self.needs.dtype).view(whole).reshape(-1)
         self.needs.view(whole).reshape(-1).put(rows, new)
 
+    def need_in(self, rows: np.ndarray, domains: np.ndarray) -> np.ndarray:
+        """Each row's need in its own domain of ``domains`` (read from the flat table)."""
+        return self.needs.reshape(-1).take(rows * self.domains + domains)
+
     def worst_need(self, rows: np.ndarray) -> np.ndarray:
         """Each row's highest need."""
         return row_max(self.needs_of(rows))
