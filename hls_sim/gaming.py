@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hls_sim.rowwise import row_count, row_max
+from hls_sim.compiled import clip, kernel, row_max_of
 
 if TYPE_CHECKING:
     from hls_sim.parameters.sections import Gaming
@@ -52,16 +52,49 @@ def success_chance(
     Hard cases (a severe primary need, several other high needs, entrenched,
     few assets) look unlikely to score.
     """
-    primary = row_max(observed_needs)
-    others_high = row_count(observed_needs > high_need) - (primary > high_need)
-    chance = (
-        1.0
-        - (primary - threshold) / params.chance_need_scale
-        - params.chance_other_needs * others_high
-        - params.chance_entrenchment * entrenchment
-        + params.chance_assets * assets
+    chance = np.empty(len(observed_needs))
+    _success_chance(
+        observed_needs,
+        entrenchment,
+        assets,
+        threshold,
+        high_need,
+        params.chance_need_scale,
+        params.chance_other_needs,
+        params.chance_entrenchment,
+        params.chance_assets,
+        chance,
     )
-    return chance.clip(0.0, 1.0)
+    return chance
+
+
+@kernel
+def _success_chance(
+    observed_needs: np.ndarray,
+    entrenchment: np.ndarray,
+    assets: np.ndarray,
+    threshold: float,
+    high_need: float,
+    need_scale: float,
+    other_needs: float,
+    entrenchment_weight: float,
+    assets_weight: float,
+    chance: np.ndarray,
+) -> None:
+    """``success_chance`` case by case, into ``chance``."""
+    for i in range(len(chance)):
+        primary = row_max_of(observed_needs[i])
+        others_high = -np.int64(primary > high_need)  # the other needs above ``high_need``
+        for j in range(observed_needs.shape[1]):
+            others_high += np.int64(observed_needs[i, j] > high_need)
+        likely = (
+            1.0
+            - (primary - threshold) / need_scale
+            - other_needs * others_high
+            - entrenchment_weight * entrenchment[i]
+            + assets_weight * assets[i]
+        )
+        chance[i] = clip(likely, 0.0, 1.0)
 
 
 def creams(stakes, mission, chance: np.ndarray, typical_chance, params: Gaming) -> np.ndarray:
