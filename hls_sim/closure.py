@@ -131,15 +131,13 @@ def close(
     true_score = indicators.scores(true_value, start, weight, regime.tariff, threshold)
     reported, true = claimed < threshold, true_value < threshold
     # Each provider logs its own closures, in the order they closed.
-    order = np.argsort(provider_of, kind="stable")
-    columns = [
-        column[order]
-        for column in (reported, reported_score, true, true_score, misreported, reclassified & success)
-    ]
-    grouped = provider_of[order]
-    edges = [0, *((grouped[1:] != grouped[:-1]).nonzero()[0] + 1).tolist(), len(rows)]
-    for start, end in zip(edges[:-1], edges[1:], strict=True):
-        table.log[int(provider_of[order[start]])].add(*(column[start:end] for column in columns))
+    logged = np.column_stack(
+        (reported, reported_score, true, true_score, misreported, reclassified & success)
+    )[np.argsort(provider_of, kind="stable")]
+    counts = np.bincount(provider_of)
+    ends = np.cumsum(counts)
+    for provider in counts.nonzero()[0].tolist():
+        table.log[provider].add_rows(logged[ends[provider] - counts[provider] : ends[provider]])
     model.observe.closures(rows, resolved, measured, reported, true)
     np.subtract.at(workforce.caseload, slots, 1)
     casework.end_support(people, rows, resolved, model.week, params)

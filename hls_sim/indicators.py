@@ -82,9 +82,13 @@ CLOSURE_COLUMNS = ("reported", "reported_score", "true", "true_score", "misrepor
 
 @dataclass
 class ClosureLog:
-    """One provider's closures in the current reporting period, in the batches they closed in."""
+    """One provider's closures in the current reporting period, in the batches they closed in.
 
-    batches: list[tuple[np.ndarray, ...]] = field(default_factory=list)
+    Each batch is a table of floats, one row per closed case and one column each of
+    ``CLOSURE_COLUMNS`` (the yes-or-no columns as 1.0 or 0.0).
+    """
+
+    batches: list[np.ndarray] = field(default_factory=list)
 
     def add(
         self,
@@ -95,15 +99,21 @@ class ClosureLog:
         misreported: np.ndarray,
         reclassified: np.ndarray,
     ) -> None:
-        self.batches.append((reported, reported_score, true, true_score, misreported, reclassified))
+        self.add_rows(
+            np.column_stack((reported, reported_score, true, true_score, misreported, reclassified))
+        )
+
+    def add_rows(self, rows: np.ndarray) -> None:
+        """Log a batch already laid out as rows of ``CLOSURE_COLUMNS``."""
+        self.batches.append(np.asarray(rows, dtype=float))
 
     def column(self, name: str) -> np.ndarray:
         """One of ``CLOSURE_COLUMNS`` for every case logged, in the order they were logged."""
         index = CLOSURE_COLUMNS.index(name)
-        return np.concatenate([batch[index] for batch in self.batches]) if self.batches else np.zeros(0)
+        return np.concatenate([batch[:, index] for batch in self.batches]) if self.batches else np.zeros(0)
 
     def __len__(self) -> int:
-        return sum(len(batch[0]) for batch in self.batches)
+        return sum(len(batch) for batch in self.batches)
 
 
 @dataclass
