@@ -255,6 +255,28 @@ def weekly_table(model: SupportSystemModel) -> pd.DataFrame:
     return table
 
 
+def weekly_columns(model: SupportSystemModel) -> dict[str, np.ndarray]:
+    """The weekly table's numeric columns as float arrays, without building the table."""
+    return {
+        name: np.asarray(values, dtype=float)
+        for name, values in model.datacollector.model_vars.items()
+        if name != "regime"
+    }
+
+
+def column_mean(values: np.ndarray) -> float:
+    """The mean of a weekly column over the weeks where it is defined, as pandas takes it.
+
+    NaN (a week where the metric has no value) counts neither in the sum nor in the
+    count; the sum is numpy's, over the column with those weeks as 0.
+    """
+    defined = ~np.isnan(values)
+    count = int(np.count_nonzero(defined))
+    if count == 0:
+        return float("nan")
+    return float(np.where(defined, values, 0.0).sum() / count)
+
+
 def creaming_index(difficulty: np.ndarray, accepted: np.ndarray) -> float:
     """How much likelier the rest are to be taken on than the hardest fifth, among eligible people assessed.
 
@@ -350,9 +372,9 @@ def recovery_weeks(errors: np.ndarray, shocks: list[int], tolerance: float = REC
 
 def summary(model: SupportSystemModel) -> dict[str, float]:
     """The run's summary metrics; see docs/ODD.md for each definition."""
-    table = weekly_table(model)
+    table = weekly_columns(model)
     records, tally, params = model.observe.records, model.observe.tally, model.params
-    weeks = max(1, len(table))
+    weeks = max(1, len(table["week"]))
     reported = np.asarray(records.closure_reported, dtype=bool)
     true = np.asarray(records.closure_true, dtype=bool)
     indicator_reported = float(reported.mean()) if len(reported) else float("nan")
@@ -360,13 +382,13 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
     paid = sum(tally.hours(part) for part in HOUR_PARTS)
     wage_per_hour = params.workforce.wage / params.workforce.hours
     total_cost = sum(getattr(tally, part) for part in COST_PARTS)
-    errors = table["knowledge_error"].to_numpy(dtype=float) if weeks else np.array([])
-    workers_mean = float(table["workers"].mean()) if len(table) else float("nan")
+    errors = table["knowledge_error"]
+    workers_mean = column_mean(table["workers"])
     contacts = tally.contacts
     values = {
-        "wellbeing_mean": float(table["wellbeing_mean"].mean()),
-        "goals_met_share": float(table["goals_met_share"].mean()),
-        "wellbeing_hardest_fifth": float(table["wellbeing_hardest_fifth"].mean()),
+        "wellbeing_mean": column_mean(table["wellbeing_mean"]),
+        "goals_met_share": column_mean(table["goals_met_share"]),
+        "wellbeing_hardest_fifth": column_mean(table["wellbeing_hardest_fifth"]),
         "indicator_reported": indicator_reported,
         "gaming_gap": indicator_reported - indicator_true,
         "gaming_hours_share": tally.hours_gaming / paid if paid else 0.0,
@@ -387,13 +409,13 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
         "cost_per_wellbeing": total_cost / records.wellbeing_gain
         if records.wellbeing_gain > 0
         else float("nan"),
-        "morale_mean": float(table["morale_mean"].mean()),
+        "morale_mean": column_mean(table["morale_mean"]),
         "turnover_rate": (tally.leavers + tally.layoffs)
         / max(workers_mean, NO_WORKERS)
         / (weeks / WEEKS_PER_YEAR),
         "handoffs_per_person": tally.handoffs / max(1, int(np.count_nonzero(records.ever_supported))),
         "indicator_true": indicator_true,
-        "unmet_need": float(table["unmet_need"].mean()),
+        "unmet_need": column_mean(table["unmet_need"]),
         "misreports_caught": float(sum(q.misreports_caught for q in records.quarters)),
         "misreports_uncaught": float(sum(q.misreports_uncaught for q in records.quarters)),
         "reclassifications_caught": float(sum(q.caught - q.misreports_caught for q in records.quarters)),
@@ -404,19 +426,19 @@ def summary(model: SupportSystemModel) -> dict[str, float]:
         "utilisation": tally.place_time_used / tally.place_time if tally.place_time else float("nan"),
         "queue_length_mean": tally.queue_time / weeks,
         "gave_up_count": tally.gave_up,
-        "discretion_mean": float(table["discretion_mean"].mean()),
-        "candour_mean": float(table["candour_mean"].mean()),
-        "wellbeing_drift": drift(table["wellbeing_mean"].to_numpy(dtype=float)),
-        "regret": float(table["regret"].mean()),
+        "discretion_mean": column_mean(table["discretion_mean"]),
+        "candour_mean": column_mean(table["candour_mean"]),
+        "wellbeing_drift": drift(table["wellbeing_mean"]),
+        "regret": column_mean(table["regret"]),
         "recovery_weeks": recovery_weeks(errors, records.shocks),
         "knowledge_shared": tally.knowledge_shared,
         "commissioner_outlay": tally.outlay,
         "commissioning_cost": tally.commissioning_cost,
         "crises": tally.crises,
         "wait_weeks_mean": float(np.mean(records.waits)) if records.waits else float("nan"),
-        "waiting_mean": float(table["waiting"].mean()),
+        "waiting_mean": column_mean(table["waiting"]),
         "queue_entries_per_week": tally.queue_entries / weeks,
-        "trust_in_services": float(table["trust_in_services"].mean()),
+        "trust_in_services": column_mean(table["trust_in_services"]),
         "trust_between_actors": checks_held_up(tally),
         "providers_active": float(model.active_provider_count()),
     }
