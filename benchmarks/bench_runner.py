@@ -5,6 +5,7 @@ Usage (from the repository root)::
     uv run python benchmarks/bench_runner.py                      # 2,000 runs, 1 and 2 workers
     uv run python benchmarks/bench_runner.py --runs 200 2000 5000 # memory as a sweep grows
     uv run python benchmarks/bench_runner.py --runs 200 --workers 2 --json out.json
+    uv run python benchmarks/bench_runner.py --overhead 100          # each tool's own CPU per run
 
 The workload: the small place (``scenarios/small-place.toml``: 600 people, 18
 workers, 3 providers) for 26 recorded weeks (``--weeks``) after its 13 weeks of burn-in,
@@ -32,15 +33,30 @@ under it, from the same samples. Parallel efficiency is t(1 worker) /
 that too. They are only meaningful on a quiet machine: the load average (1
 minute) is printed as each case starts, and ``--repeats N`` runs every case N
 times, in turn, and reports the fastest (all times are shown).
+
+``--overhead N`` measures instead what each tool adds to a run, the one
+figure where the tools can differ, since they run the same model: in this
+process, for each of N runs of the same workload, the bare model (built and
+run to its end), the function ``mesa.batch_run`` runs each run with (its
+private ``_model_run_func``: the model from keywords, run, every week as a
+dict), and the runner's worker function on it (``run_chunk(run_task, [task])``: the run, its summary row and
+its weeks as Arrow), back to back, each timed in CPU seconds. What a tool adds
+is its time less the bare model's on the same run; run by run, load from other
+work on the machine falls on all three alike, so the medians hold on a busy
+machine where the sweep times above do not. It leaves out what is not per run:
+starting workers, and the driver's handling of results (the runner's, on its
+own core while a worker runs, is about 0.5 ms a run).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -257,6 +273,68 @@ def report(size: int, results: list[dict[str, Any]], same: bool) -> None:
         print(f"files in the runner's store after {size} runs: {max(runner_files)}")
 
 
+def overhead(runs: int, weeks: int) -> None:
+    """Each tool's CPU per run above the bare model's, run by run in this process (see the docstring)."""
+    import mesa
+
+    from hls_sim import SupportSystemModel
+    from hls_sim.experiment.plan import plan_tasks, resolver
+    from hls_sim.experiment.spec import experiment_from_dict
+    from hls_sim.experiment.tasks import run_chunk, run_task
+
+    spec = {
+        "name": "overhead",
+        "hypothesis": "benchmark",
+        "scenarios": [str(SMALL_PLACE)],
+        "weeks": weeks,
+        "seeds": max(1, runs // len(STAKES)),
+        "root_seed": ROOT_SEED,
+        "metrics": ["wellbeing_mean"],
+        "parameters": [{"key": "funding.pbr_share", "values": list(STAKES)}],
+    }
+    experiment = experiment_from_dict(spec)
+    tasks = [resolver(experiment)(task) for task in plan_tasks(experiment)]
+
+    def bare(task: Any) -> None:
+        SupportSystemModel(scenario=task.scenario, rng=task.seed).run_to_end()
+
+    # What batch_run maps over its runs (a private function: its own set-up is per batch, not per run).
+    batch_run_one = functools.partial(
+        mesa.batchrunner._model_run_func, SupportSystemModel, max_steps=10_000, data_collection_period=1
+    )
+
+    def batch_run(task: Any) -> None:
+        stake = task.parameters["funding.pbr_share"]
+        kwargs = {"scenario": str(SMALL_PLACE), "weeks": weeks, "funding_pbr_share": stake, "rng": task.seed}
+        batch_run_one((0, 0, kwargs))
+
+    def runner(task: Any) -> None:
+        run_chunk(run_task, [task])
+
+    ways = {"bare model": bare, TOOLS["mesa"]: batch_run, TOOLS["runner"]: runner}
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    for way in ways.values():
+        way(tasks[0])
+    seconds: dict[str, list[float]] = {name: [] for name in ways}
+    for task in tasks:
+        for name, way in ways.items():
+            started = time.process_time()
+            way(task)
+            seconds[name].append(time.process_time() - started)
+    print(f"load average before: {load}")
+    print(f"CPU ms per run, {len(tasks)} runs, each run three ways in turn in one process")
+    print(f"{'':<16}{'median':>8}{'mean':>8}   added to the bare model: median, mean (95% interval)")
+    for name, values in seconds.items():
+        line = f"{name:<16}{1000 * statistics.median(values):>8.2f}{1000 * statistics.mean(values):>8.2f}"
+        if name != "bare model":
+            added = [1000 * (a - b) for a, b in zip(values, seconds["bare model"], strict=True)]
+            half = 1.96 * statistics.stdev(added) / len(added) ** 0.5
+            mean = statistics.mean(added)
+            line += f"   {statistics.median(added):.2f}, {mean:.2f} ({mean - half:.2f} to {mean + half:.2f})"
+        print(line)
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, nargs="+", default=[2000], help="total runs (multiples of 5)")
@@ -266,11 +344,17 @@ def main() -> None:
         "--repeats", type=int, default=1, help="run every case this many times; keep the best"
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--overhead", type=int, metavar="RUNS", help="only measure each tool's CPU per run, over RUNS runs"
+    )
     parser.add_argument("--child", choices=tuple(TOOLS), help=argparse.SUPPRESS)
     parser.add_argument("--wellbeing-file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.runs[0], args.workers[0], args.weeks, args.wellbeing_file)
+        return
+    if args.overhead:
+        overhead(args.overhead, args.weeks)
         return
     print(f"{platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"small place, {args.weeks} recorded weeks per run after 13 of burn-in")
