@@ -9,13 +9,12 @@ interpreter.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
-import signal
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
 from hls_sim.experiment.spec import ExperimentError
+from hls_sim.experiment.tasks import start_worker
 
 EXECUTORS = ("local", "dask")
 
@@ -87,7 +86,9 @@ def _local_pool(workers: int) -> ProcessPoolExecutor:
     once; each worker is forked from it in milliseconds. The fork server also
     runs the main script (under a ``__main__`` guard, as any script that starts
     processes must be), which a worker would otherwise run again when it starts:
-    for ``hls-sim`` that is the whole command line. Where there is no fork server
+    for ``hls-sim`` that is the whole command line. A worker then has nothing to
+    import: what it runs, its start-up included (``tasks.start_worker``), is in
+    the modules the fork server imported. Where there is no fork server
     (Windows), workers are spawned.
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
@@ -95,32 +96,6 @@ def _local_pool(workers: int) -> ProcessPoolExecutor:
         context.set_forkserver_preload(["__main__", "hls_sim.experiment.tasks"])
     else:
         context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=start_worker)
     pool.submit(int).result()
     return pool
-
-
-def _start_worker() -> None:
-    _leave_interrupts_to_the_driver()
-    _share_what_the_fork_server_imported()
-
-
-def _share_what_the_fork_server_imported() -> None:
-    """Keep the pages a worker shares with the fork server shared.
-
-    A worker's memory is the fork server's (the model and its libraries,
-    imported once) until it writes to it. The cyclic garbage collector writes to
-    every object it visits, so a full collection in a worker would give it its
-    own copy of all of them. Objects that exist at the fork are never garbage
-    of a run: they are moved out of the collector's sight.
-    """
-    gc.freeze()
-
-
-def _leave_interrupts_to_the_driver() -> None:
-    """Ctrl-C reaches every process of the terminal; only the driver should act on it.
-
-    The driver then commits the finished runs and stops the pool, instead of
-    each worker printing a traceback.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
