@@ -34,18 +34,19 @@ that too. They are only meaningful on a quiet machine: the load average (1
 minute) is printed as each case starts, and ``--repeats N`` runs every case N
 times, in turn, and reports the fastest (all times are shown).
 
-``--overhead N`` measures instead what each tool adds to a run, the one
-figure where the tools can differ, since they run the same model: in this
-process, for each of N runs of the same workload, the bare model (built and
-run to its end), the function ``mesa.batch_run`` runs each run with (its
-private ``_model_run_func``: the model from keywords, run, every week as a
-dict), and the runner's worker function on it (``run_chunk(run_task, [task])``: the run, its summary row and
-its weeks as Arrow), back to back, each timed in CPU seconds. What a tool adds
-is its time less the bare model's on the same run; run by run, load from other
-work on the machine falls on all three alike, so the medians hold on a busy
-machine where the sweep times above do not. It leaves out what is not per run:
-starting workers, and the driver's handling of results (the runner's, on its
-own core while a worker runs, is about 0.5 ms a run).
+``--overhead N`` measures instead what each tool adds to a run, the one figure
+where the tools can differ, since they run the same model: in this process,
+for each of N runs of the same workload, the bare model (built and run to its
+end), the function ``mesa.batch_run`` runs each run with (its private
+``_model_run_func``: the model from keywords, run, every week as a dict), and
+the runner's worker function on it (``run_chunk(run_task, [task])``: the run,
+its summary row and its weeks as Arrow), back to back, each timed in CPU
+seconds. What a tool adds is its time less the bare model's on the same run;
+run by run, load from other work on the machine falls on all three alike, so
+the medians hold on a busy machine where the sweep times above do not. It
+leaves out what is not per run: starting workers, and the driver's handling of
+results (the runner's, on its own core while a worker runs, is about 0.5 ms a
+run).
 """
 
 from __future__ import annotations
