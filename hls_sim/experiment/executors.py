@@ -78,7 +78,7 @@ class Workers:
 
 
 def _local_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool whose workers are all started now, from a fork server that has imported the model.
+    """A pool of workers forked from a fork server that has imported the model (the first is started now).
 
     The driver is never forked itself: numpy's and Arrow's threads already run
     in it, and a thread holding a lock at a fork leaves the child deadlocked.
@@ -88,12 +88,13 @@ def _local_pool(workers: int) -> ProcessPoolExecutor:
     processes must be), which a worker would otherwise run again when it starts:
     for ``hls-sim`` that is the whole command line. A worker then has nothing to
     import: what it runs, its start-up included (``tasks.start_worker``), is in
-    the modules the fork server imported. Where there is no fork server
-    (Windows), workers are spawned.
+    the modules the fork server imported, and the model's compiled kernels are
+    loaded (``hls_sim.preload``). Where there is no fork server (Windows),
+    workers are spawned.
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["__main__", "hls_sim.experiment.tasks"])
+        context.set_forkserver_preload(["__main__", "hls_sim.experiment.tasks", "hls_sim.preload"])
     else:
         context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=start_worker)
