@@ -60,6 +60,7 @@ def test_pairwise_sum_is_numpys_sum(size):
     assert same_bits(compiled.pairwise_sum(values), values.sum())
 
 
+@pytest.mark.slow
 def test_without_numba_a_run_gives_the_compiled_runs_numbers():
     """The fallback (plain Python kernels) is the same model: a tiny run gives the same summary."""
     code = (
