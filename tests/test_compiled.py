@@ -60,23 +60,38 @@ def test_pairwise_sum_is_numpys_sum(size):
     assert same_bits(compiled.pairwise_sum(values), values.sum())
 
 
+TINY_RUN = (
+    "import json, hls_sim, hls_sim.compiled as c;"
+    "s = hls_sim.run('small-place', seed=3, overrides={'population.size': 150, 'workforce.workers': 6,"
+    " 'funding.budget': 170000.0, 'burn_in': 4}, weeks=8);"
+    "print(json.dumps({'compiled': c.njit is not None, 'summary': repr(s)}))"
+)
+
+
+def tiny_run(**environment: str) -> dict[str, object]:
+    """A tiny run in a fresh process with ``environment`` set: whether it was compiled, and its summary."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("HLS_SIM_PURE_PYTHON", "NUMBA_BOUNDSCHECK")
+    }
+    env.update(environment)
+    done = subprocess.run(
+        [sys.executable, "-c", TINY_RUN], env=env, capture_output=True, text=True, check=True, timeout=600
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 @pytest.mark.slow
 def test_without_numba_a_run_gives_the_compiled_runs_numbers():
     """The fallback (plain Python kernels) is the same model: a tiny run gives the same summary."""
-    code = (
-        "import json, hls_sim, hls_sim.compiled as c;"
-        "s = hls_sim.run('small-place', seed=3, overrides={'population.size': 150, 'workforce.workers': 6,"
-        " 'funding.budget': 170000.0, 'burn_in': 4}, weeks=8);"
-        "print(json.dumps({'compiled': c.njit is not None, 'summary': repr(s)}))"
-    )
-    results = []
-    for pure in (False, True):
-        env = {key: value for key, value in os.environ.items() if key != "HLS_SIM_PURE_PYTHON"}
-        if pure:
-            env["HLS_SIM_PURE_PYTHON"] = "1"
-        done = subprocess.run(
-            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, timeout=300
-        )
-        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    assert [result["compiled"] for result in results] == [True, False]
-    assert results[0]["summary"] == results[1]["summary"]
+    compiled, pure = tiny_run(), tiny_run(HLS_SIM_PURE_PYTHON="1")
+    assert (compiled["compiled"], pure["compiled"]) == (True, False)
+    assert compiled["summary"] == pure["summary"]
+
+
+@pytest.mark.slow
+def test_no_kernel_reads_or_writes_outside_its_arrays(tmp_path):
+    """Compiled kernels skip bounds checks; with them on (and a cache of their own) a run is the same."""
+    checked = tiny_run(NUMBA_BOUNDSCHECK="1", NUMBA_CACHE_DIR=str(tmp_path))
+    assert checked["summary"] == tiny_run()["summary"]
