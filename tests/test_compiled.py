@@ -1,9 +1,10 @@
-"""The compiled kernels give numpy's numbers, bit for bit, and the same again without numba.
+"""The speed work keeps every number: compiled kernels give numpy's, bit for bit, and so does the fallback.
 
 ``tests/test_same_seed_same_run.py`` holds whole runs to the summaries recorded
 before any kernel existed; these tests hold the kernels' building blocks to
-numpy's rules (signed zeros, ties, order of addition), and the pure-Python
-fallback to the compiled run.
+numpy's rules (signed zeros, ties, order of addition), the pure-Python
+fallback and a bounds-checked build to the compiled run, and the summary's
+column means to the ones its pandas table gave.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hls_sim import compiled, rowwise
+from hls_sim.metrics import column_mean
 
 SPECIAL = np.array([-0.0, 0.0, 1.0, -1.0, 0.5, 2.0, np.inf, -np.inf])
 
@@ -95,3 +98,13 @@ def test_no_kernel_reads_or_writes_outside_its_arrays(tmp_path):
     """Compiled kernels skip bounds checks; with them on (and a cache of their own) a run is the same."""
     checked = tiny_run(NUMBA_BOUNDSCHECK="1", NUMBA_CACHE_DIR=str(tmp_path))
     assert checked["summary"] == tiny_run()["summary"]
+
+
+@pytest.mark.parametrize("size", [0, 1, 7, 8, 9, 130, 260, 1000])
+def test_a_weekly_columns_mean_is_the_one_pandas_gave(size):
+    """The summary takes column means from arrays as it took them from its pandas table: NaN weeks skipped."""
+    rng = np.random.default_rng(size)
+    values = rng.normal(size=size) * 10 ** rng.uniform(-3, 3, size)
+    values[rng.random(size) < 0.2] = np.nan
+    expected = float(pd.Series(values).mean())
+    assert same_bits(column_mean(values), expected) or (np.isnan(expected) and np.isnan(column_mean(values)))
