@@ -57,7 +57,7 @@ def cache_dir() -> str:
     for path in sorted([*package.glob("*.py"), *package.glob("agents/*.py")]):
         digest.update(path.read_bytes())
     parent = os.environ.get("NUMBA_CACHE_DIR") or str(package / "__pycache__")
-    return os.path.join(parent, f"numba-{digest.hexdigest()[:16]}")
+    return os.path.join(parent, f"numba-{digest.hexdigest()}")
 
 
 def _compile[Function: Callable[..., Any]](function: Function, **options: Any) -> Function:
@@ -113,6 +113,20 @@ def clip(x: float, low: float, high: float) -> float:
 
 
 @inline
+def add_partials(partial: np.ndarray) -> float:
+    """numpy's sum of its 8 partial sums: ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7)).
+
+    ``partial`` is used up.
+    """
+    width = 1
+    while width < PARTIALS:
+        for j in range(0, PARTIALS, 2 * width):
+            partial[j] += partial[j + width]
+        width *= 2
+    return partial[0]
+
+
+@inline
 def row_sum_of(values: np.ndarray) -> float:
     """``hls_sim.rowwise.row_sum`` of one row (numpy's order of addition); rows of under 16 items."""
     columns = len(values)
@@ -123,9 +137,7 @@ def row_sum_of(values: np.ndarray) -> float:
         return total
     if columns >= 2 * PARTIALS:
         raise ValueError("row_sum_of takes rows of fewer than 16 items")
-    total = ((values[0] + values[1]) + (values[2] + values[3])) + (
-        (values[4] + values[5]) + (values[6] + values[7])
-    )
+    total = add_partials(values[:PARTIALS].copy())
     total += 0.0
     for column in range(PARTIALS, columns):
         total += values[column]
@@ -166,9 +178,7 @@ def _pairwise(values: np.ndarray) -> float:
             for j in range(PARTIALS):
                 partial[j] += values[i + j]
             i += PARTIALS
-        total = ((partial[0] + partial[1]) + (partial[2] + partial[3])) + (
-            (partial[4] + partial[5]) + (partial[6] + partial[7])
-        )
+        total = add_partials(partial)
         while i < n:
             total += values[i]
             i += 1
