@@ -223,6 +223,7 @@ def test_a_changed_setting_says_the_run_is_out_of_date_until_run_again():
     rc.close()
 
 
+@pytest.mark.slow  # renders and runs a whole view
 def test_a_bad_value_gets_a_plain_message_beside_its_control_and_is_not_taken():
     box, rc = solara.render(ExploreView(), handle_error=False)
     enter(rc, label("funding.pbr_share"), "1.5")
@@ -321,6 +322,7 @@ def test_same_defaults_for_a_commissioner():
 
 
 # --- Perspectives -------------------------------------------------------------------------------
+@pytest.mark.slow  # renders and runs a whole view
 def test_perspectives_show_each_actor_and_the_commissioner_sees_the_truth_only_when_revealed():
     state.reset(state.SIDES)
     state.advance(state.SIDES)
