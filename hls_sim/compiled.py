@@ -29,8 +29,7 @@ from typing import Any
 
 import numpy as np
 
-# numpy's pairwise summation keeps 8 partial sums; below that it adds in turn (``hls_sim.rowwise``).
-PARTIALS = 8
+from hls_sim.rowwise import PARTIALS
 
 try:
     if os.environ.get("HLS_SIM_PURE_PYTHON"):

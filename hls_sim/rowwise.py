@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 # numpy's pairwise summation keeps 8 partial sums; below that it adds in turn.
-_PARTIALS = 8
+PARTIALS = 8
 
 
 def row_max(values: np.ndarray) -> np.ndarray:
@@ -33,19 +33,19 @@ def row_max(values: np.ndarray) -> np.ndarray:
 def row_sum(values: np.ndarray) -> np.ndarray:
     """``values.sum(axis=1)`` of a 2-D float array, in numpy's order of addition."""
     columns = values.shape[1]
-    if values.dtype != np.float64 or columns >= 2 * _PARTIALS or not values.flags.c_contiguous:
+    if values.dtype != np.float64 or columns >= 2 * PARTIALS or not values.flags.c_contiguous:
         return values.sum(axis=1)
-    if columns < _PARTIALS:
+    if columns < PARTIALS:
         total = values[:, 0] + 0.0
         for column in range(1, columns):
             total += values[:, column]
         return total
-    partial = [values[:, column] for column in range(_PARTIALS)]
+    partial = [values[:, column] for column in range(PARTIALS)]
     total = ((partial[0] + partial[1]) + (partial[2] + partial[3])) + (
         (partial[4] + partial[5]) + (partial[6] + partial[7])
     )
     total += 0.0
-    for column in range(_PARTIALS, columns):
+    for column in range(PARTIALS, columns):
         total += values[:, column]
     return total
 
