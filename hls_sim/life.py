@@ -126,9 +126,7 @@ def _entrench(
     for i in range(len(rows)):
         row, high = rows[i], worst[i]
         unsupported = status[row] != SUPPORTED
-        # Both sides of each choice are worked out and one is picked: no branch to mispredict.
-        grow = growth * (high - severe_need) / scale
-        grow = grow if unsupported & (high > severe_need) else 0.0
+        grow = growth * (high - severe_need) / scale if unsupported & (high > severe_need) else 0.0
         ease = (0.0 if unsupported else ease_supported) + (ease_low_need if high < low_need else 0.0)
         entrenchment[row] = clip(entrenchment[row] + grow - ease, 0.0, 1.0)
 
