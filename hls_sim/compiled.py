@@ -9,10 +9,14 @@ and decorated with ``kernel``.
 A kernel gives exactly the numbers the numpy chain gave: the same operations in
 the same order on the same float64 values, no fused multiply-add, and numpy's
 rules where they differ from plain arithmetic (``maximum``, ``minimum`` and
-``clip`` below, dividing by zero). Random draws and ``exp``, ``log`` and powers,
-whose compiled versions differ from numpy's in the last bit, stay in numpy,
-outside the kernels. ``tests/test_same_seed_same_run.py`` holds the model to
-this: its reference runs were recorded before any kernel existed.
+``clip`` below, dividing by zero). ``exp``, ``log`` and powers, whose compiled
+versions differ from numpy's in the last bit, stay in numpy, outside the
+kernels. A kernel may draw from the model's generator (``stream`` and
+``generator_at`` below): numba's draws are numpy's own, from the same bit
+generator, so a kernel that draws what the numpy code drew, in the same order,
+leaves the generator exactly where numpy would have.
+``tests/test_same_seed_same_run.py`` holds the model to all this: its reference
+runs were recorded before any kernel existed.
 
 Without numba (``HLS_SIM_PURE_PYTHON=1``, or where it is not installed) a
 kernel runs as plain Python: the same results, far slower.
@@ -20,6 +24,7 @@ kernel runs as plain Python: the same results, far slower.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import hashlib
 import os
@@ -36,6 +41,8 @@ try:
         raise ImportError("HLS_SIM_PURE_PYTHON is set")
     import numba
     from numba import njit
+    from numba.core import cgutils
+    from numba.extending import intrinsic
 except ImportError:  # pragma: no cover - numba is a dependency; this is the fallback
     numba = njit = None
 
@@ -185,3 +192,75 @@ def _pairwise(values: np.ndarray) -> float:
     half = n // 2
     half -= half % PARTIALS
     return _pairwise(values[:half]) + _pairwise(values[half:])
+
+
+# --- drawing inside a kernel ---------------------------------------------------------------------
+def stream(rng: np.random.Generator) -> Any:
+    """``rng`` as a kernel takes it: the addresses of its bit generator's state and functions.
+
+    Handing numba the ``Generator`` itself costs about 6 microseconds a call (numba
+    looks the addresses up through ``ctypes`` each time); these addresses, looked up
+    once, cost nothing. They are only good while ``rng`` lives: keep ``rng`` with
+    them (``SupportSystemModel.stream`` does). Without numba this is ``rng`` itself.
+    """
+    if njit is None:
+        return rng
+    interface = rng.bit_generator.ctypes
+
+    def address(function: Any) -> int:
+        return ctypes.cast(function, ctypes.c_void_p).value or 0
+
+    return np.array(
+        [
+            interface.state_address,
+            interface.state.value,
+            address(interface.next_double),
+            address(interface.next_uint64),
+            address(interface.next_uint32),
+            interface.bit_generator.value,
+        ],
+        dtype=np.uintp,
+    )
+
+
+if njit is None:
+
+    def generator_at(addresses: Any) -> Any:
+        """Inside a kernel, the generator that ``stream`` gave: here (without numba) the generator itself."""
+        return addresses
+
+else:
+    _GENERATOR = numba.types.NumPyRandomGeneratorType("generator")
+    _BIT_GENERATOR = numba.types.NumPyRandomBitGeneratorType("bit_generator")
+    # The fields of numba's bit generator, in the order ``stream`` lists their values.
+    _FIELDS = (
+        "state_address",
+        "state",
+        "fnptr_next_double",
+        "fnptr_next_uint64",
+        "fnptr_next_uint32",
+        "bit_generator",
+    )
+
+    @intrinsic
+    def generator_at(typingctx: Any, addresses: Any) -> Any:
+        """Inside a kernel, the generator that ``stream`` gave, built as numba builds one from a Generator.
+
+        Its draws (``random()``, ``integers(low, high)``, ``poisson(lam)``, ...) are
+        numpy's, one at a time, from the model's bit generator.
+        """
+
+        def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+            values = context.make_array(signature.args[0])(context, builder, args[0]).data
+            bits = cgutils.create_struct_proxy(_BIT_GENERATOR)(context, builder)
+            bits.parent = cgutils.get_null_value(bits.parent.type)
+            for index, field in enumerate(_FIELDS):
+                place = builder.gep(values, [context.get_constant(numba.types.intp, index)])
+                setattr(bits, field, builder.load(place))
+            generator = cgutils.create_struct_proxy(_GENERATOR)(context, builder)
+            generator.bit_generator = bits._getvalue()
+            generator.meminfo = cgutils.get_null_value(generator.meminfo.type)
+            generator.parent = cgutils.get_null_value(generator.parent.type)
+            return generator._getvalue()
+
+        return _GENERATOR(addresses), codegen

@@ -25,6 +25,7 @@ import numpy as np
 from hls_sim import (
     candour,
     closure,
+    compiled,
     contracts,
     gaming,
     indicators,
@@ -86,6 +87,7 @@ class SupportSystemModel(mesa.Model):
         **overrides: Any,
     ):
         super().__init__(rng=rng)
+        self._stream_of: np.random.Generator | None = None
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
         if overrides:
@@ -363,6 +365,13 @@ class SupportSystemModel(mesa.Model):
         self.latest = metrics.weekly_metrics(self)
         self.datacollector.collect(self)
         self.journeys.note_week()
+
+    @property
+    def stream(self) -> np.ndarray:
+        """The model's generator as compiled kernels take it (``hls_sim.compiled.stream``)."""
+        if self._stream_of is not self.rng:
+            self._stream, self._stream_of = compiled.stream(self.rng), self.rng
+        return self._stream
 
     # --- what agents read -------------------------------------------------------------------------
     def stakes(self, provider):

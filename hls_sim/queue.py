@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hls_sim import casework
+from hls_sim.compiled import generator_at, kernel
 
 if TYPE_CHECKING:
     from hls_sim.model import SupportSystemModel
@@ -295,18 +296,32 @@ def choose_approaches(model: SupportSystemModel, provider: np.ndarray) -> np.nda
 
     ``provider`` is each new case's provider, grouped provider by provider.
     """
-    rng, params = model.rng, model.params
     best = model.providers.beliefs.argmax(axis=2)[provider]
-    # Provider by provider, each its own draws, as when each provider starts its cases in turn.
-    for start, end in _runs(provider):
-        explore = rng.random((end - start, model.domains)) < params.learning.exploration
-        trying = np.count_nonzero(explore)
-        if trying:  # (no draw at all is what drawing none does)
-            best[start:end][explore] = rng.integers(0, params.context.approaches, trying)
+    params = model.params
+    _explore(model.stream, best, provider, params.learning.exploration, params.context.approaches)
     return best
 
 
-def _runs(grouped: np.ndarray) -> list[tuple[int, int]]:
-    """The (start, end) of each run of equal values in ``grouped``."""
-    edges = [0, *((grouped[1:] != grouped[:-1]).nonzero()[0] + 1).tolist(), len(grouped)]
-    return list(zip(edges[:-1], edges[1:], strict=True))
+@kernel
+def _explore(
+    stream: np.ndarray, best: np.ndarray, provider: np.ndarray, exploration: float, approaches: int
+) -> None:
+    """Provider by provider (each its own draws, as when each provider starts its cases in turn):
+    for each case and domain whether it explores, then an approach at random for each that does.
+    """
+    rng = generator_at(stream)
+    cases, domains = best.shape
+    explore = np.zeros((cases, domains), dtype=np.bool_)
+    start = 0
+    while start < cases:
+        end = start + 1
+        while end < cases and provider[end] == provider[start]:
+            end += 1
+        for case in range(start, end):
+            for domain in range(domains):
+                explore[case, domain] = rng.random() < exploration
+        for case in range(start, end):
+            for domain in range(domains):
+                if explore[case, domain]:
+                    best[case, domain] = rng.integers(0, approaches)
+        start = end

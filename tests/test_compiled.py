@@ -21,6 +21,27 @@ import pytest
 from hls_sim import compiled, rowwise
 from hls_sim.metrics import column_mean
 
+
+@compiled.kernel
+def _draw_in_a_kernel(stream: np.ndarray, out: np.ndarray, sizes: np.ndarray) -> None:
+    """Uniforms, integers below 3, Poisson(2.5) and Poisson(300) counts, and normals, one at a time."""
+    rng = compiled.generator_at(stream)
+    at = 0
+    for kind in range(len(sizes)):
+        for _ in range(sizes[kind]):
+            if kind == 0:
+                out[at] = rng.random()
+            elif kind == 1:
+                out[at] = rng.integers(0, 3)
+            elif kind == 2:
+                out[at] = rng.poisson(2.5)
+            elif kind == 3:
+                out[at] = rng.poisson(300.0)
+            else:
+                out[at] = rng.normal(0.0, 1.0)
+            at += 1
+
+
 SPECIAL = np.array([-0.0, 0.0, 1.0, -1.0, 0.5, 2.0, np.inf, -np.inf])
 
 
@@ -53,6 +74,27 @@ def test_one_rows_sum_and_max_are_rowwises(columns):
     for i, row in enumerate(table):
         assert same_bits(compiled.row_sum_of(row), sums[i])
         assert same_bits(compiled.row_max_of(row), maxima[i])
+
+
+def test_a_kernel_draws_what_numpy_draws_and_leaves_the_generator_where_numpy_would():
+    sizes = np.array([5, 7, 9, 3, 11])
+    numpy_rng, kernel_rng = np.random.default_rng(8), np.random.default_rng(8)
+    stream = compiled.stream(kernel_rng)
+    expected, drawn = [], []
+    for _ in range(3):  # kernel draws between numpy's own, on the same generator
+        expected += [
+            numpy_rng.random(5),
+            numpy_rng.integers(0, 3, 7),
+            numpy_rng.poisson(2.5, 9),
+            numpy_rng.poisson(300.0, 3),
+            numpy_rng.normal(0.0, 1.0, 11),
+            numpy_rng.random(2),
+        ]
+        out = np.zeros(sizes.sum())
+        _draw_in_a_kernel(stream, out, sizes)
+        drawn += [out, kernel_rng.random(2)]
+    assert np.array_equal(np.concatenate(expected), np.concatenate(drawn))
+    assert numpy_rng.bit_generator.state == kernel_rng.bit_generator.state
 
 
 @pytest.mark.parametrize("size", [*range(0, 140), 255, 256, 257, 1000, 4097, 20_000])
