@@ -234,15 +234,15 @@ class SupportSystemModel(mesa.Model):
         ending, times, resolved = closure.cases_ending(self)
         freed = closure.close(self, ending, times, resolved)
         used = occupied - float((1.0 - times).sum())
-        lists = queue.run_week(self, listed, at_start.join(freed))
-        queue.give_up(self, lists)
-        queue.start_cases(self, lists)
-        for filled in lists:
-            used += float((1.0 - filled.start_times).sum())
-            if len(filled.ended):
-                closure.close(self, filled.ended, filled.end_times)
-                used -= float((1.0 - filled.end_times).sum())
-            self.observe.queue_time(filled.queue_time)
+        week = queue.run_week(self, listed, at_start.join(freed))
+        queue.give_up(self, week)
+        queue.start_cases(self, week)
+        for line, (queue_time, place_time) in enumerate(zip(week.queue_times, week.place_times, strict=True)):
+            used += place_time
+            if week.ended and len(week.ended[line]):
+                closure.close(self, week.ended[line], week.end_times[line])
+                used -= float((1.0 - week.end_times[line]).sum())
+            self.observe.queue_time(queue_time)
         self.observe.places(used, capacity)
 
     def plan_work(self) -> None:

@@ -20,13 +20,14 @@ docs/ODD.md, 7.3).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hls_sim import casework
-from hls_sim.compiled import generator_at, kernel
+from hls_sim.compiled import generator_at, kernel, maximum, minimum, pairwise_sum
 
 if TYPE_CHECKING:
     from hls_sim.model import SupportSystemModel
@@ -54,7 +55,7 @@ class Places:
 class Filled:
     """What first come, first served gave the people in one line this week.
 
-    ``fill`` gives positions in the line; ``run_week`` gives people's rows and the ``provider``.
+    ``fill`` gives positions in the line.
     """
 
     started: np.ndarray
@@ -65,7 +66,30 @@ class Filled:
     ended: np.ndarray
     end_times: np.ndarray
     queue_time: float
-    provider: int = -1
+
+
+@dataclass
+class Week:
+    """What the week gave the people on the lists, line by line (one line a provider), as rows.
+
+    ``started``, ``start_times``, ``slots`` and ``provider`` are for the people who
+    reached a place, line after line, each line in order; ``gave_up`` and
+    ``give_up_times`` for those who gave up. ``queue_times`` and ``place_times`` are
+    each line's person-weeks of waiting and the place-weeks its starters used.
+    ``ended`` and ``end_times`` hold, line by line, the cases that also ended within
+    the week (only where cases have service times, the docking configuration).
+    """
+
+    started: np.ndarray
+    start_times: np.ndarray
+    slots: np.ndarray
+    provider: np.ndarray
+    gave_up: np.ndarray
+    give_up_times: np.ndarray
+    queue_times: list[float]
+    place_times: list[float]
+    ended: list[np.ndarray]
+    end_times: list[np.ndarray]
 
 
 def free_at_start(model: SupportSystemModel, providers: list[int]) -> Places:
@@ -144,72 +168,146 @@ def fill(
         )
 
 
-def fill_lists(
+# What the week gave each person on a list (``fill_lines``).
+WAITS, STARTS, GIVES_UP = 0, 1, 2
+
+
+@dataclass
+class Lines:
+    """What first come, first served gave the people of several lines (``fill_lines``).
+
+    Person by person: ``outcome`` (``WAITS``, ``STARTS`` or ``GIVES_UP``), ``times``
+    (when they started or gave up, as a fraction of the week; 1 for those still
+    waiting) and ``slots`` (the slot of the place taken; -1 for none). Line by line:
+    how many ``started`` and ``gave_up``, the person-weeks spent waiting
+    (``queue_times``) and the place-weeks the starters used (``place_times``).
+    """
+
+    outcome: np.ndarray
+    times: np.ndarray
+    slots: np.ndarray
+    started: np.ndarray
+    gave_up: np.ndarray
+    queue_times: np.ndarray
+    place_times: np.ndarray
+
+
+def fill_lines(
     arrivals: np.ndarray, deadlines: np.ndarray, sizes: np.ndarray, places: Places, place_owner: np.ndarray
-) -> list[Filled]:
+) -> Lines:
     """``fill`` for several lines at once, without service times: the same answer for each line.
 
     The people of the lines come line by line, each line in order, ``sizes[i]`` of them
-    in line ``i``; place ``j`` is for line ``place_owner[j]`` (-1: for none). Where nobody
-    would give up, the ``k``-th person in a line takes its ``k``-th earliest place,
-    which is what ``fill`` finds in one pass; a line where someone would give up is
-    left to ``fill`` itself, which takes quitters out one at a time.
+    in line ``i``; place ``j`` is for line ``place_owner[j]`` (-1: for none).
     """
-    lines = len(sizes)
-    owner = np.repeat(np.arange(lines), sizes)
-    first = np.cumsum(sizes) - sizes
-    rank = np.arange(len(owner)) - first[owner]
-    taken = place_owner >= 0
-    own_places = Places(places.times[taken], places.slots[taken])
-    place_owner = place_owner[taken]
-    # Each line's places, earliest first (ties in the order given, as ``fill``'s stable sort).
-    order = np.lexsort((own_places.times, place_owner))
-    times, slots = own_places.times[order], own_places.slots[order]
-    counts = np.bincount(place_owner, minlength=lines)
-    place_first = np.cumsum(counts) - counts
-    placed = rank < counts[owner]
-    where = place_first[owner[placed]] + rank[placed]
-    reached = np.ones(len(owner))
-    reached[placed] = np.maximum(arrivals[placed], times[where])
-    quitting = np.bincount(owner[deadlines < reached], minlength=lines)
-    waited = reached - arrivals
-    filled = []
-    bounds = zip(first.tolist(), sizes.tolist(), place_first.tolist(), counts.tolist(), strict=True)
-    for index, (start, size, place, count) in enumerate(bounds):
-        end = start + size
-        if quitting[index]:
-            mine = own_places.where(place_owner == index)
-            filled.append(fill(arrivals[start:end], deadlines[start:end], mine))
-            continue
-        k = min(size, count)
-        filled.append(
-            Filled(
-                started=np.arange(k),
-                start_times=reached[start : start + k],
-                slots=slots[place : place + k],
-                gave_up=NOBODY,
-                give_up_times=NO_TIMES,
-                ended=NOBODY,
-                end_times=NO_TIMES,
-                queue_time=float(np.add.reduce(waited[start:end])),
-            )
-        )
+    people, lines = len(arrivals), len(sizes)
+    filled = Lines(
+        outcome=np.zeros(people, dtype=np.int64),
+        times=np.ones(people),
+        slots=np.full(people, -1, dtype=np.int64),
+        started=np.zeros(lines, dtype=np.int64),
+        gave_up=np.zeros(lines, dtype=np.int64),
+        queue_times=np.zeros(lines),
+        place_times=np.zeros(lines),
+    )
+    _fill_lines(
+        arrivals,
+        deadlines,
+        sizes,
+        places.times,
+        places.slots,
+        place_owner,
+        filled.outcome,
+        filled.times,
+        filled.slots,
+        filled.started,
+        filled.gave_up,
+        filled.queue_times,
+        filled.place_times,
+    )
     return filled
 
 
-NOBODY = np.zeros(0, dtype=np.int64)
-NO_TIMES = np.zeros(0)
+@kernel
+def _fill_lines(
+    arrivals: np.ndarray,
+    deadlines: np.ndarray,
+    sizes: np.ndarray,
+    place_times: np.ndarray,
+    place_slots: np.ndarray,
+    place_owner: np.ndarray,
+    outcome: np.ndarray,
+    times: np.ndarray,
+    slots: np.ndarray,
+    started: np.ndarray,
+    gave_up: np.ndarray,
+    queue_times: np.ndarray,
+    used: np.ndarray,
+) -> None:
+    """Line by line, each person in turn takes the earliest place nobody ahead has taken.
+
+    A person whose deadline comes before that place (or, with no place left, before
+    the week ends) gives up at their deadline instead and leaves the place to the next.
+    This is ``fill``'s answer: there each person after a quitter moves up one place,
+    which is the place they reach here. Of places free at the same moment, the one
+    listed first goes first.
+    """
+    lines = len(sizes)
+    first_place = np.zeros(lines + 1, dtype=np.int64)
+    for owner in place_owner:
+        if owner >= 0:
+            first_place[owner + 1] += 1
+    for line in range(lines):
+        first_place[line + 1] += first_place[line]
+    # Each line's places, earliest first (a stable insertion sort: few places, mostly in order).
+    order = np.empty(first_place[lines], dtype=np.int64)
+    placed = first_place[:lines].copy()
+    for j in range(len(place_owner)):
+        owner = place_owner[j]
+        if owner < 0:
+            continue
+        at = placed[owner]
+        while at > first_place[owner] and place_times[order[at - 1]] > place_times[j]:
+            order[at] = order[at - 1]
+            at -= 1
+        order[at] = j
+        placed[owner] += 1
+    start = 0
+    for line in range(lines):
+        end = start + sizes[line]
+        place, last_place = first_place[line], first_place[line + 1]
+        waited = np.empty(sizes[line])
+        unused = np.empty(min(sizes[line], last_place - place))
+        for person in range(start, end):
+            reached = 1.0
+            if place < last_place:
+                reached = maximum(arrivals[person], place_times[order[place]])
+            if deadlines[person] < reached:
+                outcome[person] = GIVES_UP
+                times[person] = minimum(deadlines[person], 1.0)
+                gave_up[line] += 1
+            elif place < last_place:
+                outcome[person] = STARTS
+                times[person] = reached
+                slots[person] = place_slots[order[place]]
+                unused[started[line]] = 1.0 - reached
+                started[line] += 1
+                place += 1
+            waited[person - start] = times[person] - arrivals[person]
+        queue_times[line] = pairwise_sum(waited)
+        used[line] = pairwise_sum(unused[: started[line]])
+        start = end
 
 
-def run_week(model: SupportSystemModel, providers: list[int], places: Places) -> list[Filled]:
+def run_week(model: SupportSystemModel, providers: list[int], places: Places) -> Week:
     """Fill ``places`` over the week from the lists of ``providers``; starters and quitters leave them.
 
     A place goes to the list of the provider whose worker it is with.
     """
     table, people = model.providers, model.people
-    lines = [np.asarray(table.waiting[provider], dtype=np.int64) for provider in providers]
-    line = np.concatenate(lines) if lines else NOBODY
+    lines = [table.waiting[provider] for provider in providers]
     sizes = np.array([len(one) for one in lines], dtype=np.int64)
+    line = np.fromiter(itertools.chain.from_iterable(lines), dtype=np.int64, count=int(sizes.sum()))
     position = np.full(table.count, -1)
     position[providers] = np.arange(len(providers))
     place_owner = position[model.workforce.provider[places.slots]]
@@ -217,70 +315,103 @@ def run_week(model: SupportSystemModel, providers: list[int], places: Places) ->
     arrivals = np.maximum(people.queued_at[line] - week, 0.0)
     deadlines = people.queued_at[line] + model.params.eligibility.max_wait_weeks - week
     if model.params.queue.mean_service_weeks:
-        owner = np.repeat(np.arange(len(lines)), sizes)
-        service = people.service_time[line]
-        fills = [
-            fill(
-                arrivals[owner == i],
-                deadlines[owner == i],
-                places.where(place_owner == i),
-                service[owner == i],
-            )
-            for i in range(len(lines))
-        ]
-    else:
-        fills = fill_lists(arrivals, deadlines, sizes, places, place_owner)
-    result = []
-    for provider, line, filled in zip(providers, lines, fills, strict=True):
-        if len(filled.gave_up):
-            leaving = np.zeros(len(line), dtype=bool)
-            leaving[filled.started] = True
-            leaving[filled.gave_up] = True
-            table.waiting[provider] = line[~leaving].tolist()
-        else:  # nobody gave up: the first in line started
-            table.waiting[provider] = table.waiting[provider][len(filled.started) :]
-        result.append(
-            Filled(
-                started=line[filled.started],
-                start_times=filled.start_times,
-                slots=filled.slots,
-                gave_up=line[filled.gave_up],
-                give_up_times=filled.give_up_times,
-                ended=line[filled.ended],
-                end_times=filled.end_times,
-                queue_time=filled.queue_time,
-                provider=provider,
-            )
+        return _run_with_service_times(
+            model, providers, line, sizes, arrivals, deadlines, places, place_owner
         )
-    return result
+    filled = fill_lines(arrivals, deadlines, sizes, places, place_owner)
+    first = 0
+    for provider, size, started, gave_up in zip(
+        providers, sizes.tolist(), filled.started.tolist(), filled.gave_up.tolist(), strict=True
+    ):
+        if gave_up:
+            waits = filled.outcome[first : first + size] == WAITS
+            table.waiting[provider] = line[first : first + size][waits].tolist()
+        else:  # nobody gave up: the first in line started
+            table.waiting[provider] = table.waiting[provider][started:]
+        first += size
+    starting, quitting = filled.outcome == STARTS, filled.outcome == GIVES_UP
+    return Week(
+        started=line[starting],
+        start_times=filled.times[starting],
+        slots=filled.slots[starting],
+        provider=np.repeat(np.asarray(providers, dtype=np.int64), filled.started),
+        gave_up=line[quitting],
+        give_up_times=filled.times[quitting],
+        queue_times=filled.queue_times.tolist(),
+        place_times=filled.place_times.tolist(),
+        ended=[],
+        end_times=[],
+    )
 
 
-def start_cases(model: SupportSystemModel, lists: list[Filled]) -> None:
+def _run_with_service_times(
+    model: SupportSystemModel,
+    providers: list[int],
+    line: np.ndarray,
+    sizes: np.ndarray,
+    arrivals: np.ndarray,
+    deadlines: np.ndarray,
+    places: Places,
+    place_owner: np.ndarray,
+) -> Week:
+    """``run_week`` where each case has a service time (the docking configuration): ``fill`` line by line."""
+    table = model.providers
+    owner = np.repeat(np.arange(len(providers)), sizes)
+    service = model.people.service_time[line]
+    fills = []
+    for index, provider in enumerate(providers):
+        mine = owner == index
+        filled = fill(arrivals[mine], deadlines[mine], places.where(place_owner == index), service[mine])
+        rows = line[mine]
+        leaving = np.zeros(len(rows), dtype=bool)
+        leaving[filled.started] = True
+        leaving[filled.gave_up] = True
+        table.waiting[provider] = rows[~leaving].tolist()
+        fills.append((rows, filled))
+    return Week(
+        started=_joined([rows[filled.started] for rows, filled in fills], NOBODY),
+        start_times=_joined([filled.start_times for _, filled in fills], NO_TIMES),
+        slots=_joined([filled.slots for _, filled in fills], NOBODY),
+        provider=np.repeat(np.asarray(providers, dtype=np.int64), [len(f.started) for _, f in fills]),
+        gave_up=_joined([rows[filled.gave_up] for rows, filled in fills], NOBODY),
+        give_up_times=_joined([filled.give_up_times for _, filled in fills], NO_TIMES),
+        queue_times=[filled.queue_time for _, filled in fills],
+        place_times=[float((1.0 - filled.start_times).sum()) for _, filled in fills],
+        ended=[rows[filled.ended] for rows, filled in fills],
+        end_times=[filled.end_times for _, filled in fills],
+    )
+
+
+NOBODY = np.zeros(0, dtype=np.int64)
+NO_TIMES = np.zeros(0)
+
+
+def _joined(arrays: list[np.ndarray], empty: np.ndarray) -> np.ndarray:
+    return np.concatenate(arrays) if arrays else empty
+
+
+def start_cases(model: SupportSystemModel, week: Week) -> None:
     """The people who reached a place start support with their provider's chosen approaches."""
-    lists = [filled for filled in lists if len(filled.started)]
-    if not lists:
+    rows = week.started
+    if len(rows) == 0:
         return
-    people, week = model.people, model.week
-    rows = np.concatenate([filled.started for filled in lists])
-    slots = np.concatenate([filled.slots for filled in lists])
-    times = week + np.concatenate([filled.start_times for filled in lists])
-    provider = np.repeat([filled.provider for filled in lists], [len(filled.started) for filled in lists])
-    np.add.at(model.workforce.caseload, slots, 1)
-    approaches = choose_approaches(model, provider)
+    people = model.people
+    times = model.week + week.start_times
+    np.add.at(model.workforce.caseload, week.slots, 1)
+    approaches = choose_approaches(model, week.provider)
     model.observe.started(rows, times)
-    casework.start_support(people, rows, slots, approaches, week, model.params)
+    casework.start_support(people, rows, week.slots, approaches, model.week, model.params)
     if model.params.queue.mean_service_weeks:
         people.service_end[rows] = times + people.service_time[rows]
-    model.observe.allocated(rows, provider, times)
+    model.observe.allocated(rows, week.provider, times)
 
 
-def give_up(model: SupportSystemModel, lists: list[Filled]) -> None:
+def give_up(model: SupportSystemModel, week: Week) -> None:
     """People who waited too long leave the lists, trusting services less."""
-    lists = [filled for filled in lists if len(filled.gave_up)]
-    if not lists:
+    rows = week.gave_up
+    if len(rows) == 0:
         return
-    rows = np.concatenate([filled.gave_up for filled in lists])
-    times = model.week + np.concatenate([filled.give_up_times for filled in lists])
+    times = model.week + week.give_up_times
     model.observe.gave_up(rows, times)
     casework.give_up(model.people, rows, model.week, model.params)
 

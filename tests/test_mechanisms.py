@@ -421,14 +421,20 @@ def test_lines_filled_together_fill_as_each_line_alone(seed):
         np.where(rng.random(count) < 0.3, 0.0, rng.random(count)), rng.integers(0, 99, count)
     )
     place_owner = rng.integers(-1, len(sizes), count)
-    together = queue.fill_lists(arrivals, deadlines, sizes, places, place_owner)
-    assert len(together) == len(sizes)
-    for line, filled in enumerate(together):
+    together = queue.fill_lines(arrivals, deadlines, sizes, places, place_owner)
+    for line in range(len(sizes)):
         mine = owner == line
         alone = queue.fill(arrivals[mine], deadlines[mine], places.where(place_owner == line))
-        for field in ("started", "start_times", "slots", "gave_up", "give_up_times", "ended", "end_times"):
-            assert np.array_equal(getattr(filled, field), getattr(alone, field)), field
-        assert filled.queue_time == alone.queue_time
+        outcome, times = together.outcome[mine], together.times[mine]
+        starting, quitting = outcome == queue.STARTS, outcome == queue.GIVES_UP
+        assert np.array_equal(starting.nonzero()[0], alone.started)
+        assert np.array_equal(times[starting], alone.start_times)
+        assert np.array_equal(together.slots[mine][starting], alone.slots)
+        assert np.array_equal(quitting.nonzero()[0], alone.gave_up)
+        assert np.array_equal(times[quitting], alone.give_up_times)
+        assert (together.started[line], together.gave_up[line]) == (len(alone.started), len(alone.gave_up))
+        assert together.queue_times[line] == alone.queue_time
+        assert together.place_times[line] == float((1.0 - alone.start_times).sum())
 
 
 def route_one_at_a_time(preference: np.ndarray, room: np.ndarray, capacity: np.ndarray) -> np.ndarray:
