@@ -25,6 +25,8 @@ import numpy as np
 
 from hls_sim import casework, gaming, indicators
 from hls_sim.agents.person import SUPPORTED, People
+from hls_sim.compiled import generator_at, kernel
+from hls_sim.gaming import stops
 from hls_sim.queue import Places
 
 if TYPE_CHECKING:
@@ -43,30 +45,88 @@ def closure_decisions(
     discretion: np.ndarray | float,
     threshold_pays: bool,
     scenario: Scenario,
-    rng: np.random.Generator,
+    stream: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which supported cases close this week, and which of those close resolved.
 
     A worker with discretion may extend a case past its package, a week at a
-    time, up to ``closure.extension_cap`` package lengths.
+    time, up to ``closure.extension_cap`` package lengths. The draws come from
+    ``stream`` (``hls_sim.compiled.stream`` of the model's generator).
     """
-    params, package_weeks = scenario.closure, scenario.support.package_weeks
-    length = week - people.episode_start[rows]
-    left = casework.remaining_need(people, rows, scenario)
-    resolved = left <= 0.0
-    at_threshold = (
-        threshold_pays
-        & (measured < scenario.indicator.threshold)
-        & gaming.stops_at_threshold(stakes, motivation, left, scenario.gaming)
+    params, gaming_params = scenario.closure, scenario.gaming
+    package_weeks = scenario.support.package_weeks
+    if np.ndim(discretion) == 0:
+        discretion = np.full(len(rows), discretion)
+    closing, resolved = np.zeros(len(rows), dtype=bool), np.zeros(len(rows), dtype=bool)
+    _closure_decisions(
+        stream,
+        rows,
+        week - people.episode_start[rows],
+        casework.remaining_need(people, rows, scenario),
+        people.relationship[rows],
+        measured,
+        stakes,
+        motivation,
+        discretion,
+        threshold_pays,
+        scenario.indicator.threshold,
+        gaming_params.mission_weight,
+        gaming_params.threshold_stop_weight,
+        gaming_params.next_case_value,
+        package_weeks,
+        params.extension_cap * package_weeks,
+        params.dropout_relationship,
+        params.dropout_after_weeks,
+        params.dropout_rate,
+        closing,
+        resolved,
     )
-    extends = (rng.random(len(rows)) < discretion) & (length < params.extension_cap * package_weeks)
-    package_over = (length >= package_weeks) & ~extends
-    drops_out = (
-        (people.relationship[rows] < params.dropout_relationship)
-        & (length > params.dropout_after_weeks)
-        & (rng.random(len(rows)) < params.dropout_rate)
-    )
-    return resolved | at_threshold | package_over | drops_out, resolved
+    return closing, resolved
+
+
+@kernel
+def _closure_decisions(
+    stream: np.ndarray,
+    rows: np.ndarray,
+    length: np.ndarray,
+    left: np.ndarray,
+    relationship: np.ndarray,
+    measured: np.ndarray,
+    stakes: np.ndarray,
+    motivation: np.ndarray,
+    discretion: np.ndarray,
+    threshold_pays: bool,
+    threshold: float,
+    mission_weight: float,
+    stop_weight: float,
+    next_case_value: float,
+    package_weeks: int,
+    extension_weeks: float,
+    dropout_relationship: float,
+    dropout_after_weeks: int,
+    dropout_rate: float,
+    closing: np.ndarray,
+    resolved: np.ndarray,
+) -> None:
+    """``closure_decisions`` case by case: first every case's draw to extend, then every draw to drop out."""
+    rng = generator_at(stream)
+    for i in range(len(rows)):
+        extends = (rng.random() < discretion[i]) & (length[i] < extension_weeks)
+        resolved[i] = left[i] <= 0.0
+        at_threshold = (
+            threshold_pays
+            & (measured[i] < threshold)
+            & stops(stakes[i], motivation[i], left[i], mission_weight, stop_weight, next_case_value)
+        )
+        package_over = (length[i] >= package_weeks) & (not extends)
+        closing[i] = resolved[i] | at_threshold | package_over
+    for i in range(len(rows)):
+        drops_out = (
+            (relationship[i] < dropout_relationship)
+            & (length[i] > dropout_after_weeks)
+            & (rng.random() < dropout_rate)
+        )
+        closing[i] = closing[i] | drops_out
 
 
 def cases_ending(model: SupportSystemModel) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -90,7 +150,7 @@ def cases_ending(model: SupportSystemModel) -> tuple[np.ndarray, np.ndarray, np.
         discretion=model.providers.discretion[people.provider[rows]],
         threshold_pays=model.regime.tariff != indicators.DISTANCE,
         scenario=model.params,
-        rng=model.rng,
+        stream=model.stream,
     )
     ending = rows[closing]
     return ending, model.rng.random(len(ending)), resolved[closing]

@@ -195,13 +195,19 @@ def _pairwise(values: np.ndarray) -> float:
 
 
 # --- drawing inside a kernel ---------------------------------------------------------------------
+class Stream(np.ndarray):
+    """The addresses of a generator's bit generator (``stream``), holding the generator while they are used."""
+
+    generator: np.random.Generator
+
+
 def stream(rng: np.random.Generator) -> Any:
     """``rng`` as a kernel takes it: the addresses of its bit generator's state and functions.
 
     Handing numba the ``Generator`` itself costs about 6 microseconds a call (numba
     looks the addresses up through ``ctypes`` each time); these addresses, looked up
-    once, cost nothing. They are only good while ``rng`` lives: keep ``rng`` with
-    them (``SupportSystemModel.stream`` does). Without numba this is ``rng`` itself.
+    once, cost well under one. The array keeps ``rng`` alive, so the addresses stay
+    good while it is in use. Without numba this is ``rng`` itself.
     """
     if njit is None:
         return rng
@@ -210,7 +216,7 @@ def stream(rng: np.random.Generator) -> Any:
     def address(function: Any) -> int:
         return ctypes.cast(function, ctypes.c_void_p).value or 0
 
-    return np.array(
+    addresses = np.array(
         [
             interface.state_address,
             interface.state.value,
@@ -220,7 +226,9 @@ def stream(rng: np.random.Generator) -> Any:
             interface.bit_generator.value,
         ],
         dtype=np.uintp,
-    )
+    ).view(Stream)
+    addresses.generator = rng
+    return addresses
 
 
 if njit is None:

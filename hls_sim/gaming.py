@@ -16,11 +16,11 @@ on multitask effort; Lowe and Plimmer (2019) on Campbell's Law.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hls_sim.compiled import clip, kernel, row_max_of
+from hls_sim.compiled import clip, inline, kernel, row_max_of
 
 if TYPE_CHECKING:
     from hls_sim.parameters.sections import Gaming
@@ -148,8 +148,28 @@ def stops_at_threshold(
     Stops when a free place for a new scoring case is worth more than the work
     still to do with this person.
     """
-    still_to_do = motivation * params.mission_weight * remaining_need * params.threshold_stop_weight
-    return stakes * params.next_case_value > still_to_do
+    return stops(
+        stakes,
+        motivation,
+        remaining_need,
+        params.mission_weight,
+        params.threshold_stop_weight,
+        params.next_case_value,
+    )
+
+
+@inline
+def stops(
+    stakes: Any,
+    motivation: Any,
+    remaining_need: Any,
+    mission_weight: float,
+    stop_weight: float,
+    next_case_value: float,
+) -> Any:
+    """``stops_at_threshold`` with its parameters spelt out, for arrays or (in a kernel) one case."""
+    still_to_do = motivation * mission_weight * remaining_need * stop_weight
+    return stakes * next_case_value > still_to_do
 
 
 def reclassifies(stakes: np.ndarray, motivation: np.ndarray, params: Gaming) -> np.ndarray:

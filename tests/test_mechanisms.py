@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hls_sim import casework, closure, gaming, indicators, intake, queue, routing, rowwise, support
+from hls_sim import casework, closure, compiled, gaming, indicators, intake, queue, routing, rowwise, support
 from hls_sim.agents.person import COMMUNITY, NEVER, SUPPORTED, People, wellbeing
 from hls_sim.indicators import ClosureLog, audit, measured_value
 from hls_sim.learning import Context, observed_signal, openness, pool_knowledge, update_beliefs
@@ -343,7 +343,7 @@ def closing(
         discretion=discretion,
         threshold_pays=True,
         scenario=scenario,
-        rng=np.random.default_rng(seed),
+        stream=compiled.stream(np.random.default_rng(seed)),
     )
 
 
