@@ -18,7 +18,6 @@ Cottam (2018) on relational practice.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -62,13 +61,25 @@ class SupportRules:
     threshold_pays: bool
 
 
-def sums_at(cells: np.ndarray, values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """A table of ``shape`` holding the sum of the ``values`` at each cell (flat index) of ``cells``.
+def practice_hours(
+    provider: np.ndarray, approach: np.ndarray, by_domain: np.ndarray, providers: int, approaches: int
+) -> np.ndarray:
+    """Each provider's hours of practice this week, by domain and approach (``approach`` is each case's).
 
-    ``np.add.at`` into zeros, added in the same order, through the quicker ``np.bincount``.
+    Added case by case, domain by domain, in order (as ``np.add.at`` adds them).
     """
-    size = math.prod(shape)
-    return np.bincount(cells.ravel(), weights=values.ravel(), minlength=size).reshape(shape)
+    practice = np.zeros((providers, by_domain.shape[1], approaches))
+    _add_practice(provider, approach, by_domain, practice)
+    return practice
+
+
+@kernel
+def _add_practice(
+    provider: np.ndarray, approach: np.ndarray, by_domain: np.ndarray, practice: np.ndarray
+) -> None:
+    for i in range(len(provider)):
+        for j in range(by_domain.shape[1]):
+            practice[provider[i], j, approach[i, j]] += by_domain[i, j]
 
 
 def deliver_support(
@@ -114,9 +125,7 @@ def deliver_support(
     people.hours_received[rows] += hours
     trust.supported(people, rows, hours, scenario.trust)
 
-    approaches = context.effectiveness.shape[1]
-    cell = (provider[:, None] * people.domains + np.arange(people.domains)) * approaches + approach
-    practice = sums_at(cell, by_domain, (providers, people.domains, approaches))
+    practice = practice_hours(provider, approach, by_domain, providers, context.effectiveness.shape[1])
     practise(workforce, slots, by_domain, bespoke_hours, scenario)
     return SupportResult(practice_hours=practice, spend=spend, hours=hours)
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hls_sim.rowwise import row_count, row_mean
+from hls_sim.compiled import kernel, pairwise_sum, row_sum_of
 
 if TYPE_CHECKING:
     from hls_sim.agents.person import People
@@ -54,13 +54,27 @@ DIFFICULTY_ASSETS = 0.2
 
 def difficulty(people: People, rows: np.ndarray) -> np.ndarray:
     """How hard a person is to help as a worker would see it: severe, many, entrenched, few assets."""
-    needs = people.needs_of(rows)
-    return (
-        row_mean(needs)
-        + DIFFICULTY_PER_HIGH_NEED * row_count(needs > HIGH_NEED)
-        + DIFFICULTY_ENTRENCHMENT * people.entrenchment[rows]
-        - DIFFICULTY_ASSETS * people.assets[rows]
-    )
+    values = np.empty(len(rows))
+    _difficulty(people.needs, people.entrenchment, people.assets, rows, values)
+    return values
+
+
+@kernel
+def _difficulty(
+    needs: np.ndarray, entrenchment: np.ndarray, assets: np.ndarray, rows: np.ndarray, values: np.ndarray
+) -> None:
+    """``difficulty`` person by person, into ``values``."""
+    for i in range(len(rows)):
+        row = rows[i]
+        high = 0
+        for j in range(needs.shape[1]):
+            high += needs[row, j] > HIGH_NEED
+        values[i] = (
+            row_sum_of(needs[row]) / needs.shape[1]
+            + DIFFICULTY_PER_HIGH_NEED * high
+            + DIFFICULTY_ENTRENCHMENT * entrenchment[row]
+            - DIFFICULTY_ASSETS * assets[row]
+        )
 
 
 def need_shares(people: People, rows: np.ndarray, hours: float, floor: float, cap: float) -> np.ndarray:
@@ -70,21 +84,44 @@ def need_shares(people: People, rows: np.ndarray, hours: float, floor: float, ca
     nobody gets more than ``cap`` hours, and what the cap frees is shared among the rest
     in the same proportion (water-filling), as it is between every caseload in the place.
     """
-    weight = row_mean(people.needs_of(rows)) + floor
     shares = np.zeros(len(rows))
-    open_ = np.ones(len(rows), dtype=bool)
-    left = hours
-    while open_.any() and left > 0:
-        proposal = left * weight[open_] / weight[open_].sum()
-        capped = proposal >= cap - shares[open_]
-        if not capped.any():
-            shares[open_] += proposal
-            break
-        index = np.flatnonzero(open_)[capped]
-        left -= float((cap - shares[index]).sum())
-        shares[index] = cap
-        open_[index] = False
+    _need_shares(people.needs, rows, hours, floor, cap, shares)
     return shares
+
+
+@kernel
+def _need_shares(
+    needs: np.ndarray, rows: np.ndarray, hours: float, floor: float, cap: float, shares: np.ndarray
+) -> None:
+    """``need_shares`` into ``shares``: share what is left among those under the cap, until none is capped."""
+    weight = np.empty(len(rows))
+    for i in range(len(rows)):
+        weight[i] = row_sum_of(needs[rows[i]]) / needs.shape[1] + floor
+    open_ = np.arange(len(rows))  # those under the cap, in order
+    left = hours
+    while len(open_) > 0 and left > 0:
+        total = pairwise_sum(weight[open_])
+        proposal = np.empty(len(open_))
+        capped = 0
+        for k in range(len(open_)):
+            proposal[k] = left * weight[open_[k]] / total
+            capped += proposal[k] >= cap - shares[open_[k]]
+        if capped == 0:
+            for k in range(len(open_)):
+                shares[open_[k]] += proposal[k]
+            break
+        freed, still_open = np.empty(capped), np.empty(len(open_) - capped, dtype=np.int64)
+        at_cap = under = 0
+        for k in range(len(open_)):
+            if proposal[k] >= cap - shares[open_[k]]:
+                freed[at_cap] = cap - shares[open_[k]]
+                shares[open_[k]] = cap
+                at_cap += 1
+            else:
+                still_open[under] = open_[k]
+                under += 1
+        left -= pairwise_sum(freed)
+        open_ = still_open
 
 
 def hardest_share(values: np.ndarray) -> np.ndarray:
