@@ -7,7 +7,7 @@ Edmondson 1999). So a provider's candour drifts toward a target set by fear
 fades quarter by quarter) and by the safety of its relationship with its
 funder (the funder's trust, built from what it has seen: ``agents.commissioner``).
 Candour decides what a provider learns from: true outcomes in its measure,
-otherwise the indicator it is paid on (``learning.observed_signal``), and how
+otherwise the indicator it is paid on (``learning.learn_from_practice``), and how
 well it presents itself in dialogue (``dialogue``). Fear also makes workers
 record defensively (``work``). Source: Lowe and Plimmer (2019), "Creating a
 learning culture"; Munro (2011) on blame and recording.

@@ -196,7 +196,7 @@ def _pairwise(values: np.ndarray) -> float:
 
 # --- drawing inside a kernel ---------------------------------------------------------------------
 class Stream(np.ndarray):
-    """The addresses of a generator's bit generator (``stream``), holding the generator while they are used."""
+    """A generator's bit generator addresses (``stream``), holding the generator while they are used."""
 
     generator: np.random.Generator
 

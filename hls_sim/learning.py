@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from hls_sim.compiled import generator_at, kernel
+
 if TYPE_CHECKING:
     from hls_sim.parameters.sections import Context as ContextParameters
     from hls_sim.parameters.sections import Learning
@@ -70,21 +72,6 @@ def naive_beliefs(rng: np.random.Generator, domains: int, approaches: int, param
     return rng.uniform(params.prior_low, params.prior_high, size=(domains, approaches))
 
 
-def update_beliefs(
-    beliefs: np.ndarray, evidence: np.ndarray, hours: np.ndarray, signal: np.ndarray, params: Learning
-) -> None:
-    """Move beliefs toward this week's observed signal where there was practice (in place).
-
-    ``hours[d, a]`` is how much practice produced the observation; more practice
-    moves the belief further (diminishing returns). Old evidence counts for
-    less with each week of new practice.
-    """
-    weight = params.belief_rate * (1.0 - np.exp(-hours / params.practice_saturation_hours))
-    beliefs += weight * (signal - beliefs)
-    evidence *= params.evidence_retention
-    evidence += hours
-
-
 def error(beliefs: np.ndarray, context: Context) -> float:
     """Mean absolute gap between belief and true effectiveness."""
     return float(np.abs(beliefs - context.effectiveness).mean())
@@ -106,19 +93,74 @@ def errors_and_regrets(beliefs: np.ndarray, context: Context) -> tuple[np.ndarra
     return errors, regrets
 
 
-def observed_signal(
-    rng: np.random.Generator, context: Context, hours: np.ndarray, candour: np.ndarray, params: Learning
-) -> np.ndarray:
-    """What each provider sees of how well each approach worked this week.
+def learn_from_practice(
+    stream: np.ndarray,
+    context: Context,
+    practice: np.ndarray,
+    candour: np.ndarray,
+    active: np.ndarray,
+    beliefs: np.ndarray,
+    evidence: np.ndarray,
+    params: Learning,
+) -> None:
+    """Each active provider with practice this week observes how it went and updates its beliefs (in place).
 
-    ``hours[p, d, a]`` is provider ``p``'s practice. It sees the true result as far
-    as its error culture lets staff admit it (its ``candour``: ``hls_sim.candour``),
-    otherwise the indicator's view. Noise shrinks with the amount of practice observed.
+    ``practice[p, d, a]`` is provider ``p``'s hours of approach ``a`` in domain ``d``.
+    It sees the true result as far as its error culture lets staff admit it (its
+    ``candour``: ``hls_sim.candour``), otherwise the indicator's view; the noise
+    shrinks with the amount of practice observed. Beliefs move toward what was
+    seen where there was practice, further the more practice (with diminishing
+    returns), and old evidence counts for less with each week of new practice.
+    The noise is drawn from ``stream`` (``hls_sim.compiled.stream``).
     """
-    candour = np.asarray(candour, dtype=float).reshape(-1, *([1] * (hours.ndim - 1)))
-    seen = candour * context.effectiveness + (1 - candour) * context.indicator_view
-    spread = params.signal_noise / np.sqrt(1.0 + hours)
-    return seen + rng.normal(0.0, 1.0, size=seen.shape) * spread
+    _learn_from_practice(
+        stream,
+        practice,
+        np.exp(-practice / params.practice_saturation_hours),
+        np.asarray(candour, dtype=float),
+        active,
+        context.effectiveness,
+        context.appearance,
+        context.validity,
+        params.signal_noise,
+        params.belief_rate,
+        params.evidence_retention,
+        beliefs,
+        evidence,
+    )
+
+
+@kernel
+def _learn_from_practice(
+    stream: np.ndarray,
+    practice: np.ndarray,
+    unsaturated: np.ndarray,
+    candour: np.ndarray,
+    active: np.ndarray,
+    effectiveness: np.ndarray,
+    appearance: np.ndarray,
+    validity: float,
+    noise: float,
+    rate: float,
+    retention: float,
+    beliefs: np.ndarray,
+    evidence: np.ndarray,
+) -> None:
+    """``learn_from_practice`` provider by provider; ``unsaturated`` is ``exp(-hours / saturation)``."""
+    rng = generator_at(stream)
+    domains, approaches = effectiveness.shape
+    for p in range(len(active)):
+        if not (active[p] and (practice[p] > 0).any()):
+            continue
+        for d in range(domains):
+            for a in range(approaches):
+                hours = practice[p, d, a]
+                view = validity * effectiveness[d, a] + (1 - validity) * appearance[d, a]
+                seen = candour[p] * effectiveness[d, a] + (1 - candour[p]) * view
+                signal = seen + rng.normal(0.0, 1.0) * (noise / np.sqrt(1.0 + hours))
+                weight = rate * (1.0 - unsaturated[p, d, a])
+                beliefs[p, d, a] += weight * (signal - beliefs[p, d, a])
+                evidence[p, d, a] = evidence[p, d, a] * retention + hours
 
 
 def pool_knowledge(

@@ -304,16 +304,16 @@ class SupportSystemModel(mesa.Model):
     def learn(self, practice_hours: np.ndarray) -> None:
         """Providers update their beliefs from this week's practice, as far as their candour lets them see."""
         table = self.providers
-        hours = practice_hours[: table.count]
-        practised = (table.active & (hours.reshape(table.count, -1).sum(axis=1) > 0)).nonzero()[0]
-        if len(practised) == 0:
-            return
-        signal = learning.observed_signal(
-            self.rng, self.context, hours[practised], table.candour[practised], self.params.learning
+        learning.learn_from_practice(
+            self.stream,
+            self.context,
+            practice_hours[: table.count],
+            table.candour,
+            table.active,
+            table.beliefs,
+            table.evidence,
+            self.params.learning,
         )
-        beliefs, evidence = table.beliefs[practised], table.evidence[practised]
-        learning.update_beliefs(beliefs, evidence, hours[practised], signal, self.params.learning)
-        table.beliefs[practised], table.evidence[practised] = beliefs, evidence
 
     def hold_forum(self) -> None:
         """At a forum week, providers pool what they choose to disclose of what they know."""

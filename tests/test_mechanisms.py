@@ -18,7 +18,7 @@ import pytest
 from hls_sim import casework, closure, compiled, gaming, indicators, intake, queue, routing, rowwise, support
 from hls_sim.agents.person import COMMUNITY, NEVER, SUPPORTED, People, wellbeing
 from hls_sim.indicators import ClosureLog, audit, measured_value
-from hls_sim.learning import Context, observed_signal, openness, pool_knowledge, update_beliefs
+from hls_sim.learning import Context, learn_from_practice, openness, pool_knowledge
 from hls_sim.life import crises, entrench, live_week, seeks_help
 from hls_sim.model import SupportSystemModel
 from hls_sim.motivation import crowd_motivation, effort, leaving_chance, oversight
@@ -180,27 +180,46 @@ def test_shock_redraws_about_the_share_asked(share):
     assert np.mean(changed) == pytest.approx(share, abs=0.04)
 
 
-def test_beliefs_move_toward_the_signal_only_where_there_was_practice():
-    beliefs = np.full((2, 3), 0.5)
-    updated, evidence = beliefs.copy(), np.zeros_like(beliefs)
-    signal = np.array([[0.9, 0.1, 0.9], [0.1, 0.9, 0.1]])
+def practice_once(context: Context, practice: np.ndarray, candour: float, learning, beliefs=None):
+    """One provider's beliefs and evidence after a week of ``practice`` (from 0.5 and no evidence)."""
+    beliefs = np.full((1, *practice.shape), 0.5) if beliefs is None else beliefs[None].copy()
+    evidence = np.zeros_like(beliefs)
+    learn_from_practice(
+        compiled.stream(np.random.default_rng(3)),
+        context,
+        practice[None],
+        np.array([candour]),
+        np.array([True]),
+        beliefs,
+        evidence,
+        learning,
+    )
+    return beliefs[0], evidence[0]
+
+
+def test_beliefs_move_toward_what_was_seen_only_where_there_was_practice():
+    context = Context(np.random.default_rng(2), 2, sections.Context(approaches=3), validity=1.0)
+    context.effectiveness = np.array([[0.9, 0.1, 0.9], [0.1, 0.9, 0.1]])
     hours = np.array([[10.0, 10.0, 0.0], [0.0, 40.0, 0.0]])
-    update_beliefs(updated, evidence, hours, signal, sections.Learning(belief_rate=0.5))
-    gap_before = np.abs(beliefs - signal)
-    gap_after = np.abs(updated - signal)
+    learning = sections.Learning(belief_rate=0.5, signal_noise=0.0)
+    updated, evidence = practice_once(context, hours, 1.0, learning)
+    gap_before = np.abs(0.5 - context.effectiveness)
+    gap_after = np.abs(updated - context.effectiveness)
     practised = hours > 0
     assert (gap_after[practised] < gap_before[practised]).all()
-    np.testing.assert_array_equal(updated[~practised], beliefs[~practised])
+    np.testing.assert_array_equal(updated[~practised], 0.5)
     assert gap_after[1, 1] < gap_after[0, 1], "more practice moves the belief further"
     np.testing.assert_array_equal(evidence, hours)
+    unchanged, no_evidence = practice_once(context, np.zeros_like(hours), 1.0, learning)
+    assert (unchanged == 0.5).all() and (no_evidence == 0).all(), "no practice, nothing learnt"
 
 
 def test_honest_feedback_with_much_practice_shows_true_effectiveness():
     context = Context(np.random.default_rng(2), 5, sections.Context(approaches=4), validity=0.0)
-    learning = DEFAULTS.learning
-    signal = observed_signal(np.random.default_rng(3), context, np.full((5, 4), 1e6), 1.0, learning)
-    np.testing.assert_allclose(signal, context.effectiveness, atol=0.01)
-    blind = observed_signal(np.random.default_rng(3), context, np.full((5, 4), 1e6), 0.0, learning)
+    learning = DEFAULTS.learning.model_copy(update={"belief_rate": 1.0})
+    seen, _ = practice_once(context, np.full((5, 4), 1e6), 1.0, learning)
+    np.testing.assert_allclose(seen, context.effectiveness, atol=0.01)
+    blind, _ = practice_once(context, np.full((5, 4), 1e6), 0.0, learning)
     np.testing.assert_allclose(blind, context.indicator_view, atol=0.01)
 
 
