@@ -16,6 +16,7 @@ import pandas as pd
 from hls_sim import learning
 from hls_sim.agents.person import SUPPORTED, WAITING
 from hls_sim.agents.provider import share_weighted
+from hls_sim.compiled import kernel, pairwise_sum
 from hls_sim.parameters.calendar import WEEKS_PER_QUARTER, WEEKS_PER_YEAR
 from hls_sim.parameters.measurement import (
     BUNCHING_BAND,
@@ -30,7 +31,6 @@ from hls_sim.parameters.measurement import (
     RECOVERY_TOLERANCE,
     hardest_share,
 )
-from hls_sim.rowwise import row_count, row_max
 
 if TYPE_CHECKING:
     from hls_sim.model import SupportSystemModel
@@ -138,13 +138,28 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
     """This week's metrics (one row of the weekly table)."""
     people, records = model.people, model.observe.records
     present = people.present()
-    needs = people.needs_of(present)
     wellbeing = people.wellbeing(present)
-    hardest = people.vulnerability[present] >= HARDEST_FIFTH_VULNERABILITY
-    goals_met = row_count((needs < GOAL_MET) & people.goals_of(present)) / people.goal_count[present]
-    high = row_max(needs) > HIGH_NEED
-    status = people.status[present]
-    supported = status == SUPPORTED
+    means = np.empty(len(PEOPLE_MEANS))
+    _people_means(
+        people.needs,
+        people.goals,
+        people.goal_count,
+        people.vulnerability,
+        people.status,
+        people.trust,
+        present,
+        wellbeing,
+        means,
+    )
+    (
+        wellbeing_mean,
+        goals_met_share,
+        wellbeing_hardest_fifth,
+        unmet_need,
+        waiting,
+        supported,
+        trust_in_services,
+    ) = means.tolist()
 
     closures_now = len(records.closure_reported) - records.closures_at_last_week
     start = len(records.closure_reported) - closures_now
@@ -167,10 +182,10 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
     return {
         "week": model.week,
         "regime": model.regime.name,
-        "wellbeing_mean": float(wellbeing.mean()),
-        "goals_met_share": float(goals_met.mean()),
-        "wellbeing_hardest_fifth": float(wellbeing[hardest].mean()),
-        "unmet_need": float((high & ~supported).mean()),
+        "wellbeing_mean": wellbeing_mean,
+        "goals_met_share": goals_met_share,
+        "wellbeing_hardest_fifth": wellbeing_hardest_fifth,
+        "unmet_need": unmet_need,
         "indicator_reported": indicator_reported,
         "indicator_true": indicator_true,
         "gaming_gap": indicator_reported - indicator_true,
@@ -180,8 +195,8 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
         "turnaways": week.turnaways,
         "failure_demand_share": week.failure_demand / contacts if contacts else 0.0,
         "assessment_hours": week.assessment_hours,
-        "waiting": float((status == WAITING).sum()),
-        "supported": float(supported.sum()),
+        "waiting": waiting,
+        "supported": supported,
         "crises": week.crises,
         "entrenchment_cost": week.entrenchment_cost,
         "commissioner_outlay": week.outlay,
@@ -195,11 +210,68 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
         "regret": share_weighted(table, regrets),
         "discretion_mean": share_weighted(table, table.discretion),
         "candour_mean": share_weighted(table, table.candour),
-        "trust_in_services": float(people.trust[present].mean()),
+        "trust_in_services": trust_in_services,
         "trust_between_actors": checks_held_up(model.observe.tally),
         "providers_active": float(model.active_provider_count()),
         "population": float(len(present)),
     }
+
+
+# What ``_people_means`` gives, in order: means over everyone present (counts for the lists).
+PEOPLE_MEANS = (
+    "wellbeing_mean",
+    "goals_met_share",
+    "wellbeing_hardest_fifth",
+    "unmet_need",
+    "waiting",
+    "supported",
+    "trust_in_services",
+)
+
+
+@kernel
+def _people_means(
+    needs: np.ndarray,
+    goals: np.ndarray,
+    goal_count: np.ndarray,
+    vulnerability: np.ndarray,
+    status: np.ndarray,
+    trust: np.ndarray,
+    present: np.ndarray,
+    wellbeing: np.ndarray,
+    means: np.ndarray,
+) -> None:
+    """The weekly metrics read from every person present (``PEOPLE_MEANS``), as numpy's means give them.
+
+    Each mean adds its values in numpy's order (``pairwise_sum``); the mean of
+    nobody (no one in the hardest fifth) is NaN.
+    """
+    n = len(present)
+    goals_met, trust_present = np.empty(n), np.empty(n)
+    hardest = np.empty(n)
+    in_hardest = unmet = waiting = supported = 0
+    for i in range(n):
+        row = present[i]
+        met = 0
+        high = False
+        for j in range(needs.shape[1]):
+            met += (needs[row, j] < GOAL_MET) & goals[row, j]
+            high |= needs[row, j] > HIGH_NEED
+        goals_met[i] = met / goal_count[row]
+        trust_present[i] = trust[row]
+        if vulnerability[row] >= HARDEST_FIFTH_VULNERABILITY:
+            hardest[in_hardest] = wellbeing[i]
+            in_hardest += 1
+        unmet += high & (status[row] != SUPPORTED)
+        waiting += status[row] == WAITING
+        supported += status[row] == SUPPORTED
+    means[0] = pairwise_sum(wellbeing) / n
+    means[1] = pairwise_sum(goals_met) / n
+    means[2] = pairwise_sum(hardest[:in_hardest]) / in_hardest if in_hardest else np.nan
+    means[3] = unmet / n
+    means[4] = waiting
+    means[5] = supported
+    means[6] = pairwise_sum(trust_present) / n
 
 
 def fixed_by_construction(metric: str, scenario: Any) -> str | None:
