@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hls_sim import casework, gaming, indicators
+from hls_sim import casework, indicators
 from hls_sim.agents.person import SUPPORTED, People
 from hls_sim.compiled import generator_at, kernel
-from hls_sim.gaming import stops
+from hls_sim.gaming import misreporting, reclassifying, stops
+from hls_sim.indicators import claim, score
 from hls_sim.queue import Places
 
 if TYPE_CHECKING:
@@ -166,39 +167,127 @@ def close(
     if len(rows) == 0:
         return Places.none()
     people, params, workforce, table = model.people, model.params, model.workforce, model.providers
-    regime = model.regime
     slots = people.worker[rows]
     provider_of = people.provider[rows]
-    stakes, motivation = workforce.stakes[slots], workforce.motivation[slots]
-    threshold = params.indicator.threshold
     if resolved is None:
         resolved = casework.remaining_need(people, rows, params) <= 0.0
     measured = model.measure(rows)
-    reclassified = np.zeros(len(rows), dtype=bool)
-    threshold_pays = regime.tariff != indicators.DISTANCE
-    if threshold_pays and not params.indicator.aligned:
-        reclassified = (measured >= threshold) & gaming.reclassifies(stakes, motivation, params.gaming)
-        casework.reclassify(people, rows[reclassified])
-        measured[reclassified] = model.measure(rows[reclassified])
-    success = measured < threshold
-    misreported = ~success & gaming.misreports(
-        stakes, motivation, table.audit_rate[provider_of], params.indicator.audit_penalty, params.gaming
+    # Where a threshold pays, an indicator that reads one recorded need can be gamed by
+    # recording the case under its second need: what the indicator would read then.
+    games_records = model.regime.tariff != indicators.DISTANCE and not params.indicator.aligned
+    if games_records:
+        need = people.need_in(rows, people.second_domain[rows])
+        as_second = indicators.measured_value(need, people.recording_bias[rows], None, aligned=False)
+    else:
+        as_second = measured
+    report = Report(len(rows), table.count)
+    _report(
+        rows,
+        slots,
+        provider_of,
+        measured,
+        as_second,
+        model.true_indicator(rows),
+        people.measured_start,
+        people.tariff_weight,
+        workforce.stakes,
+        workforce.motivation,
+        table.audit_rate,
+        games_records,
+        params.indicator.threshold,
+        indicators.inside(params.indicator.threshold),
+        model.regime.tariff == indicators.DISTANCE,
+        params.gaming.reclassification_cost,
+        params.indicator.audit_penalty,
+        params.gaming.honesty_cost,
+        report.reclassified,
+        report.reported,
+        report.true,
+        report.logged,
+        report.counts,
     )
-    claimed = indicators.claimed_value(measured, misreported, threshold)
-    true_value = model.true_indicator(rows)
-    weight, start = people.tariff_weight[rows], people.measured_start[rows]
-    reported_score = indicators.scores(claimed, start, weight, regime.tariff, threshold)
-    true_score = indicators.scores(true_value, start, weight, regime.tariff, threshold)
-    reported, true = claimed < threshold, true_value < threshold
+    casework.reclassify(people, rows[report.reclassified])
     # Each provider logs its own closures, in the order they closed.
-    logged = np.column_stack(
-        (reported, reported_score, true, true_score, misreported, reclassified & success)
-    )[np.argsort(provider_of, kind="stable")]
-    counts = np.bincount(provider_of)
-    ends = np.cumsum(counts)
-    for provider in counts.nonzero()[0].tolist():
-        table.log[provider].add_rows(logged[ends[provider] - counts[provider] : ends[provider]])
-    model.observe.closures(rows, resolved, measured, reported, true)
+    ends = np.cumsum(report.counts)
+    for provider in report.counts.nonzero()[0].tolist():
+        table.log[provider].add_rows(report.logged[ends[provider] - report.counts[provider] : ends[provider]])
+    model.observe.closures(rows, resolved, measured, report.reported, report.true)
     np.subtract.at(workforce.caseload, slots, 1)
     casework.end_support(people, rows, resolved, model.week, params)
     return Places(times, slots)
+
+
+class Report:
+    """What closing cases report (``_report``): per case, and the log rows of each provider."""
+
+    def __init__(self, cases: int, providers: int):
+        self.reclassified = np.zeros(cases, dtype=bool)
+        self.reported = np.zeros(cases, dtype=bool)
+        self.true = np.zeros(cases, dtype=bool)
+        self.logged = np.empty((cases, len(indicators.CLOSURE_COLUMNS)))
+        self.counts = np.zeros(providers, dtype=np.int64)
+
+
+@kernel
+def _report(
+    rows: np.ndarray,
+    slots: np.ndarray,
+    provider_of: np.ndarray,
+    measured: np.ndarray,
+    as_second: np.ndarray,
+    true_value: np.ndarray,
+    measured_start: np.ndarray,
+    tariff_weight: np.ndarray,
+    stakes: np.ndarray,
+    motivation: np.ndarray,
+    audit_rate: np.ndarray,
+    games_records: bool,
+    threshold: float,
+    inside: float,
+    distance: bool,
+    reclassification_cost: float,
+    audit_penalty: float,
+    honesty_cost: float,
+    reclassified: np.ndarray,
+    reported: np.ndarray,
+    true: np.ndarray,
+    logged: np.ndarray,
+    counts: np.ndarray,
+) -> None:
+    """Case by case, what the worker reports at closure and what it scores, reported and true.
+
+    A worker with stakes may record a case that misses the threshold under its second
+    need (``measured`` then reads that) or report a success that was not. The log rows
+    (``CLOSURE_COLUMNS``) go into ``logged`` grouped by provider, each provider's in
+    the order they closed, ``counts`` of them each.
+    """
+    for i in range(len(rows)):
+        counts[provider_of[i]] += 1
+    first = np.zeros(len(counts), dtype=np.int64)
+    for provider in range(1, len(counts)):
+        first[provider] = first[provider - 1] + counts[provider - 1]
+    for i in range(len(rows)):
+        slot, provider, row = slots[i], provider_of[i], rows[i]
+        reclassified[i] = (
+            games_records
+            and measured[i] >= threshold
+            and reclassifying(stakes[slot], motivation[slot], reclassification_cost)
+        )
+        if reclassified[i]:
+            measured[i] = as_second[i]
+        success = measured[i] < threshold
+        misreported = (not success) and misreporting(
+            stakes[slot], motivation[slot], audit_rate[provider], audit_penalty, honesty_cost
+        )
+        claimed = claim(measured[i], misreported, inside)
+        start, weight = measured_start[row], tariff_weight[row]
+        reported[i] = claimed < threshold
+        true[i] = true_value[i] < threshold
+        at = first[provider]
+        logged[at, 0] = reported[i]
+        logged[at, 1] = score(claimed, start, weight, distance, threshold)
+        logged[at, 2] = true[i]
+        logged[at, 3] = score(true_value[i], start, weight, distance, threshold)
+        logged[at, 4] = misreported
+        logged[at, 5] = reclassified[i] and success
+        first[provider] += 1

@@ -174,7 +174,13 @@ def stops(
 
 def reclassifies(stakes: np.ndarray, motivation: np.ndarray, params: Gaming) -> np.ndarray:
     """Reclassification: record the case under another presenting need that makes it a success."""
-    return stakes > motivation * params.reclassification_cost
+    return reclassifying(stakes, motivation, params.reclassification_cost)
+
+
+@inline
+def reclassifying(stakes: Any, motivation: Any, cost: float) -> Any:
+    """``reclassifies`` with its parameter spelt out, for arrays or (in a kernel) one case."""
+    return stakes > motivation * cost
 
 
 def misreports(
@@ -185,6 +191,12 @@ def misreports(
     Expected gain is the stakes when not audited; expected loss is the penalty
     when audited plus the felt cost of lying.
     """
+    return misreporting(stakes, motivation, audit_rate, penalty, params.honesty_cost)
+
+
+@inline
+def misreporting(stakes: Any, motivation: Any, audit_rate: Any, penalty: float, honesty_cost: float) -> Any:
+    """``misreports`` with its parameter spelt out, for arrays or (in a kernel) one case."""
     gain = stakes * (1.0 - audit_rate)
-    loss = stakes * audit_rate * penalty + motivation * params.honesty_cost
+    loss = stakes * audit_rate * penalty + motivation * honesty_cost
     return gain > loss

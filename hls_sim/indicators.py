@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hls_sim.compiled import inline, maximum, minimum
+
 FLAT, DIFFERENTIAL, DISTANCE = "flat", "differential", "distance"
 
 
@@ -61,19 +63,29 @@ def tariff_weight(chance: np.ndarray, tariff: str, groups: int, reference_rate: 
     return reference_rate / middle
 
 
-def scores(
-    value: np.ndarray, start: np.ndarray, weight: np.ndarray, tariff: str, threshold: float
-) -> np.ndarray:
-    """What each closed case earns toward the results payment, measured at ``value``."""
-    if tariff == DISTANCE:
-        return np.maximum(0.0, start - value)
-    return (value < threshold) * weight
+@inline
+def score(value: float, start: float, weight: float, distance: bool, threshold: float) -> float:
+    """What one closed case earns toward the results payment, measured at ``value``.
+
+    Under a distance tariff, the fall in the measure since intake; otherwise the
+    case's weight if it is below the threshold.
+    """
+    if distance:
+        return maximum(0.0, start - value)
+    return np.float64(value < threshold) * weight
 
 
-def claimed_value(value: np.ndarray, misreported: np.ndarray, threshold: float) -> np.ndarray:
-    """The value a report claims: a misreport claims the case ended just inside the threshold."""
-    inside = np.nextafter(threshold, 0.0)
-    return np.where(misreported, np.minimum(value, inside), value)
+def inside(threshold: float) -> float:
+    """The value a misreport claims at most: just inside the threshold."""
+    return float(np.nextafter(threshold, 0.0))
+
+
+@inline
+def claim(value: float, misreported: bool, at_most: float) -> float:
+    """What one report claims: a misreport claims the case ended just inside the threshold (``inside``)."""
+    if misreported:
+        return minimum(value, at_most)
+    return value
 
 
 # The columns of a ``ClosureLog``, one entry per closed case.
