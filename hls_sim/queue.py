@@ -191,6 +191,19 @@ class Lines:
     queue_times: np.ndarray
     place_times: np.ndarray
 
+    @classmethod
+    def empty(cls, people: int, lines: int) -> Lines:
+        """Everyone still waiting, nothing yet counted, for ``people`` in ``lines`` lines."""
+        return cls(
+            outcome=np.zeros(people, dtype=np.int64),
+            times=np.ones(people),
+            slots=np.full(people, -1, dtype=np.int64),
+            started=np.zeros(lines, dtype=np.int64),
+            gave_up=np.zeros(lines, dtype=np.int64),
+            queue_times=np.zeros(lines),
+            place_times=np.zeros(lines),
+        )
+
 
 def fill_lines(
     arrivals: np.ndarray, deadlines: np.ndarray, sizes: np.ndarray, places: Places, place_owner: np.ndarray
@@ -200,16 +213,7 @@ def fill_lines(
     The people of the lines come line by line, each line in order, ``sizes[i]`` of them
     in line ``i``; place ``j`` is for line ``place_owner[j]`` (-1: for none).
     """
-    people, lines = len(arrivals), len(sizes)
-    filled = Lines(
-        outcome=np.zeros(people, dtype=np.int64),
-        times=np.ones(people),
-        slots=np.full(people, -1, dtype=np.int64),
-        started=np.zeros(lines, dtype=np.int64),
-        gave_up=np.zeros(lines, dtype=np.int64),
-        queue_times=np.zeros(lines),
-        place_times=np.zeros(lines),
-    )
+    filled = Lines.empty(len(arrivals), len(sizes))
     _fill_lines(
         arrivals,
         deadlines,
@@ -306,42 +310,143 @@ def run_week(model: SupportSystemModel, providers: list[int], places: Places) ->
     """
     table, people = model.providers, model.people
     lines = [table.waiting[provider] for provider in providers]
-    sizes = np.array([len(one) for one in lines], dtype=np.int64)
+    sizes = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
     line = np.fromiter(itertools.chain.from_iterable(lines), dtype=np.int64, count=int(sizes.sum()))
-    position = np.full(table.count, -1)
-    position[providers] = np.arange(len(providers))
-    place_owner = position[model.workforce.provider[places.slots]]
-    week = model.week
-    arrivals = np.maximum(people.queued_at[line] - week, 0.0)
-    deadlines = people.queued_at[line] + model.params.eligibility.max_wait_weeks - week
+    week, max_wait = model.week, model.params.eligibility.max_wait_weeks
     if model.params.queue.mean_service_weeks:
+        position = np.full(table.count, -1)
+        position[providers] = np.arange(len(providers))
+        place_owner = position[model.workforce.provider[places.slots]]
+        arrivals = np.maximum(people.queued_at[line] - week, 0.0)
+        deadlines = people.queued_at[line] + max_wait - week
         return _run_with_service_times(
             model, providers, line, sizes, arrivals, deadlines, places, place_owner
         )
-    filled = fill_lines(arrivals, deadlines, sizes, places, place_owner)
-    first = 0
-    for provider, size, started, gave_up in zip(
-        providers, sizes.tolist(), filled.started.tolist(), filled.gave_up.tolist(), strict=True
-    ):
-        if gave_up:
-            waits = filled.outcome[first : first + size] == WAITS
-            table.waiting[provider] = line[first : first + size][waits].tolist()
-        else:  # nobody gave up: the first in line started
-            table.waiting[provider] = table.waiting[provider][started:]
-        first += size
-    starting, quitting = filled.outcome == STARTS, filled.outcome == GIVES_UP
-    return Week(
-        started=line[starting],
-        start_times=filled.times[starting],
-        slots=filled.slots[starting],
-        provider=np.repeat(np.asarray(providers, dtype=np.int64), filled.started),
-        gave_up=line[quitting],
-        give_up_times=filled.times[quitting],
-        queue_times=filled.queue_times.tolist(),
-        place_times=filled.place_times.tolist(),
+    filled = Lines.empty(len(line), len(lines))
+    week_of = Week(
+        started=np.empty(len(line), dtype=np.int64),
+        start_times=np.empty(len(line)),
+        slots=np.empty(len(line), dtype=np.int64),
+        provider=np.empty(len(line), dtype=np.int64),
+        gave_up=np.empty(len(line), dtype=np.int64),
+        give_up_times=np.empty(len(line)),
+        queue_times=[],
+        place_times=[],
         ended=[],
         end_times=[],
     )
+    _run_lines(
+        line,
+        sizes,
+        np.asarray(providers, dtype=np.int64),
+        people.queued_at,
+        week,
+        max_wait,
+        model.workforce.provider,
+        places.times,
+        places.slots,
+        table.count,
+        filled.outcome,
+        filled.times,
+        filled.slots,
+        filled.started,
+        filled.gave_up,
+        filled.queue_times,
+        filled.place_times,
+        week_of.started,
+        week_of.start_times,
+        week_of.slots,
+        week_of.provider,
+        week_of.gave_up,
+        week_of.give_up_times,
+    )
+    started, gave_up = filled.started.tolist(), filled.gave_up.tolist()
+    first = 0
+    for provider, size, starters, quitters in zip(providers, sizes.tolist(), started, gave_up, strict=True):
+        if quitters:
+            waits = filled.outcome[first : first + size] == WAITS
+            table.waiting[provider] = line[first : first + size][waits].tolist()
+        else:  # nobody gave up: the first in line started
+            table.waiting[provider] = table.waiting[provider][starters:]
+        first += size
+    starts, quits = sum(started), sum(gave_up)
+    week_of.started, week_of.start_times = week_of.started[:starts], week_of.start_times[:starts]
+    week_of.slots, week_of.provider = week_of.slots[:starts], week_of.provider[:starts]
+    week_of.gave_up, week_of.give_up_times = week_of.gave_up[:quits], week_of.give_up_times[:quits]
+    week_of.queue_times, week_of.place_times = filled.queue_times.tolist(), filled.place_times.tolist()
+    return week_of
+
+
+@kernel
+def _run_lines(
+    line: np.ndarray,
+    sizes: np.ndarray,
+    providers: np.ndarray,
+    queued_at: np.ndarray,
+    week: int,
+    max_wait: int,
+    slot_provider: np.ndarray,
+    place_times: np.ndarray,
+    place_slots: np.ndarray,
+    provider_count: int,
+    outcome: np.ndarray,
+    times: np.ndarray,
+    slots: np.ndarray,
+    started: np.ndarray,
+    gave_up: np.ndarray,
+    queue_times: np.ndarray,
+    used: np.ndarray,
+    started_rows: np.ndarray,
+    start_times: np.ndarray,
+    start_slots: np.ndarray,
+    start_provider: np.ndarray,
+    gave_up_rows: np.ndarray,
+    give_up_times: np.ndarray,
+) -> None:
+    """``run_week``'s lines filled (``_fill_lines``) from the people's rows, the results listed by row.
+
+    Each person arrives at the start of the week or, if they joined during it, when
+    they joined, and gives up ``max_wait`` weeks after joining.
+    """
+    arrivals, deadlines = np.empty(len(line)), np.empty(len(line))
+    for i in range(len(line)):
+        arrivals[i] = maximum(queued_at[line[i]] - week, 0.0)
+        deadlines[i] = queued_at[line[i]] + max_wait - week
+    position = np.full(provider_count, -1)
+    for index in range(len(providers)):
+        position[providers[index]] = index
+    place_owner = np.empty(len(place_slots), dtype=np.int64)
+    for j in range(len(place_slots)):
+        place_owner[j] = position[slot_provider[place_slots[j]]]
+    _fill_lines(
+        arrivals,
+        deadlines,
+        sizes,
+        place_times,
+        place_slots,
+        place_owner,
+        outcome,
+        times,
+        slots,
+        started,
+        gave_up,
+        queue_times,
+        used,
+    )
+    starters = quitters = person = 0
+    for index in range(len(sizes)):
+        for _ in range(sizes[index]):
+            if outcome[person] == STARTS:
+                started_rows[starters] = line[person]
+                start_times[starters] = times[person]
+                start_slots[starters] = slots[person]
+                start_provider[starters] = providers[index]
+                starters += 1
+            elif outcome[person] == GIVES_UP:
+                gave_up_rows[quitters] = line[person]
+                give_up_times[quitters] = times[person]
+                quitters += 1
+            person += 1
 
 
 def _run_with_service_times(
