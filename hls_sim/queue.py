@@ -97,15 +97,50 @@ def free_at_start(model: SupportSystemModel, providers: list[int]) -> Places:
     workforce = model.workforce
     if model.params.queue.places:
         return _fixed_places_free(model, providers)
-    staff = workforce.by_provider()
     listed = np.zeros(model.providers.count, dtype=bool)
     listed[providers] = True
-    staff = staff[listed[workforce.provider[staff]]]
-    # Grouped by provider, each provider's staff in joining order: sort each group by caseload.
-    staff = staff[np.lexsort((workforce.caseload[staff], workforce.provider[staff]))]
-    free = np.maximum(model.params.workforce.max_caseload - workforce.caseload[staff], 0)
-    slots = np.repeat(staff, free)
-    return Places(np.zeros(len(slots)), slots)
+    staff = workforce.by_provider()
+    slots = np.empty(len(staff) * model.params.workforce.max_caseload, dtype=np.int64)
+    free = _free_slots(
+        staff, workforce.provider, workforce.caseload, listed, model.params.workforce.max_caseload, slots
+    )
+    return Places(np.zeros(free), slots[:free])
+
+
+@kernel
+def _free_slots(
+    staff: np.ndarray,
+    provider: np.ndarray,
+    caseload: np.ndarray,
+    listed: np.ndarray,
+    max_caseload: int,
+    slots: np.ndarray,
+) -> int:
+    """Into ``slots``, each free place's worker: listed providers' staff (``staff`` is grouped by
+    provider, each provider's in joining order), each provider's sorted by caseload (ties in
+    joining order), each as often as they have room. Returns how many places.
+    """
+    order = np.empty(len(staff), dtype=np.int64)
+    free = 0
+    start = 0
+    while start < len(staff):
+        owner = provider[staff[start]]
+        end = start + 1
+        while end < len(staff) and provider[staff[end]] == owner:
+            end += 1
+        if listed[owner]:
+            for k in range(start, end):  # a stable insertion sort by caseload
+                at = k
+                while at > start and caseload[order[at - 1]] > caseload[staff[k]]:
+                    order[at] = order[at - 1]
+                    at -= 1
+                order[at] = staff[k]
+            for k in range(start, end):
+                for _ in range(max(max_caseload - caseload[order[k]], 0)):
+                    slots[free] = order[k]
+                    free += 1
+        start = end
+    return free
 
 
 def _fixed_places_free(model: SupportSystemModel, providers: list[int]) -> Places:
