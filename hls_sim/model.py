@@ -183,13 +183,13 @@ class SupportSystemModel(mesa.Model):
 
     def demand(self) -> tuple[np.ndarray, np.ndarray]:
         """Life events, entrenchment and crises; returns who contacts services and when in the week."""
-        people, rng, params = self.people, self.rng, self.params
+        people, rng, params, stream = self.people, self.rng, self.params, self.stream
         present = people.present()
         # Needs stay as life left them until support: one worst need serves all that follows.
-        hit, domains, worst = life.live_week(people, present, params, rng)
+        hit, domains, worst = life.live_week(people, present, params, rng, stream)
         self.observe.life_events(hit, domains)
         life.entrench(people, present, params, worst)
-        in_crisis = life.crises(people, present, params, rng, worst)
+        in_crisis = life.crises(people, present, params, rng, worst, stream)
         cost = params.costs.crisis * (
             1 + params.costs.entrenchment_multiplier * people.entrenchment[in_crisis]
         )
@@ -205,7 +205,7 @@ class SupportSystemModel(mesa.Model):
             arriving = min(len(community), int(rng.poisson(params.queue.arrival_rate)))
             contacts = rng.choice(community, size=arriving, replace=False)
         else:
-            contacts = life.seeks_help(people, community, in_crisis, params, rng, worst[in_community])
+            contacts = life.seeks_help(people, community, in_crisis, params, rng, worst[in_community], stream)
         times = rng.random(len(contacts))
         order = np.argsort(times, kind="stable")
         return contacts[order], times[order]
