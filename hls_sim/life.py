@@ -18,8 +18,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hls_sim import compiled
-from hls_sim.agents.person import SUPPORTED, People
-from hls_sim.compiled import clip, generator_at, inline, kernel, maximum, row_max_of, row_sum_of
+from hls_sim.agents.person import COMMUNITY, SUPPORTED, People
+from hls_sim.compiled import (
+    clip,
+    generator_at,
+    inline,
+    kernel,
+    maximum,
+    pairwise_sum,
+    row_max_of,
+    row_sum_of,
+)
+from hls_sim.parameters.measurement import FAILURE_DEMAND_WEEKS
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
@@ -223,6 +233,49 @@ def _crises(
     return chosen
 
 
+def crisis_costs(people: People, rows: np.ndarray, week: int, scenario: Scenario) -> tuple[float, float]:
+    """What the crises of ``rows`` cost other services: in all, and for those turned away.
+
+    The second counts people turned away (or who gave up waiting) within the last
+    ``FAILURE_DEMAND_WEEKS`` and not helped since. Costs grow with entrenchment.
+    """
+    costs = scenario.costs
+    cost, cost_after_refusal = _crisis_costs(
+        rows,
+        people.entrenchment,
+        people.last_turnaway,
+        people.episode_start,
+        week - FAILURE_DEMAND_WEEKS,
+        costs.crisis,
+        costs.entrenchment_multiplier,
+    )
+    return float(cost), float(cost_after_refusal)
+
+
+@kernel
+def _crisis_costs(
+    rows: np.ndarray,
+    entrenchment: np.ndarray,
+    last_turnaway: np.ndarray,
+    episode_start: np.ndarray,
+    window_start: int,
+    crisis: float,
+    entrenchment_multiplier: float,
+) -> tuple[float, float]:
+    """``crisis_costs`` person by person, each total summed as numpy sums an array."""
+    cost = np.empty(len(rows))
+    after_refusal = np.empty(len(rows))
+    refused = 0
+    for i in range(len(rows)):
+        row = rows[i]
+        cost[i] = crisis * (1.0 + entrenchment_multiplier * entrenchment[row])
+        refused_at = last_turnaway[row]
+        if refused_at > episode_start[row] and refused_at >= window_start:
+            after_refusal[refused] = cost[i]
+            refused += 1
+    return pairwise_sum(cost), pairwise_sum(after_refusal[:refused])
+
+
 def seeks_help(
     people: People,
     rows: np.ndarray,
@@ -276,3 +329,37 @@ def _seeks_help(
         high = worst[i] > threshold + distrust_delay * (1.0 - trust[row])
         seeking[i] = (high & willing) | crisis[row]
     return rows[seeking]
+
+
+def in_community(people: People, rows: np.ndarray, worst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Those of ``rows`` in the community (not waiting or supported), and their worst needs (of ``worst``)."""
+    return _in_community(rows, people.status, worst)
+
+
+@kernel
+def _in_community(rows: np.ndarray, status: np.ndarray, worst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``in_community`` in one pass."""
+    chosen = np.empty(len(rows), dtype=np.bool_)
+    for i in range(len(rows)):
+        chosen[i] = status[rows[i]] == COMMUNITY
+    return rows[chosen], worst[chosen]
+
+
+def in_week_order(contacts: np.ndarray, stream: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """When in the week each of ``contacts`` gets in touch (a share of the week, uniform at random).
+
+    Returns the contacts in that order, and their moments. ``stream`` is the model's generator
+    as kernels take it (``hls_sim.compiled.stream``).
+    """
+    return _in_week_order(stream, contacts)
+
+
+@kernel
+def _in_week_order(stream: np.ndarray, contacts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``in_week_order``: a draw for each contact in turn, then a stable sort by moment."""
+    rng = generator_at(stream)
+    times = np.empty(len(contacts))
+    for i in range(len(contacts)):
+        times[i] = rng.random()
+    order = np.argsort(times, kind="mergesort")
+    return contacts[order], times[order]
