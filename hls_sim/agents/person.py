@@ -211,7 +211,7 @@ class People:
     def present(self) -> np.ndarray:
         """The rows of everyone who has not left (read-only: kept until someone arrives or leaves)."""
         if self._present is None:
-            self._present = (self.status[: self.count] != EXITED).nonzero()[0]
+            self._present = _present(self.status, self.count)
             self._present.flags.writeable = False
         return self._present
 
@@ -289,6 +289,18 @@ def _wellbeing(
             weighted[j] = needs[row, j] * weights[row, j]
         weighted_need = row_sum_of(weighted) / total_weight[row]
         values[i] = (1.0 - assets_weight) * (1.0 - weighted_need) + assets_weight * assets[row]
+
+
+@kernel
+def _present(status: np.ndarray, count: int) -> np.ndarray:
+    """The rows, of the first ``count``, of everyone who has not left, in order."""
+    rows = np.empty(count, dtype=np.int64)
+    found = 0
+    for row in range(count):
+        if status[row] != EXITED:
+            rows[found] = row
+            found += 1
+    return rows[:found]
 
 
 @kernel
