@@ -17,35 +17,69 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hls_sim.agents.person import SUPPORTED, People
-from hls_sim.compiled import clip, kernel, maximum, row_max_of, row_sum_of
+from hls_sim import compiled
+from hls_sim.agents.person import COMMUNITY, SUPPORTED, People
+from hls_sim.compiled import (
+    clip,
+    generator_at,
+    inline,
+    kernel,
+    maximum,
+    pairwise_sum,
+    row_sum_of,
+)
+from hls_sim.parameters.measurement import FAILURE_DEMAND_WEEKS
+from hls_sim.rowwise import PARTIALS
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
 
+if compiled.njit is None:
+
+    def draw_below(rng: np.random.Generator, n: int) -> int:
+        """``rng.integers(0, n)``: one whole number from 0 up to ``n``, in a kernel (here plain Python)."""
+        return rng.integers(0, n)
+
+else:
+    from numba.np.random.random_methods import buffered_bounded_lemire_uint32
+
+    @inline
+    def draw_below(rng: np.random.Generator, n: int) -> int:
+        """``rng.integers(0, n)`` in a kernel, for ``n`` below 2**32: numpy's draw (Lemire's method).
+
+        numba's own ``integers`` allocates an array for every draw, several times the cost of the draw.
+        """
+        return np.int64(buffered_bounded_lemire_uint32(rng.bit_generator, n - 1))
+
 
 def live_week(
-    people: People, rows: np.ndarray, scenario: Scenario, rng: np.random.Generator
+    people: People,
+    rows: np.ndarray,
+    scenario: Scenario,
+    rng: np.random.Generator,
+    stream: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Life events raise needs, needs pull on each other, people recover some on their own.
 
     Returns who had a life event and in which domain, and each row's worst need after the week.
+    ``stream`` is ``rng`` as kernels take it (``hls_sim.compiled.stream``), where the caller has it.
     """
     life = scenario.life
-    n = len(rows)
-    chance = life.event_rate * np.exp(life.vulnerability_effect * people.vulnerability[rows])
-    hit = rng.random(n) < chance
-    domain = rng.integers(0, people.domains, n)
-    spread = rng.uniform(1.0 - life.event_size_spread, 1.0 + life.event_size_spread, n)
-    worst = np.empty(n)
-    _live(
+    # How much likelier than average each person's events are (``exp`` stays in numpy).
+    likelihood = people.vulnerability.take(rows)
+    likelihood *= life.vulnerability_effect
+    np.exp(likelihood, out=likelihood)
+    worst = np.empty(len(rows))
+    hit, domains = _live(
+        compiled.stream(rng) if stream is None else stream,
         people.needs,
         rows,
-        hit,
-        domain,
-        spread,
+        likelihood,
         people.assets,
         people.entrenchment,
+        life.event_rate,
+        1.0 - life.event_size_spread,
+        1.0 + life.event_size_spread,
         life.event_size,
         life.asset_buffer,
         life.spillover,
@@ -53,41 +87,79 @@ def live_week(
         life.recovery_floor,
         worst,
     )
-    return rows[hit], domain[hit], worst
+    return hit, domains, worst
 
 
 @kernel
 def _live(
+    stream: np.ndarray,
     needs: np.ndarray,
     rows: np.ndarray,
-    hit: np.ndarray,
-    domain: np.ndarray,
-    spread: np.ndarray,
+    likelihood: np.ndarray,
     assets: np.ndarray,
     entrenchment: np.ndarray,
+    event_rate: float,
+    smallest: float,
+    largest: float,
     event_size: float,
     asset_buffer: float,
     spillover: float,
     recovery_rate: float,
     recovery_floor: float,
     worst: np.ndarray,
-) -> None:
-    """``live_week`` person by person, in place: the event, the pull of the other needs, recovery."""
-    d = needs.shape[1]
-    for i in range(len(rows)):
+) -> tuple[np.ndarray, np.ndarray]:
+    """``live_week`` person by person, in place: the event, the pull of the other needs, recovery.
+
+    Draws as numpy did: whether each row has an event, then each row's domain, then each
+    row's size (a share between ``smallest`` and ``largest`` of ``event_size``).
+    """
+    rng = generator_at(stream)
+    n, d = len(rows), needs.shape[1]
+    hit = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        hit[i] = rng.random() < event_rate * likelihood[i]
+    domain = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        domain[i] = draw_below(rng, d)
+    spread = np.empty(n)
+    for i in range(n):
+        spread[i] = rng.uniform(smallest, largest)
+    for i in range(n):
         row = rows[i]
+        # The event's rise in its domain is added as each need is read: storing it first, then
+        # reading the row back, stalls the processor (about half the loop's time).
+        event, rise = -1, 0.0
         if hit[i]:
-            needs[row, domain[i]] += event_size * spread[i] * (1.0 - asset_buffer * assets[row])
-        total = row_sum_of(needs[row])
+            event, rise = domain[i], event_size * spread[i] * (1.0 - asset_buffer * assets[row])
+        if d < PARTIALS:
+            # ``row_sum_of``: numpy adds a short row in turn.
+            total = _with_event(needs[row, 0], 0, event, rise) + 0.0
+            for j in range(1, d):
+                total += _with_event(needs[row, j], j, event, rise)
+        else:
+            if event >= 0:
+                needs[row, event] += rise
+                event = -1
+            total = row_sum_of(needs[row])
         recovery = recovery_rate * assets[row] * (1.0 - entrenchment[row])
+        highest = 0.0
         for j in range(d):
-            need = needs[row, j]
+            need = _with_event(needs[row, j], j, event, rise)
             # Each need moves toward the mean of the others, only ever upward.
             pull = maximum(0.0, (total - need) / (d - 1) - need)
             need = need + pull * spillover
             need = need - recovery * np.float64(need > recovery_floor)
-            needs[row, j] = clip(need, 0.0, 1.0)
-        worst[i] = row_max_of(needs[row])
+            need = clip(need, 0.0, 1.0)
+            needs[row, j] = need
+            highest = need if j == 0 else maximum(highest, need)  # ``row_max_of``
+        worst[i] = highest
+    return rows[hit], domain[hit]
+
+
+@inline
+def _with_event(need: float, j: int, event: int, rise: float) -> float:
+    """A need in domain ``j``, raised by ``rise`` if this week's life ``event`` is in that domain."""
+    return need + rise if j == event else need
 
 
 def entrench(people: People, rows: np.ndarray, scenario: Scenario, worst: np.ndarray | None = None) -> None:
@@ -137,23 +209,92 @@ def crises(
     scenario: Scenario,
     rng: np.random.Generator,
     worst: np.ndarray | None = None,
+    stream: np.ndarray | None = None,
 ) -> np.ndarray:
     """Crises (A&E, police, eviction) happen to people with severe, entrenched needs; returns who.
 
-    ``worst`` is each row's worst need, where the caller has it.
+    ``worst`` is each row's worst need, and ``stream`` is ``rng`` as kernels take it, where the
+    caller has them.
     """
     params = scenario.crisis
-    high = people.worst_need(rows) if worst is None else worst
-    excess = np.maximum(0.0, high - params.severe_need)
-    chance = (
-        params.rate
-        * excess
-        / (1.0 - params.severe_need)
-        * (1.0 + params.entrenchment_factor * people.entrenchment[rows])
+    return _crises(
+        compiled.stream(rng) if stream is None else stream,
+        rows,
+        people.worst_need(rows) if worst is None else worst,
+        people.entrenchment,
+        people.crises,
+        params.rate,
+        params.severe_need,
+        params.entrenchment_factor,
     )
-    happened = rows[rng.random(len(rows)) < chance]
-    people.crises[happened] += 1
-    return happened
+
+
+@kernel
+def _crises(
+    stream: np.ndarray,
+    rows: np.ndarray,
+    worst: np.ndarray,
+    entrenchment: np.ndarray,
+    crises: np.ndarray,
+    rate: float,
+    severe_need: float,
+    entrenchment_factor: float,
+) -> np.ndarray:
+    """``crises`` person by person: one draw each, then the count of each who had one goes up."""
+    rng = generator_at(stream)
+    scale = 1.0 - severe_need
+    happened = np.empty(len(rows), dtype=np.bool_)
+    for i in range(len(rows)):
+        excess = maximum(0.0, worst[i] - severe_need)
+        chance = rate * excess / scale * (1.0 + entrenchment_factor * entrenchment[rows[i]])
+        happened[i] = rng.random() < chance
+    chosen = rows[happened]
+    for row in chosen:
+        crises[row] += 1
+    return chosen
+
+
+def crisis_costs(people: People, rows: np.ndarray, week: int, scenario: Scenario) -> tuple[float, float]:
+    """What the crises of ``rows`` cost other services: in all, and for those turned away.
+
+    The second counts people turned away (or who gave up waiting) within the last
+    ``FAILURE_DEMAND_WEEKS`` and not helped since. Costs grow with entrenchment.
+    """
+    costs = scenario.costs
+    cost, cost_after_refusal = _crisis_costs(
+        rows,
+        people.entrenchment,
+        people.last_turnaway,
+        people.episode_start,
+        week - FAILURE_DEMAND_WEEKS,
+        costs.crisis,
+        costs.entrenchment_multiplier,
+    )
+    return float(cost), float(cost_after_refusal)
+
+
+@kernel
+def _crisis_costs(
+    rows: np.ndarray,
+    entrenchment: np.ndarray,
+    last_turnaway: np.ndarray,
+    episode_start: np.ndarray,
+    window_start: int,
+    crisis: float,
+    entrenchment_multiplier: float,
+) -> tuple[float, float]:
+    """``crisis_costs`` person by person, each total summed as numpy sums an array."""
+    cost = np.empty(len(rows))
+    after_refusal = np.empty(len(rows))
+    refused = 0
+    for i in range(len(rows)):
+        row = rows[i]
+        cost[i] = crisis * (1.0 + entrenchment_multiplier * entrenchment[row])
+        refused_at = last_turnaway[row]
+        if refused_at > episode_start[row] and refused_at >= window_start:
+            after_refusal[refused] = cost[i]
+            refused += 1
+    return pairwise_sum(cost), pairwise_sum(after_refusal[:refused])
 
 
 def seeks_help(
@@ -163,17 +304,83 @@ def seeks_help(
     scenario: Scenario,
     rng: np.random.Generator,
     worst: np.ndarray | None = None,
+    stream: np.ndarray | None = None,
 ) -> np.ndarray:
     """Who in the community contacts services this week.
 
     People with low trust wait until needs are worse; a crisis brings people in
     regardless (referral from A&E or the police). ``worst`` is each row's worst
-    need, where the caller has it.
+    need, and ``stream`` is ``rng`` as kernels take it, where the caller has them.
     """
     params = scenario.help_seeking
-    high = people.worst_need(rows) if worst is None else worst
-    threshold = params.threshold + params.distrust_delay * (1.0 - people.trust[rows])
-    willing = (high > threshold) & (rng.random(len(rows)) < params.weekly_chance)
-    crisis = np.zeros(people.count, dtype=bool)
-    crisis[in_crisis] = True
-    return rows[willing | crisis[rows]]
+    return _seeks_help(
+        compiled.stream(rng) if stream is None else stream,
+        rows,
+        in_crisis,
+        people.worst_need(rows) if worst is None else worst,
+        people.trust,
+        people.count,
+        params.threshold,
+        params.distrust_delay,
+        params.weekly_chance,
+    )
+
+
+@kernel
+def _seeks_help(
+    stream: np.ndarray,
+    rows: np.ndarray,
+    in_crisis: np.ndarray,
+    worst: np.ndarray,
+    trust: np.ndarray,
+    count: int,
+    threshold: float,
+    distrust_delay: float,
+    weekly_chance: float,
+) -> np.ndarray:
+    """``seeks_help`` person by person: everyone draws, whether or not their need is high enough."""
+    rng = generator_at(stream)
+    crisis = np.zeros(count, dtype=np.bool_)
+    for row in in_crisis:
+        crisis[row] = True
+    seeking = np.empty(len(rows), dtype=np.bool_)
+    for i in range(len(rows)):
+        row = rows[i]
+        willing = rng.random() < weekly_chance
+        high = worst[i] > threshold + distrust_delay * (1.0 - trust[row])
+        seeking[i] = (high & willing) | crisis[row]
+    return rows[seeking]
+
+
+def in_community(people: People, rows: np.ndarray, worst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Those of ``rows`` in the community (not waiting or supported), and their worst needs (of ``worst``)."""
+    return _in_community(rows, people.status, worst)
+
+
+@kernel
+def _in_community(rows: np.ndarray, status: np.ndarray, worst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``in_community`` in one pass."""
+    chosen = np.empty(len(rows), dtype=np.bool_)
+    for i in range(len(rows)):
+        chosen[i] = status[rows[i]] == COMMUNITY
+    return rows[chosen], worst[chosen]
+
+
+def in_week_order(contacts: np.ndarray, stream: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """When in the week each of ``contacts`` gets in touch (a share of the week, uniform at random).
+
+    Returns the contacts in that order, and their moments. ``stream`` is the model's generator
+    as kernels take it (``hls_sim.compiled.stream``).
+    """
+    return _in_week_order(stream, contacts)
+
+
+@kernel
+def _in_week_order(stream: np.ndarray, contacts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``in_week_order``: a draw for each contact in turn, then a stable sort by moment."""
+    rng = generator_at(stream)
+    times = np.empty(len(contacts))
+    for i in range(len(contacts)):
+        times[i] = rng.random()
+    order = np.argsort(times, kind="mergesort")
+    return contacts[order], times[order]

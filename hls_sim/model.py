@@ -40,7 +40,7 @@ from hls_sim import (
     work,
 )
 from hls_sim.agents.commissioner import Commissioner
-from hls_sim.agents.person import COMMUNITY, SUPPORTED, WAITING, People, Person
+from hls_sim.agents.person import SUPPORTED, WAITING, People, Person
 from hls_sim.agents.provider import Provider, ProviderTable
 from hls_sim.agents.worker import Worker, Workforce
 from hls_sim.indicators import measured_value, true_value
@@ -49,7 +49,6 @@ from hls_sim.learning import Context
 from hls_sim.motivation import draw_motivation, oversight
 from hls_sim.observation import Observations
 from hls_sim.parameters.calendar import WEEKS_PER_YEAR
-from hls_sim.parameters.measurement import FAILURE_DEMAND_WEEKS
 from hls_sim.regimes import Regime
 from hls_sim.scenario import (
     DOMAIN_NAMES,
@@ -120,7 +119,7 @@ class SupportSystemModel(mesa.Model):
 
     # --- set-up ------------------------------------------------------------------------------
     def add_people(self, count: int) -> None:
-        rows = self.people.add(self.rng, self.params, count, self.week)
+        rows = self.people.add(self.rng, self.params, count, self.week, self.stream)
         self.person_agents.extend(Person(self, int(row)) for row in rows)
 
     def create_providers(self) -> None:
@@ -183,32 +182,21 @@ class SupportSystemModel(mesa.Model):
 
     def demand(self) -> tuple[np.ndarray, np.ndarray]:
         """Life events, entrenchment and crises; returns who contacts services and when in the week."""
-        people, rng, params = self.people, self.rng, self.params
+        people, rng, params, stream = self.people, self.rng, self.params, self.stream
         present = people.present()
         # Needs stay as life left them until support: one worst need serves all that follows.
-        hit, domains, worst = life.live_week(people, present, params, rng)
+        hit, domains, worst = life.live_week(people, present, params, rng, stream)
         self.observe.life_events(hit, domains)
         life.entrench(people, present, params, worst)
-        in_crisis = life.crises(people, present, params, rng, worst)
-        cost = params.costs.crisis * (
-            1 + params.costs.entrenchment_multiplier * people.entrenchment[in_crisis]
-        )
-        # Crises of people turned away (or who gave up waiting) and not helped since.
-        refused_at = people.last_turnaway[in_crisis]
-        after_refusal = (refused_at > people.episode_start[in_crisis]) & (
-            self.week - refused_at <= FAILURE_DEMAND_WEEKS
-        )
-        self.observe.crises(in_crisis, cost, after_refusal)
-        in_community = people.status[present] == COMMUNITY
-        community = present[in_community]
+        in_crisis = life.crises(people, present, params, rng, worst, stream)
+        self.observe.crises(in_crisis, *life.crisis_costs(people, in_crisis, self.week, params))
+        community, community_worst = life.in_community(people, present, worst)
         if params.queue.arrival_rate:
             arriving = min(len(community), int(rng.poisson(params.queue.arrival_rate)))
             contacts = rng.choice(community, size=arriving, replace=False)
         else:
-            contacts = life.seeks_help(people, community, in_crisis, params, rng, worst[in_community])
-        times = rng.random(len(contacts))
-        order = np.argsort(times, kind="stable")
-        return contacts[order], times[order]
+            contacts = life.seeks_help(people, community, in_crisis, params, rng, community_worst, stream)
+        return life.in_week_order(contacts, stream)
 
     def providers_decide(self) -> None:
         """Each provider sets its practice (how far it devolves) and its culture moves (candour)."""
@@ -336,26 +324,29 @@ class SupportSystemModel(mesa.Model):
     def population_changes(self) -> None:
         """People move away or die, and new residents arrive."""
         params = self.params.population
-        present = self.people.present()
-        leaving = present[self.rng.random(len(present)) < params.exit_rate / WEEKS_PER_YEAR]
+        leaving, arrivals = self.people.turnover(
+            self.stream, params.exit_rate / WEEKS_PER_YEAR, params.arrival_rate / WEEKS_PER_YEAR
+        )
         self.people_leave(leaving)
-        arrivals = self.rng.poisson(params.arrival_rate / WEEKS_PER_YEAR * len(present))
         if arrivals:
-            self.add_people(int(arrivals))
+            self.add_people(arrivals)
 
     def people_leave(self, rows: np.ndarray) -> None:
         """``rows`` leave the place: off any waiting list or caseload, and out of the model."""
         people = self.people
-        status = people.status[rows]
-        waiting = status == WAITING
-        self.observe.left(rows, waiting)
-        if waiting.any():
-            listed = set(rows[waiting].tolist())
-            for provider in np.unique(people.provider[rows[waiting]]):
-                queue.drop(self, int(provider), listed)
-        np.subtract.at(self.workforce.caseload, people.worker[rows[status == SUPPORTED]], 1)
+        row_list = rows.tolist()
+        status = people.status[rows].tolist()
+        waiting = {row for row, now in zip(row_list, status, strict=True) if now == WAITING}
+        self.observe.left(rows, len(waiting))
+        if waiting:
+            for provider in sorted(set(people.provider[list(waiting)].tolist())):
+                queue.drop(self, provider, waiting)
+        caseload = self.workforce.caseload
+        for worker, now in zip(people.worker[rows].tolist(), status, strict=True):
+            if now == SUPPORTED:
+                caseload[worker] -= 1
         people.leave(rows)
-        for row in rows.tolist():
+        for row in row_list:
             agent = self.person_agents[row]
             if agent is not None:
                 agent.remove()

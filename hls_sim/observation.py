@@ -134,12 +134,12 @@ class Observations:
     def life_events(self, rows: np.ndarray, domains: np.ndarray) -> None:
         self.journeys.note_life_events(rows, domains)
 
-    def crises(self, rows: np.ndarray, cost: np.ndarray, after_refusal: np.ndarray) -> None:
-        """Crises and their cost; ``after_refusal`` marks those of people turned away and not helped since."""
+    def crises(self, rows: np.ndarray, cost: float, cost_after_refusal: float) -> None:
+        """Crises and their cost; ``cost_after_refusal``, that of people turned away and not helped since."""
         self.journeys.note_crises(rows)
         self.tally.crises += len(rows)
-        self.tally.entrenchment_cost += float(cost.sum())
-        self.tally.crisis_cost_after_turnaway += float(cost[after_refusal].sum())
+        self.tally.entrenchment_cost += cost
+        self.tally.crisis_cost_after_turnaway += cost_after_refusal
 
     def contacts(self, rows: np.ndarray, failure_demand: np.ndarray) -> None:
         self.journeys.note_contacts(rows, failure_demand)
@@ -294,7 +294,7 @@ class Observations:
     def shock(self, week: int) -> None:
         self.records.shocks.append(week)
 
-    def left(self, rows: np.ndarray, waiting: np.ndarray) -> None:
-        """People move away or die (``waiting``: which of them from a waiting list)."""
-        self.tally.queue_exits += int(waiting.sum())
+    def left(self, rows: np.ndarray, waiting: int) -> None:
+        """People move away or die (``waiting``: how many of them from a waiting list)."""
+        self.tally.queue_exits += waiting
         self.journeys.note_leaving(rows)

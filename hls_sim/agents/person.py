@@ -9,14 +9,16 @@ for help) is in ``hls_sim.life``.
 
 from __future__ import annotations
 
+import math
 from enum import IntEnum, auto
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
-from hls_sim.compiled import kernel, row_sum_of
-from hls_sim.rowwise import row_count, row_max, row_sum
+from hls_sim import compiled
+from hls_sim.compiled import clip, generator_at, inline, kernel, row_sum_of
+from hls_sim.rowwise import row_max, row_sum
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
@@ -101,6 +103,24 @@ class People:
         "goal_count",
     )
 
+    # A newcomer's values where they are not 0: rows not yet taken hold them already.
+    NEWCOMER = {
+        "status": COMMUNITY,
+        **dict.fromkeys(
+            (
+                "provider",
+                "worker",
+                "assessed_domain",
+                "second_domain",
+                "recorded_domain",
+                "failed_domain",
+                "assessment_record",
+            ),
+            -1,
+        ),
+        **dict.fromkeys(("episode_start", "last_turnaway", "failed_at"), NEVER),
+    }
+
     def __init__(self, scenario: Scenario, capacity: int):
         self.domains = scenario.population.domains
         self.assets_weight = scenario.wellbeing.assets_weight
@@ -115,7 +135,7 @@ class People:
         for name in self.FLOAT_COLUMNS:
             setattr(self, name, np.zeros(capacity))
         for name in self.INT_COLUMNS:
-            setattr(self, name, np.zeros(capacity, dtype=np.int64))
+            setattr(self, name, np.full(capacity, self.NEWCOMER.get(name, 0), dtype=np.int64))
 
     def _grow(self, needed: int) -> None:
         capacity = len(self.assets)
@@ -126,80 +146,83 @@ class People:
             old = getattr(self, name)
             grown = np.zeros((new, *old.shape[1:]), dtype=old.dtype)
             grown[:capacity] = old
+            grown[capacity:] = self.NEWCOMER.get(name, 0)
             setattr(self, name, grown)
 
-    def add(self, rng: np.random.Generator, scenario: Scenario, n: int, week: int) -> np.ndarray:
+    def add(
+        self,
+        rng: np.random.Generator,
+        scenario: Scenario,
+        n: int,
+        week: int,
+        stream: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Add ``n`` new people drawn from the population's distribution; returns their rows.
 
         Needs are logit-normal: one vulnerability trait shared by all of a person's
         domains plus correlated domain terms; assets and trust are Beta-distributed.
+        ``stream`` is ``rng`` as kernels take it (``hls_sim.compiled.stream``), where the caller has it.
         """
         params = scenario.population
         self._grow(self.count + n)
-        rows = np.arange(self.count, self.count + n)
-        new = slice(self.count, self.count + n)  # the same rows, written as a slice (quicker)
+        first = self.count
         self.count += n
-        d = self.domains
-        vulnerability = rng.normal(0.0, 1.0, n)
-        shared = np.sqrt(params.need_correlation)
-        own = np.sqrt(1.0 - params.need_correlation)
-        latent = shared * rng.normal(0.0, 1.0, (n, 1)) + own * rng.normal(0.0, 1.0, (n, d))
-        base = np.log(params.need_mean / (1.0 - params.need_mean + LOGIT_GUARD) + LOGIT_GUARD)
-        needs = 1.0 / (
-            1.0
-            + np.exp(
-                -(
-                    base
-                    + params.need_vulnerability_weight * vulnerability[:, None]
-                    + params.need_domain_weight * latent
-                )
-            )
-        )
-        self.needs[new] = needs
-        self.vulnerability[new] = vulnerability
         half = params.assets_concentration / 2
         centre = half / params.assets_concentration  # the mean of Beta(half, half)
-        self.assets[new] = np.clip(
-            rng.beta(half, half, n)
-            + (params.assets_mean - centre)
-            - params.assets_vulnerability * vulnerability,
-            0.0,
-            1.0,
-        )
-        preference = needs * params.goal_need_weight + rng.gumbel(0.0, 1.0, (n, d))
-        top = np.argsort(-preference, axis=1)[:, : min(params.goals_per_person, d)]
-        goals = np.zeros((n, d), dtype=bool)
-        goals[np.arange(n)[:, None], top] = True
-        self.goals[new] = goals
-        weights = goal_weights(goals, self.goal_weight)
-        self.goal_weights[new] = weights
-        self.goal_weight_total[new] = row_sum(weights)
-        self.goal_count[new] = row_count(goals)
         trusting = params.trust_mean * params.trust_concentration
-        self.trust[new] = np.clip(rng.beta(trusting, params.trust_concentration - trusting, n), 0.0, 1.0)
-        self.status[new] = COMMUNITY
-        for name in (
-            "provider",
-            "worker",
-            "assessed_domain",
-            "second_domain",
-            "recorded_domain",
-            "failed_domain",
-            "assessment_record",
-        ):
-            getattr(self, name)[new] = -1
-        for name in ("episode_start", "last_turnaway", "failed_at"):
-            getattr(self, name)[new] = NEVER
-        self.arrived[new] = week
+        # Each need's log-odds, negated: the logistic's ``exp`` stays in numpy.
+        exponent, noise = _draw_newcomers(
+            compiled.stream(rng) if stream is None else stream,
+            first,
+            n,
+            self.domains,
+            self.vulnerability,
+            self.assets,
+            self.trust,
+            math.sqrt(params.need_correlation),
+            math.sqrt(1.0 - params.need_correlation),
+            np.log(params.need_mean / (1.0 - params.need_mean + LOGIT_GUARD) + LOGIT_GUARD),
+            params.need_vulnerability_weight,
+            params.need_domain_weight,
+            half,
+            params.assets_mean - centre,
+            params.assets_vulnerability,
+            trusting,
+            params.trust_concentration - trusting,
+        )
+        np.exp(exponent, out=exponent)
+        _settle_newcomers(
+            first,
+            exponent,
+            noise,
+            self.needs,
+            self.goals,
+            self.goal_weights,
+            self.goal_weight_total,
+            self.goal_count,
+            params.goal_need_weight,
+            min(params.goals_per_person, self.domains),
+            self.goal_weight,
+        )
+        self.arrived[first : self.count] = week
         self._present = None
-        return rows
+        return np.arange(first, self.count)
 
     def present(self) -> np.ndarray:
         """The rows of everyone who has not left (read-only: kept until someone arrives or leaves)."""
         if self._present is None:
-            self._present = (self.status[: self.count] != EXITED).nonzero()[0]
+            self._present = _present(self.status, self.count)
             self._present.flags.writeable = False
         return self._present
+
+    def turnover(self, stream: np.ndarray, exit_chance: float, arrival_rate: float) -> tuple[np.ndarray, int]:
+        """Who of those present leaves this week, and how many people arrive.
+
+        Each leaves with ``exit_chance``; arrivals are Poisson, ``arrival_rate`` for each
+        person present. ``stream`` is the model's generator as kernels take it.
+        """
+        leaving, arrivals = _turnover(stream, self.present(), exit_chance, arrival_rate)
+        return leaving, int(arrivals)
 
     def leave(self, rows: np.ndarray) -> None:
         """``rows`` leave the place for good."""
@@ -266,6 +289,130 @@ def _wellbeing(
             weighted[j] = needs[row, j] * weights[row, j]
         weighted_need = row_sum_of(weighted) / total_weight[row]
         values[i] = (1.0 - assets_weight) * (1.0 - weighted_need) + assets_weight * assets[row]
+
+
+@kernel
+def _present(status: np.ndarray, count: int) -> np.ndarray:
+    """The rows, of the first ``count``, of everyone who has not left, in order."""
+    rows = np.empty(count, dtype=np.int64)
+    found = 0
+    for row in range(count):
+        if status[row] != EXITED:
+            rows[found] = row
+            found += 1
+    return rows[:found]
+
+
+@kernel
+def _turnover(
+    stream: np.ndarray, present: np.ndarray, exit_chance: float, arrival_rate: float
+) -> tuple[np.ndarray, int]:
+    """``People.turnover``: a draw for each person present, then the number of arrivals."""
+    rng = generator_at(stream)
+    leaving = np.empty(len(present), dtype=np.bool_)
+    for i in range(len(present)):
+        leaving[i] = rng.random() < exit_chance
+    return present[leaving], rng.poisson(arrival_rate * len(present))
+
+
+@inline
+def _gumbel(rng: np.random.Generator) -> float:
+    """numpy's standard Gumbel draw (``rng.gumbel(0.0, 1.0)``), which numba lacks.
+
+    numpy draws again in the (all but impossible) case of a uniform of exactly 0.
+    """
+    u = 1.0 - rng.random()
+    while u >= 1.0:
+        u = 1.0 - rng.random()
+    return 0.0 - math.log(-math.log(u))
+
+
+@kernel
+def _draw_newcomers(
+    stream: np.ndarray,
+    first: int,
+    n: int,
+    d: int,
+    vulnerability: np.ndarray,
+    assets: np.ndarray,
+    trust: np.ndarray,
+    shared: float,
+    own: float,
+    base: float,
+    vulnerability_weight: float,
+    domain_weight: float,
+    half: float,
+    assets_shift: float,
+    assets_vulnerability: float,
+    trusting: float,
+    distrusting: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``People.add``'s draws, in numpy's order, for rows ``first`` on.
+
+    Writes vulnerability, assets and trust; returns each need's negated log-odds and
+    the Gumbel noise on each domain's preference as a goal.
+    """
+    rng = generator_at(stream)
+    for i in range(n):
+        vulnerability[first + i] = rng.normal(0.0, 1.0)
+    common = np.empty(n)
+    for i in range(n):
+        common[i] = rng.normal(0.0, 1.0)
+    exponent = np.empty((n, d))
+    for i in range(n):
+        lift = base + vulnerability_weight * vulnerability[first + i]
+        for j in range(d):
+            latent = shared * common[i] + own * rng.normal(0.0, 1.0)
+            exponent[i, j] = -(lift + domain_weight * latent)
+    for i in range(n):
+        start = rng.beta(half, half) + assets_shift - assets_vulnerability * vulnerability[first + i]
+        assets[first + i] = clip(start, 0.0, 1.0)
+    noise = np.empty((n, d))
+    for i in range(n):
+        for j in range(d):
+            noise[i, j] = _gumbel(rng)
+    for i in range(n):
+        trust[first + i] = clip(rng.beta(trusting, distrusting), 0.0, 1.0)
+    return exponent, noise
+
+
+@kernel
+def _settle_newcomers(
+    first: int,
+    odds: np.ndarray,
+    noise: np.ndarray,
+    needs: np.ndarray,
+    goals: np.ndarray,
+    goal_weights: np.ndarray,
+    goal_weight_total: np.ndarray,
+    goal_count: np.ndarray,
+    goal_need_weight: float,
+    goals_each: int,
+    goal_weight: float,
+) -> None:
+    """Newcomers' needs (``odds``: exp of each need's negated log-odds) and goals, rows ``first`` on.
+
+    A person's goals are the ``goals_each`` domains they prefer most: a higher need, plus ``noise``.
+    """
+    n, d = odds.shape
+    preference = np.empty(d)
+    for i in range(n):
+        row = first + i
+        for j in range(d):
+            need = 1.0 / (1.0 + odds[i, j])
+            needs[row, j] = need
+            preference[j] = need * goal_need_weight + noise[i, j]
+            goals[row, j] = False
+        for _ in range(goals_each):
+            best = -1
+            for j in range(d):
+                if not goals[row, j] and (best < 0 or preference[j] > preference[best]):
+                    best = j
+            goals[row, best] = True
+        for j in range(d):
+            goal_weights[row, j] = 1.0 + goal_weight * np.float64(goals[row, j])
+        goal_weight_total[row] = row_sum_of(goal_weights[row])
+        goal_count[row] = goals_each
 
 
 class Person(mesa.Agent):
