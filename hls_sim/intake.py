@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hls_sim import casework, gaming, indicators, routing
-from hls_sim.compiled import kernel, pairwise_sum
+from hls_sim.compiled import clip, generator_at, kernel, pairwise_sum
 from hls_sim.parameters.measurement import FAILURE_DEMAND_WEEKS, HIGH_NEED
 from hls_sim.rowwise import row_max
 
@@ -51,15 +51,60 @@ def take_contacts(model: SupportSystemModel, contacts: np.ndarray, times: np.nda
     model.observe.refusals(int(refused.sum()), wasted * model.params.eligibility.assessment_hours)
 
 
-def assess(people: People, rows: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
-    """An assessment: the assessor's noisy view of each need. Sets the assessed (primary) domain."""
-    needs = people.needs_of(rows)
-    observed = (needs + rng.normal(0.0, noise, needs.shape)).clip(0.0, 1.0)
-    ranked = np.argsort(-observed, axis=1)
-    people.assessed_domain[rows] = ranked[:, 0]
-    people.second_domain[rows] = ranked[:, 1]
+def assess(people: People, rows: np.ndarray, noise: float, stream: np.ndarray) -> np.ndarray:
+    """An assessment: the assessor's noisy view of each need. Sets the assessed (primary) domain.
+
+    The assessed domain is the need seen as highest and the second domain the next;
+    where the first two places are tied, numpy's sort of the row decides them, as ever.
+    """
+    observed = np.empty((len(rows), people.domains))
+    tied = np.zeros(len(rows), dtype=bool)
+    _assess(stream, people.needs, rows, noise, observed, people.assessed_domain, people.second_domain, tied)
+    if tied.any():
+        ranked = np.argsort(-observed[tied], axis=1)
+        people.assessed_domain[rows[tied]] = ranked[:, 0]
+        people.second_domain[rows[tied]] = ranked[:, 1]
     people.recorded_domain[rows] = people.assessed_domain[rows]
     return observed
+
+
+@kernel
+def _assess(
+    stream: np.ndarray,
+    needs: np.ndarray,
+    rows: np.ndarray,
+    noise: float,
+    observed: np.ndarray,
+    first: np.ndarray,
+    second: np.ndarray,
+    tied: np.ndarray,
+) -> None:
+    """``assess`` case by case: each need plus a normal error, kept within 0 and 1 (into ``observed``).
+
+    Draws case by case, need by need. Sets each row's ``first`` and ``second`` domain (the
+    highest and next highest seen, the first listed of equals) and marks as ``tied`` the
+    cases where equals share one of those places.
+    """
+    rng = generator_at(stream)
+    domains = observed.shape[1]
+    for i in range(len(rows)):
+        row = rows[i]
+        for j in range(domains):
+            observed[i, j] = clip(needs[row, j] + rng.normal(0.0, noise), 0.0, 1.0)
+        seen = observed[i]
+        best = 0
+        for j in range(1, domains):
+            if seen[j] > seen[best]:
+                best = j
+        next_ = -1
+        for j in range(domains):
+            if j != best and (next_ < 0 or seen[j] > seen[next_]):
+                next_ = j
+        for j in range(domains):
+            if j != best and (seen[j] == seen[best] or (j != next_ and seen[j] == seen[next_])):
+                tied[i] = True
+        first[row] = best
+        second[row] = next_
 
 
 def eligible_needs(observed: np.ndarray, threshold: float) -> np.ndarray:
@@ -85,7 +130,7 @@ def assess_and_decide(
     Returns which rows were accepted.
     """
     people, params, table, regime = model.people, model.params, model.providers, model.regime
-    observed = assess(people, rows, params.eligibility.assessment_noise, model.rng)
+    observed = assess(people, rows, params.eligibility.assessment_noise, model.stream)
     eligible = eligible_needs(observed, params.eligibility.threshold)
     chance = gaming.success_chance(
         observed,
@@ -99,52 +144,66 @@ def assess_and_decide(
         chance, regime.tariff, regime.tariff_groups, params.indicator.reference_rate
     )
     value = expected_value(chance, weight, observed, regime.tariff)
-    blocks = _blocks(providers)
-    charge_assessment_hours(model, blocks, params.eligibility.assessment_hours)
-    # Each provider in turn compares its cases with the typical value as it stands, then its
-    # eligible cases move it.
-    typical = np.empty(len(rows))
-    table.typical_value = _typical_values(
-        providers, value, eligible, table.typical_value, params.gaming.typical_chance_rate, typical
+    charge_assessment_hours(model, providers, params.eligibility.assessment_hours)
+    accept = np.empty(len(rows), dtype=bool)
+    table.typical_value = _decide(
+        providers,
+        value,
+        eligible,
+        table.typical_value,
+        params.gaming.typical_chance_rate,
+        not regime.no_decline,
+        model.stakes(providers),
+        table.mission,
+        params.gaming.mission_weight,
+        accept,
     )
-    accept = eligible.copy()
-    if not regime.no_decline:
-        stakes, mission = model.stakes(providers), table.mission[providers]
-        accept &= ~gaming.creams(stakes, mission, value, typical, params.gaming)
     model.observe.intake(rows, providers, eligible, accept)
     taken = rows[accept]
-    casework.join_waiting_list(people, taken, providers[accept], model.week + times[accept])
+    joining = providers[accept]
+    casework.join_waiting_list(people, taken, joining, model.week + times[accept])
     people.tariff_weight[taken] = weight[accept]
     people.recording_bias[taken] = 0.0  # a new assessment: nothing recorded against this spell yet
     people.measured_start[taken] = model.measure(taken)
     if params.queue.mean_service_weeks:
         people.service_time[taken] = model.rng.exponential(params.queue.mean_service_weeks, len(taken))
-    for provider, block in _blocks(providers[accept]):
-        table.waiting[provider].extend(taken[block].tolist())
+    waiting = table.waiting
+    for provider, row in zip(joining.tolist(), taken.tolist(), strict=True):
+        waiting[provider].append(row)
     casework.turn_away(people, rows[~accept], model.week, params)
     return accept
 
 
 @kernel
-def _typical_values(
+def _decide(
     providers: np.ndarray,
     value: np.ndarray,
     eligible: np.ndarray,
     typical: float,
     rate: float,
-    seen: np.ndarray,
+    may_decline: bool,
+    stakes: np.ndarray,
+    mission: np.ndarray,
+    mission_weight: float,
+    accept: np.ndarray,
 ) -> float:
-    """The typical value each case was compared with (into ``seen``), and the typical value after all.
+    """Which cases are accepted (into ``accept``), and the typical value after all.
 
-    ``providers`` is each case's provider, grouped: each provider's cases see the
-    typical value as it stands, then the mean of its eligible cases moves it.
+    ``providers`` is each case's provider, grouped. Provider by provider, each eligible
+    case is accepted unless the provider creams it off (``gaming.declines``, where it
+    ``may_decline``) against the typical value as it stands; then the mean value of the
+    provider's eligible cases moves the typical value.
     """
     start = 0
     while start < len(providers):
         end = start + 1
         while end < len(providers) and providers[end] == providers[start]:
             end += 1
-        seen[start:end] = typical
+        for i in range(start, end):
+            accept[i] = eligible[i] and not (
+                may_decline
+                and gaming.declines(stakes[i], mission[providers[i]], value[i], typical, mission_weight)
+            )
         values = value[start:end][eligible[start:end]]
         if len(values):
             typical += rate * (pairwise_sum(values) / len(values) - typical)
@@ -152,28 +211,43 @@ def _typical_values(
     return typical
 
 
-def _blocks(grouped: np.ndarray) -> list[tuple[int, slice]]:
-    """Each value of ``grouped`` (already grouped) with the slice of its run."""
-    if len(grouped) == 0:
-        return []
-    edges = [0, *((grouped[1:] != grouped[:-1]).nonzero()[0] + 1).tolist(), len(grouped)]
-    bounds = zip(edges[:-1], edges[1:], strict=True)
-    return [(int(grouped[start]), slice(start, end)) for start, end in bounds]
-
-
-def charge_assessment_hours(model: SupportSystemModel, blocks: list[tuple[int, slice]], hours: float) -> None:
+def charge_assessment_hours(model: SupportSystemModel, providers: np.ndarray, hours: float) -> None:
     """Assessments take ``hours`` each from the provider's workers, accepted or not, shared equally.
 
-    ``blocks`` are each assessing provider and the slice of its assessments.
+    ``providers`` is the provider of each assessment, grouped.
     """
-    workforce, table = model.workforce, model.providers
-    charged = np.zeros(table.count)
-    for provider, block in blocks:
-        charged[provider] = (block.stop - block.start) * hours
-        model.observe.assessment_hours(float(charged[provider]))
-    staff = workforce.by_provider()
-    owner = workforce.provider[staff]
-    headcount = np.bincount(owner, minlength=table.count)
-    assessing = charged[owner] > 0
-    staff, owner = staff[assessing], owner[assessing]
-    workforce.assessment_hours[staff] += charged[owner] / headcount[owner]
+    workforce = model.workforce
+    charged = np.zeros(model.providers.count)
+    _charge(
+        providers, hours, workforce.by_provider(), workforce.provider, workforce.assessment_hours, charged
+    )
+    model.observe.assessment_hours(charged)
+
+
+@kernel
+def _charge(
+    providers: np.ndarray,
+    hours: float,
+    staff: np.ndarray,
+    owner: np.ndarray,
+    assessment_hours: np.ndarray,
+    charged: np.ndarray,
+) -> None:
+    """Each provider's assessment hours (into ``charged``), shared equally among its ``staff``.
+
+    ``owner`` is each worker's provider.
+    """
+    start = 0
+    while start < len(providers):
+        end = start + 1
+        while end < len(providers) and providers[end] == providers[start]:
+            end += 1
+        charged[providers[start]] = (end - start) * hours
+        start = end
+    headcount = np.zeros(len(charged), dtype=np.int64)
+    for worker in staff:
+        headcount[owner[worker]] += 1
+    for worker in staff:
+        provider = owner[worker]
+        if charged[provider] > 0:
+            assessment_hours[worker] += charged[provider] / headcount[provider]

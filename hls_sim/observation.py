@@ -147,8 +147,10 @@ class Observations:
         self.tally.failure_demand += int(failure_demand.sum())
 
     # --- intake and the waiting list ---------------------------------------------------------
-    def assessment_hours(self, hours: float) -> None:
-        self.tally.assessment_hours += hours
+    def assessment_hours(self, hours: np.ndarray) -> None:
+        """Hours of assessment this week at each provider, added provider by provider."""
+        for provider_hours in hours.tolist():
+            self.tally.assessment_hours += provider_hours
 
     def intake(
         self, rows: np.ndarray, provider: np.ndarray, eligible: np.ndarray, accepted: np.ndarray
