@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hls_sim import casework, gaming, indicators, routing
-from hls_sim.compiled import clip, generator_at, kernel, pairwise_sum
+from hls_sim.compiled import clip, generator_at, inline, kernel, pairwise_sum
 from hls_sim.parameters.measurement import FAILURE_DEMAND_WEEKS, HIGH_NEED
 from hls_sim.rowwise import row_max
 
@@ -44,28 +44,45 @@ def take_contacts(model: SupportSystemModel, contacts: np.ndarray, times: np.nda
     # Provider by provider, each in the order its contacts arrived.
     order = np.argsort(choice, kind="stable")
     accepted = assess_and_decide(model, providers[choice[order]], contacts[order], times[order])
-    refused = np.zeros(len(contacts), dtype=bool)
-    refused[order] = ~accepted
+    refused = len(contacts) - int(np.count_nonzero(accepted))
     # Assessments wasted on refusals or caused by an earlier failure, each counted once.
-    wasted = int((refused | failure).sum())
-    model.observe.refusals(int(refused.sum()), wasted * model.params.eligibility.assessment_hours)
+    wasted = refused + int(np.count_nonzero(failure[order] & accepted))
+    model.observe.refusals(refused, wasted * model.params.eligibility.assessment_hours)
 
 
 def assess(people: People, rows: np.ndarray, noise: float, stream: np.ndarray) -> np.ndarray:
     """An assessment: the assessor's noisy view of each need. Sets the assessed (primary) domain.
 
-    The assessed domain is the need seen as highest and the second domain the next;
-    where the first two places are tied, numpy's sort of the row decides them, as ever.
+    The assessed domain is the need seen as highest and the second domain the next.
+    Where needs seen as equal (at 0 or 1, say) share one of those places, numpy's sort
+    of the row (``np.argsort``) decides, as it always has; it orders equals by the
+    pattern of the whole row, so each pattern is sorted once and remembered
+    (``_TIED_PLACES``).
     """
+    keys, places = _TIED_PLACES.get(people.domains, (NO_PATTERNS, NO_PLACES))
     observed = np.empty((len(rows), people.domains))
-    tied = np.zeros(len(rows), dtype=bool)
-    _assess(stream, people.needs, rows, noise, observed, people.assessed_domain, people.second_domain, tied)
-    if tied.any():
-        ranked = np.argsort(-observed[tied], axis=1)
-        people.assessed_domain[rows[tied]] = ranked[:, 0]
-        people.second_domain[rows[tied]] = ranked[:, 1]
-    people.recorded_domain[rows] = people.assessed_domain[rows]
+    unknown = np.empty(len(rows), dtype=np.int64)
+    patterns = np.empty(len(rows), dtype=np.int64)
+    domains = people.assessed_domain, people.second_domain, people.recorded_domain
+    count = _assess(stream, people.needs, rows, noise, keys, places, observed, *domains, unknown, patterns)
+    if count:
+        at = unknown[:count]
+        ranked = np.argsort(-observed[at], axis=1)[:, :2]
+        people.assessed_domain[rows[at]] = ranked[:, 0]
+        people.second_domain[rows[at]] = ranked[:, 1]
+        people.recorded_domain[rows[at]] = ranked[:, 0]
+        new, first = np.unique(patterns[:count], return_index=True)
+        keys, places = np.concatenate([keys, new]), np.concatenate([places, ranked[first]])
+        by_key = np.argsort(keys)
+        _TIED_PLACES[people.domains] = keys[by_key], places[by_key]
     return observed
+
+
+# For each number of domains, the patterns of ties sorted so far (``tie_pattern``, in order)
+# and the first two places numpy's sort gave each.
+_TIED_PLACES: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+NO_PATTERNS = np.zeros(0, dtype=np.int64)
+NO_PLACES = np.zeros((0, 2), dtype=np.int64)
 
 
 @kernel
@@ -74,19 +91,26 @@ def _assess(
     needs: np.ndarray,
     rows: np.ndarray,
     noise: float,
+    keys: np.ndarray,
+    places: np.ndarray,
     observed: np.ndarray,
     first: np.ndarray,
     second: np.ndarray,
-    tied: np.ndarray,
-) -> None:
+    recorded: np.ndarray,
+    unknown: np.ndarray,
+    patterns: np.ndarray,
+) -> int:
     """``assess`` case by case: each need plus a normal error, kept within 0 and 1 (into ``observed``).
 
-    Draws case by case, need by need. Sets each row's ``first`` and ``second`` domain (the
-    highest and next highest seen, the first listed of equals) and marks as ``tied`` the
-    cases where equals share one of those places.
+    Draws case by case, need by need. Sets each row's ``first`` (and ``recorded``) and
+    ``second`` domain: the highest and next highest seen or, where equals share one of
+    those places, the places listed for the row's pattern (``places`` of the sorted
+    ``keys``). Returns how many cases have a pattern not listed; their positions and
+    patterns go into ``unknown`` and ``patterns``.
     """
     rng = generator_at(stream)
     domains = observed.shape[1]
+    count = 0
     for i in range(len(rows)):
         row = rows[i]
         for j in range(domains):
@@ -100,11 +124,38 @@ def _assess(
         for j in range(domains):
             if j != best and (next_ < 0 or seen[j] > seen[next_]):
                 next_ = j
+        tied = False
         for j in range(domains):
             if j != best and (seen[j] == seen[best] or (j != next_ and seen[j] == seen[next_])):
-                tied[i] = True
+                tied = True
+        if tied:
+            pattern = tie_pattern(seen)
+            at = np.searchsorted(keys, pattern)
+            if at == len(keys) or keys[at] != pattern:
+                unknown[count] = i
+                patterns[count] = pattern
+                count += 1
+                continue
+            best, next_ = places[at, 0], places[at, 1]
         first[row] = best
+        recorded[row] = best
         second[row] = next_
+    return count
+
+
+@inline
+def tie_pattern(seen: np.ndarray) -> int:
+    """A number for the order of ``seen``, ties and all.
+
+    Its digit ``j`` (in base ``len(seen)``) counts the items above item ``j``.
+    """
+    pattern = 0
+    for j in range(len(seen) - 1, -1, -1):
+        above = 0
+        for k in range(len(seen)):
+            above += seen[k] > seen[j]
+        pattern = pattern * len(seen) + above
+    return pattern
 
 
 def eligible_needs(observed: np.ndarray, threshold: float) -> np.ndarray:

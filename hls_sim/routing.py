@@ -30,7 +30,7 @@ def route(model: SupportSystemModel, contacts: np.ndarray, providers: np.ndarray
     if regime.catchments:
         return rng.choice(len(providers), size=len(contacts), p=shares / shares.sum())
     capacity = model.places(providers).astype(float)
-    queued = np.array([len(table.waiting[p]) for p in providers], dtype=float)
+    queued = np.array([len(table.waiting[p]) for p in providers.tolist()], dtype=float)
     room = capacity - model.occupied(providers) - queued
     if regime.referrals:
         domain = model.people.needs_of(contacts).argmax(axis=1)
