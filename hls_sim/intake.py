@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hls_sim import casework, gaming, indicators, routing
-from hls_sim.compiled import clip, generator_at, inline, kernel, pairwise_sum
+from hls_sim.compiled import clip, generator_at, inline, kernel, pairwise_sum, row_max_of
 from hls_sim.parameters.measurement import FAILURE_DEMAND_WEEKS, HIGH_NEED
 from hls_sim.rowwise import row_max
 
@@ -160,7 +160,16 @@ def tie_pattern(seen: np.ndarray) -> int:
 
 def eligible_needs(observed: np.ndarray, threshold: float) -> np.ndarray:
     """Eligibility: the assessed primary need must reach the threshold."""
-    return row_max(observed) >= threshold
+    eligible = np.empty(len(observed), dtype=bool)
+    _eligible(observed, threshold, eligible)
+    return eligible
+
+
+@kernel
+def _eligible(observed: np.ndarray, threshold: float, eligible: np.ndarray) -> None:
+    """``eligible_needs`` case by case, into ``eligible``."""
+    for i in range(len(observed)):
+        eligible[i] = row_max_of(observed[i]) >= threshold
 
 
 def expected_value(chance: np.ndarray, weight: np.ndarray, observed: np.ndarray, tariff: str) -> np.ndarray:
@@ -176,7 +185,9 @@ def expected_value(chance: np.ndarray, weight: np.ndarray, observed: np.ndarray,
 def assess_and_decide(
     model: SupportSystemModel, providers: np.ndarray, rows: np.ndarray, times: np.ndarray
 ) -> np.ndarray:
-    """Each provider assesses the ``rows`` that reached it (grouped by provider); the accepted join its list.
+    """Each provider assesses the ``rows`` that reached it; the accepted join its list.
+
+    ``providers`` is each row's provider, grouped provider by provider in the order of their indices.
 
     Returns which rows were accepted.
     """
@@ -197,6 +208,7 @@ def assess_and_decide(
     value = expected_value(chance, weight, observed, regime.tariff)
     charge_assessment_hours(model, providers, params.eligibility.assessment_hours)
     accept = np.empty(len(rows), dtype=bool)
+    joined = np.zeros(table.count, dtype=np.int64)
     table.typical_value = _decide(
         providers,
         value,
@@ -208,19 +220,22 @@ def assess_and_decide(
         table.mission,
         params.gaming.mission_weight,
         accept,
+        joined,
     )
     model.observe.intake(rows, providers, eligible, accept)
     taken = rows[accept]
-    joining = providers[accept]
-    casework.join_waiting_list(people, taken, joining, model.week + times[accept])
+    casework.join_waiting_list(people, taken, providers[accept], model.week + times[accept])
     people.tariff_weight[taken] = weight[accept]
     people.recording_bias[taken] = 0.0  # a new assessment: nothing recorded against this spell yet
     people.measured_start[taken] = model.measure(taken)
     if params.queue.mean_service_weeks:
         people.service_time[taken] = model.rng.exponential(params.queue.mean_service_weeks, len(taken))
-    waiting = table.waiting
-    for provider, row in zip(joining.tolist(), taken.tolist(), strict=True):
-        waiting[provider].append(row)
+    # The accepted join the back of their provider's list, provider by provider.
+    taken_list, start = taken.tolist(), 0
+    for provider, count in enumerate(joined.tolist()):
+        if count:
+            table.waiting[provider].extend(taken_list[start : start + count])
+            start += count
     casework.turn_away(people, rows[~accept], model.week, params)
     return accept
 
@@ -237,13 +252,15 @@ def _decide(
     mission: np.ndarray,
     mission_weight: float,
     accept: np.ndarray,
+    joined: np.ndarray,
 ) -> float:
     """Which cases are accepted (into ``accept``), and the typical value after all.
 
     ``providers`` is each case's provider, grouped. Provider by provider, each eligible
     case is accepted unless the provider creams it off (``gaming.declines``, where it
     ``may_decline``) against the typical value as it stands; then the mean value of the
-    provider's eligible cases moves the typical value.
+    provider's eligible cases moves the typical value. ``joined`` counts the cases each
+    provider accepts.
     """
     start = 0
     while start < len(providers):
@@ -255,6 +272,7 @@ def _decide(
                 may_decline
                 and gaming.declines(stakes[i], mission[providers[i]], value[i], typical, mission_weight)
             )
+            joined[providers[i]] += accept[i]
         values = value[start:end][eligible[start:end]]
         if len(values):
             typical += rate * (pairwise_sum(values) / len(values) - typical)

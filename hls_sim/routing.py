@@ -29,17 +29,20 @@ def route(model: SupportSystemModel, contacts: np.ndarray, providers: np.ndarray
     shares = table.share[providers]
     if regime.catchments:
         return rng.choice(len(providers), size=len(contacts), p=shares / shares.sum())
-    capacity = model.places(providers).astype(float)
-    queued = np.array([len(table.waiting[p]) for p in providers.tolist()], dtype=float)
-    room = capacity - model.occupied(providers) - queued
+    # A handful of providers: their room is reckoned in plain Python.
+    places = model.places(providers).tolist()
+    occupied = model.occupied(providers).tolist()
+    listed = [len(table.waiting[p]) for p in providers.tolist()]
+    room = np.array([c - o - q for c, o, q in zip(places, occupied, listed, strict=True)], dtype=float)
+    capacity = np.array([max(c, 1) for c in places], dtype=float)
     if regime.referrals:
         domain = model.people.needs_of(contacts).argmax(axis=1)
         noise = rng.normal(0.0, model.params.referrals.noise, (len(contacts), len(providers)))
         preference = table.beliefs[providers].max(axis=2).T[domain] + noise
     else:
         # Share-weighted random choice: the largest share-weighted exponential draw wins.
-        preference = np.log(shares)[None, :] - np.log(-np.log(rng.random((len(contacts), len(providers)))))
-    return _take_room(preference, room, np.maximum(capacity, 1.0))
+        preference = np.log(shares) - np.log(-np.log(rng.random((len(contacts), len(providers)))))
+    return _take_room(preference, room, capacity)
 
 
 @kernel
