@@ -42,12 +42,27 @@ def take_contacts(model: SupportSystemModel, contacts: np.ndarray, times: np.nda
     providers = model.providers.active_indices()
     choice = routing.route(model, contacts, providers)
     # Provider by provider, each in the order its contacts arrived.
-    order = np.argsort(choice, kind="stable")
+    order = _by_provider(choice, len(providers))
     accepted = assess_and_decide(model, providers[choice[order]], contacts[order], times[order])
     refused = len(contacts) - int(np.count_nonzero(accepted))
     # Assessments wasted on refusals or caused by an earlier failure, each counted once.
     wasted = refused + int(np.count_nonzero(failure[order] & accepted))
     model.observe.refusals(refused, wasted * model.params.eligibility.assessment_hours)
+
+
+@kernel
+def _by_provider(choice: np.ndarray, providers: int) -> np.ndarray:
+    """``np.argsort(choice, kind="stable")`` for ``choice`` in 0 to ``providers - 1``: a counting sort."""
+    start = np.zeros(providers + 1, dtype=np.int64)
+    for provider in choice:
+        start[provider + 1] += 1
+    for provider in range(providers):
+        start[provider + 1] += start[provider]
+    order = np.empty(len(choice), dtype=np.int64)
+    for i in range(len(choice)):
+        order[start[choice[i]]] = i
+        start[choice[i]] += 1
+    return order
 
 
 def assess(people: People, rows: np.ndarray, noise: float, stream: np.ndarray) -> np.ndarray:
