@@ -29,12 +29,9 @@ def route(model: SupportSystemModel, contacts: np.ndarray, providers: np.ndarray
     shares = table.share[providers]
     if regime.catchments:
         return rng.choice(len(providers), size=len(contacts), p=shares / shares.sum())
-    # A handful of providers: their room is reckoned in plain Python.
-    places = model.places(providers).tolist()
-    occupied = model.occupied(providers).tolist()
-    listed = [len(table.waiting[p]) for p in providers.tolist()]
-    room = np.array([c - o - q for c, o, q in zip(places, occupied, listed, strict=True)], dtype=float)
-    capacity = np.array([max(c, 1) for c in places], dtype=float)
+    capacity = model.places(providers).astype(float)
+    queued = np.array([len(table.waiting[p]) for p in providers.tolist()], dtype=float)
+    room = capacity - model.occupied(providers) - queued
     if regime.referrals:
         preference = np.empty((len(contacts), len(providers)))
         noise = model.params.referrals.noise
@@ -42,7 +39,7 @@ def route(model: SupportSystemModel, contacts: np.ndarray, providers: np.ndarray
     else:
         # Share-weighted random choice: the largest share-weighted exponential draw wins.
         preference = np.log(shares) - np.log(-np.log(rng.random((len(contacts), len(providers)))))
-    return _take_room(preference, room, capacity)
+    return _take_room(preference, room, np.maximum(capacity, 1.0))
 
 
 @kernel
