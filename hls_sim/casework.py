@@ -30,10 +30,29 @@ def is_failure_demand(
     people: People, rows: np.ndarray, week: int, window: int, high_need: float
 ) -> np.ndarray:
     """Contacts caused by a failure to help within ``window`` weeks: the need it left is still high."""
-    failed = people.failed_domain[rows]
-    recent = (week - people.failed_at[rows] <= window) & (failed >= 0)
-    still_high = people.needs.reshape(-1).take(rows * people.domains + np.maximum(failed, 0)) >= high_need
-    return recent & still_high
+    failure = np.empty(len(rows), dtype=bool)
+    _failure_demand(
+        people.failed_at, people.failed_domain, people.needs, rows, week, window, high_need, failure
+    )
+    return failure
+
+
+@kernel
+def _failure_demand(
+    failed_at: np.ndarray,
+    failed_domain: np.ndarray,
+    needs: np.ndarray,
+    rows: np.ndarray,
+    week: int,
+    window: int,
+    high_need: float,
+    failure: np.ndarray,
+) -> None:
+    """``is_failure_demand`` contact by contact, into ``failure``."""
+    for i in range(len(rows)):
+        row = rows[i]
+        domain = failed_domain[row]
+        failure[i] = domain >= 0 and week - failed_at[row] <= window and needs[row, domain] >= high_need
 
 
 def remember_failure(people: People, rows: np.ndarray, domains: np.ndarray, week: int) -> None:
@@ -44,12 +63,40 @@ def remember_failure(people: People, rows: np.ndarray, domains: np.ndarray, week
 
 def turn_away(people: People, rows: np.ndarray, week: int, scenario: Scenario) -> None:
     """Refuse support: the person goes back to the community, trusting services less."""
-    people.status[rows] = COMMUNITY
-    people.last_turnaway[rows] = week
-    people.turnaways[rows] += 1
-    people.provider[rows] = -1
-    remember_failure(people, rows, people.assessed_domain[rows], week)
+    _turn_away(
+        people.status,
+        people.last_turnaway,
+        people.turnaways,
+        people.provider,
+        people.failed_at,
+        people.failed_domain,
+        people.assessed_domain,
+        rows,
+        week,
+    )
     trust.turned_away(people, rows, scenario.trust)
+
+
+@kernel
+def _turn_away(
+    status: np.ndarray,
+    last_turnaway: np.ndarray,
+    turnaways: np.ndarray,
+    provider: np.ndarray,
+    failed_at: np.ndarray,
+    failed_domain: np.ndarray,
+    assessed_domain: np.ndarray,
+    rows: np.ndarray,
+    week: int,
+) -> None:
+    """``turn_away`` person by person, but for trust: the failure remembered with the assessed need."""
+    for row in rows:
+        status[row] = COMMUNITY
+        last_turnaway[row] = week
+        turnaways[row] += 1
+        provider[row] = -1
+        failed_at[row] = week
+        failed_domain[row] = assessed_domain[row]
 
 
 def give_up(people: People, rows: np.ndarray, week: int, scenario: Scenario) -> None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hls_sim.compiled import clip, inline, kernel, row_max_of
+from hls_sim.compiled import clip, inline, kernel, maximum, row_max_of
 
 if TYPE_CHECKING:
     from hls_sim.parameters.sections import Gaming
@@ -107,6 +107,14 @@ def creams(stakes, mission, chance: np.ndarray, typical_chance, params: Gaming) 
     """
     expected_loss = stakes * np.maximum(0.0, typical_chance - chance)
     return expected_loss > mission * params.mission_weight
+
+
+@inline
+def declines(
+    stakes: float, mission: float, chance: float, typical_chance: float, mission_weight: float
+) -> bool:
+    """``creams`` for one case, inside a kernel."""
+    return stakes * maximum(0.0, typical_chance - chance) > mission * mission_weight
 
 
 def parking_tilt(stakes: np.ndarray, motivation: np.ndarray, params: Gaming) -> np.ndarray:

@@ -144,11 +144,15 @@ class Observations:
     def contacts(self, rows: np.ndarray, failure_demand: np.ndarray) -> None:
         self.journeys.note_contacts(rows, failure_demand)
         self.tally.contacts += len(rows)
-        self.tally.failure_demand += int(failure_demand.sum())
+        self.tally.failure_demand += int(np.count_nonzero(failure_demand))
 
     # --- intake and the waiting list ---------------------------------------------------------
-    def assessment_hours(self, hours: float) -> None:
-        self.tally.assessment_hours += hours
+    def assessment_hours(self, hours: np.ndarray) -> None:
+        """Hours of assessment this week at each provider, added provider by provider."""
+        total = self.tally.assessment_hours
+        for provider_hours in hours.tolist():
+            total += provider_hours
+        self.tally.assessment_hours = total
 
     def intake(
         self, rows: np.ndarray, provider: np.ndarray, eligible: np.ndarray, accepted: np.ndarray
@@ -161,7 +165,7 @@ class Observations:
             records.eligible_difficulty.extend(difficulty(people, assessed).tolist())
             records.eligible_taken_on.extend([False] * len(assessed))
             people.assessment_record[assessed] = np.arange(first, first + len(assessed))
-        self.tally.queue_entries += int(accepted.sum())
+        self.tally.queue_entries += int(np.count_nonzero(accepted))
         self.journeys.note_intake(rows, provider, eligible, accepted)
 
     def refusals(self, refused: int, wasted_hours: float) -> None:

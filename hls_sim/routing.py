@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hls_sim.compiled import kernel
+from hls_sim.compiled import generator_at, kernel, row_max_of
 
 if TYPE_CHECKING:
     from hls_sim.model import SupportSystemModel
@@ -30,16 +30,43 @@ def route(model: SupportSystemModel, contacts: np.ndarray, providers: np.ndarray
     if regime.catchments:
         return rng.choice(len(providers), size=len(contacts), p=shares / shares.sum())
     capacity = model.places(providers).astype(float)
-    queued = np.array([len(table.waiting[p]) for p in providers], dtype=float)
+    queued = np.array([len(table.waiting[p]) for p in providers.tolist()], dtype=float)
     room = capacity - model.occupied(providers) - queued
     if regime.referrals:
-        domain = model.people.needs_of(contacts).argmax(axis=1)
-        noise = rng.normal(0.0, model.params.referrals.noise, (len(contacts), len(providers)))
-        preference = table.beliefs[providers].max(axis=2).T[domain] + noise
+        preference = np.empty((len(contacts), len(providers)))
+        noise = model.params.referrals.noise
+        _fit(model.stream, model.people.needs, contacts, table.beliefs, providers, noise, preference)
     else:
         # Share-weighted random choice: the largest share-weighted exponential draw wins.
-        preference = np.log(shares)[None, :] - np.log(-np.log(rng.random((len(contacts), len(providers)))))
+        preference = np.log(shares) - np.log(-np.log(rng.random((len(contacts), len(providers)))))
     return _take_room(preference, room, np.maximum(capacity, 1.0))
+
+
+@kernel
+def _fit(
+    stream: np.ndarray,
+    needs: np.ndarray,
+    contacts: np.ndarray,
+    beliefs: np.ndarray,
+    providers: np.ndarray,
+    noise: float,
+    preference: np.ndarray,
+) -> None:
+    """How well each provider seems to fit each contact (into ``preference``).
+
+    A provider's fit is its belief in its best approach to the contact's main need (the
+    first of its highest needs), plus a normal error drawn contact by contact, provider
+    by provider.
+    """
+    rng = generator_at(stream)
+    for i in range(len(contacts)):
+        row = contacts[i]
+        main = 0
+        for domain in range(1, needs.shape[1]):
+            if needs[row, domain] > needs[row, main]:
+                main = domain
+        for j in range(len(providers)):
+            preference[i, j] = row_max_of(beliefs[providers[j], main]) + rng.normal(0.0, noise)
 
 
 @kernel
