@@ -97,23 +97,17 @@ def _success_chance(
         chance[i] = clip(likely, 0.0, 1.0)
 
 
-def creams(stakes, mission, chance: np.ndarray, typical_chance, params: Gaming) -> np.ndarray:
-    """Creaming: decline eligible people whose expected score would pull the rate down.
-
-    ``stakes``, ``mission`` (the provider's) and ``typical_chance`` are numbers or one per case.
-
-    Declines when the expected loss of results income outweighs what serving
-    the person is worth to the provider's mission.
-    """
-    expected_loss = stakes * np.maximum(0.0, typical_chance - chance)
-    return expected_loss > mission * params.mission_weight
-
-
 @inline
-def declines(
+def creams(
     stakes: float, mission: float, chance: float, typical_chance: float, mission_weight: float
 ) -> bool:
-    """``creams`` for one case, inside a kernel."""
+    """Creaming: decline an eligible person whose expected score would pull the rate down.
+
+    Declines when the expected loss of results income (the ``stakes`` times how far
+    the case's ``chance`` falls short of the typical one) outweighs what serving the
+    person is worth to the provider's ``mission``. One case at a time, in a kernel
+    (``intake``) or from Python.
+    """
     return stakes * maximum(0.0, typical_chance - chance) > mission * mission_weight
 
 
