@@ -99,25 +99,16 @@ def reflect_and_leave(model: SupportSystemModel) -> None:
     A leaver's people go to colleagues before later workers reflect, so those
     colleagues feel the extra caseload in the same week.
     """
-    workforce, params = model.workforce, model.params
     slots = model.workforce.slots()
     draws = model.rng.random(len(slots))
+    discretion = model.providers.discretion
     start = 0
-    while start < len(slots):
-        rest = slots[start:]
-        autonomy = model.providers.discretion[workforce.provider[rest]]
-        new_motivation, new_morale = motivation.reflect(workforce, rest, autonomy, params)
-        chance = motivation.leaving_chance(
-            new_morale, params.workforce.base_turnover, params.workforce.morale_turnover
-        )
-        leaves = (draws[start:] < chance).nonzero()[0]
-        done = len(rest) if len(leaves) == 0 else int(leaves[0]) + 1
-        workforce.motivation[rest[:done]] = new_motivation[:done]
-        workforce.morale[rest[:done]] = new_morale[:done]
-        if len(leaves):
-            model.observe.leaver()
-            release_worker(model, int(rest[done - 1]))
-        start += done
+    while (
+        leaver := motivation.reflect(model.workforce, slots, start, discretion, draws, model.params)
+    ) < len(slots):
+        model.observe.leaver()
+        release_worker(model, int(slots[leaver]))
+        start = leaver + 1
 
 
 def release_worker(model: SupportSystemModel, slot: int, *, replace: bool = True) -> None:
