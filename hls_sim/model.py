@@ -250,10 +250,9 @@ class SupportSystemModel(mesa.Model):
         table, workforce = self.providers, self.workforce
         self.forum_week = self.regime.is_forum_week(self.week)
         slots = workforce.slots()
-        provider_of = workforce.provider[slots]
-        stakes = self.stakes(provider_of)
-        fear = candour.fear(stakes, table.blame[provider_of], self.params.candour)
-        seen = oversight(table.dialogue_hours[provider_of], self.params.motivation)
+        stakes = self.stakes(np.arange(table.count))
+        fear = candour.fear(stakes, table.blame, self.params.candour)
+        seen = oversight(table.dialogue_hours, self.params.motivation)
         forum_hours = self.regime.forum_hours if self.forum_week else 0.0
         work.plan_week(
             workforce, slots, stakes, fear, seen, forum_hours, self.regime, self.params, self.gaming_leverage
