@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hls_sim.agents.worker import Workforce
+from hls_sim.candour import fear
 from hls_sim.compiled import kernel, maximum, minimum
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ def plan_week(
     workforce: Workforce,
     slots: np.ndarray,
     stakes: np.ndarray,
-    fear: np.ndarray,
+    blame: np.ndarray,
     seen: np.ndarray,
     forum_hours: float,
     regime: Regime,
@@ -41,14 +42,15 @@ def plan_week(
 ) -> None:
     """Split each worker's paid hours into the parts of ``HOUR_PARTS``; clears the week's fixed demands.
 
-    ``stakes``, ``fear`` and ``seen`` (how much of the work the funder sees) are per provider.
+    ``stakes``, ``blame`` (``candour.fear``) and ``seen`` (how much of the work the funder sees) are
+    per provider.
     """
     w = workforce
     _plan_week(
         slots,
         w.provider,
         stakes,
-        fear,
+        blame,
         seen,
         w.hours,
         w.caseload,
@@ -65,6 +67,7 @@ def plan_week(
         forum_hours,
         regime.reporting_hours_per_case,
         scenario.workforce.defensive_recording,
+        scenario.candour.stakes_fear,
         scenario.workforce.admin_hours,
         scenario.motivation.stakes_accountability,
         scenario.motivation.seen_sanction,
@@ -77,7 +80,7 @@ def _plan_week(
     slots: np.ndarray,
     provider: np.ndarray,
     stakes_at: np.ndarray,
-    fear_at: np.ndarray,
+    blame_at: np.ndarray,
     seen_at: np.ndarray,
     hours: np.ndarray,
     caseload: np.ndarray,
@@ -94,6 +97,7 @@ def _plan_week(
     forum_hours: float,
     reporting_hours_per_case: float,
     defensive_recording: float,
+    stakes_fear: float,
     admin_hours: float,
     stakes_accountability: float,
     seen_sanction: float,
@@ -107,7 +111,7 @@ def _plan_week(
     for slot in slots:
         at = provider[slot]
         felt = stakes_at[at]
-        recording = reporting_hours_per_case + defensive_recording * fear_at[at]
+        recording = reporting_hours_per_case + defensive_recording * fear(felt, blame_at[at], stakes_fear)
         paperwork = admin_hours + recording * caseload[slot] + accountability_hours[slot]
         assessing = assessment_hours[slot]
         demands = paperwork + assessing + forum_hours
