@@ -20,7 +20,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from hls_sim import candour, dialogue, indicators, money
+from hls_sim import candour, contracts, dialogue, indicators, money
+from hls_sim.compiled import kernel
 from hls_sim.parameters.calendar import WEEKS_PER_QUARTER, WEEKS_PER_YEAR
 
 
@@ -35,8 +36,6 @@ class Commissioner(mesa.Agent):
 
     def commission(self) -> None:
         """The commissioner's week: pay, talk, settle the quarter's results, re-let contracts when due."""
-        from hls_sim import contracts
-
         model = self.model
         self.pay()
         self.hold_dialogue()
@@ -48,20 +47,29 @@ class Commissioner(mesa.Agent):
     def pay(self) -> None:
         """Weekly core payment at the contract's price; the results share waits for the quarter's report."""
         model, table = self.model, self.model.providers
-        pbr = model.regime.pbr_share
-        for provider in table.active_indices():
-            weekly = (
-                model.params.funding.budget / WEEKS_PER_YEAR * table.share[provider] * table.price[provider]
-            )
-            self.transfer(int(provider), (1 - pbr) * weekly)
-            table.results_pot[provider] += pbr * weekly
+        paid = _pay_week(
+            table.active_indices(),
+            table.share,
+            table.price,
+            model.params.funding.budget / WEEKS_PER_YEAR,
+            model.regime.pbr_share,
+            table.cash,
+            table.received,
+            table.results_pot,
+        )
+        for amount in paid.tolist():
+            if amount > 0:
+                self.note_outlay(amount)
         self.weeks_since_letting += 1
 
     def transfer(self, provider: int, amount: float) -> None:
         if amount > 0:
             money.receive(self.model, provider, amount)
-            self.outlay += amount
-            self.model.observe.outlay(amount)
+            self.note_outlay(amount)
+
+    def note_outlay(self, amount: float) -> None:
+        self.outlay += amount
+        self.model.observe.outlay(amount)
 
     def hold_dialogue(self) -> None:
         """Time with providers, more with those it trusts less; both sides' hours are costed."""
@@ -176,3 +184,28 @@ class Commissioner(mesa.Agent):
         """How far the commissioner trusts the providers it funds."""
         table = self.model.providers
         return float(table.funder_trust[providers].mean()) if len(providers) else float("nan")
+
+
+@kernel
+def _pay_week(
+    providers: np.ndarray,
+    share: np.ndarray,
+    price: np.ndarray,
+    budget_week: float,
+    pbr_share: float,
+    cash: np.ndarray,
+    received: np.ndarray,
+    results_pot: np.ndarray,
+) -> np.ndarray:
+    """``Commissioner.pay`` for each of ``providers``: what each was paid (``money.receive``) this week."""
+    paid = np.zeros(len(providers))
+    for i in range(len(providers)):
+        at = providers[i]
+        weekly = budget_week * share[at] * price[at]
+        amount = (1 - pbr_share) * weekly
+        if amount > 0:
+            cash[at] += amount
+            received[at] += amount
+            paid[i] = amount
+        results_pot[at] += pbr_share * weekly
+    return paid
