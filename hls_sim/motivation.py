@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hls_sim.compiled import clip, kernel, maximum, minimum
+from hls_sim.compiled import clip, inline, kernel, maximum, minimum
 from hls_sim.parameters.calendar import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -54,6 +54,15 @@ def effort(motivation, stakes, seen: float, params: Motivation):
     Knaves respond to consequences, not to being watched as such (Le Grand 2003).
     """
     accountability = np.minimum(1.0, params.stakes_accountability * stakes + params.seen_sanction * seen)
+    return motivation + (1.0 - motivation) * accountability
+
+
+@inline
+def effort_of(
+    motivation: float, stakes: float, seen: float, stakes_accountability: float, seen_sanction: float
+) -> float:
+    """``effort`` for one worker or provider, inside a kernel."""
+    accountability = minimum(1.0, stakes_accountability * stakes + seen_sanction * seen)
     return motivation + (1.0 - motivation) * accountability
 
 

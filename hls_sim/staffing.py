@@ -19,6 +19,8 @@ import numpy as np
 from hls_sim import casework, money, motivation
 from hls_sim.agents.person import SUPPORTED
 from hls_sim.agents.worker import HOUR_PARTS, Worker
+from hls_sim.compiled import kernel
+from hls_sim.motivation import effort_of
 
 if TYPE_CHECKING:
     from hls_sim.model import SupportSystemModel
@@ -41,13 +43,47 @@ def hire(model: SupportSystemModel, provider: int) -> Worker:
     return worker
 
 
-def staffing_commitment(model: SupportSystemModel, provider):
-    """Share of planned front-line staffing ``provider`` (an index or an array of them) actually keeps."""
+def staffing_budgets(model: SupportSystemModel, providers: np.ndarray) -> np.ndarray:
+    """What each of ``providers`` means to spend on front-line wages a week.
+
+    Its wage share of the income it expects, as far as it keeps to planned
+    staffing: a provider's ``motivation.effort`` (its mission, and the
+    accountability of money on results and of a funder who sees its work),
+    above ``providers.staffing_floor``.
+    """
     params, table = model.params, model.providers
-    seen = motivation.oversight(table.dialogue_hours[provider], params.motivation)
-    effort = motivation.effort(table.mission[provider], model.stakes(provider), seen, params.motivation)
-    floor = params.providers.staffing_floor
-    return floor + (1.0 - floor) * effort
+    budgets = money.expected_income(model, providers)
+    _staffing_budgets(
+        providers,
+        model.stakes(providers),
+        table.mission,
+        motivation.oversight(table.dialogue_hours, params.motivation),
+        params.motivation.stakes_accountability,
+        params.motivation.seen_sanction,
+        params.providers.staffing_floor,
+        params.providers.wage_share,
+        budgets,
+    )
+    return budgets
+
+
+@kernel
+def _staffing_budgets(
+    providers: np.ndarray,
+    stakes: np.ndarray,
+    mission: np.ndarray,
+    seen: np.ndarray,
+    stakes_accountability: float,
+    seen_sanction: float,
+    floor: float,
+    wage_share: float,
+    budgets: np.ndarray,
+) -> None:
+    """``staffing_budgets`` provider by provider, over the expected income ``budgets`` held."""
+    for i in range(len(providers)):
+        at = providers[i]
+        effort = effort_of(mission[at], stakes[i], seen[at], stakes_accountability, seen_sanction)
+        budgets[i] = wage_share * (floor + (1.0 - floor) * effort) * budgets[i]
 
 
 def pay_wages(model: SupportSystemModel) -> None:
@@ -73,24 +109,27 @@ def plan_workforce(model: SupportSystemModel) -> None:
     params, table, week = model.params, model.providers, model.week
     wage = params.workforce.wage
     providers = table.active_indices()
-    budgets = (
-        params.providers.wage_share
-        * staffing_commitment(model, providers)
-        * money.expected_income(model, providers)
-    )
+    budgets = staffing_budgets(model, providers)
+    # One provider's hiring and layoffs leave the others' headcounts as they were.
+    headcount = model.workforce.headcount(table.count).tolist()
     for provider, budget in zip(providers.tolist(), budgets.tolist(), strict=True):
         target = int(budget // wage)
         vacancies = table.vacancies[provider]
-        arriving = [due for due in vacancies if due <= week]
-        table.vacancies[provider] = vacancies = [due for due in vacancies if due > week]
-        for _ in arriving:
-            if len(model.workforce.staff(provider)) < target and table.cash[provider] > wage:
+        table.vacancies[provider] = still_open = [due for due in vacancies if due > week]
+        arriving = len(vacancies) - len(still_open)
+        vacancies = still_open
+        staffed = headcount[provider]
+        if table.cash[provider] > wage:
+            # Each vacancy filled this week is filled while staff are below target.
+            for _ in range(min(arriving, target - staffed)):
                 hire(model, provider)
-        planned = len(model.workforce.staff(provider)) + len(vacancies)
-        if planned < target:
-            vacancies.extend([week + params.workforce.vacancy_weeks] * (target - planned))
-        while len(staff := model.workforce.staff(provider)) > target:
-            lay_off(model, int(staff[-1]))
+                staffed += 1
+        if staffed + len(vacancies) < target:
+            vacancies.extend([week + params.workforce.vacancy_weeks] * (target - staffed - len(vacancies)))
+        if staffed > target:
+            # The latest to join go first.
+            for slot in model.workforce.staff(provider)[target:][::-1].tolist():
+                lay_off(model, slot)
 
 
 def reflect_and_leave(model: SupportSystemModel) -> None:

@@ -20,6 +20,7 @@ import numpy as np
 from hls_sim.agents.worker import Workforce
 from hls_sim.candour import fear
 from hls_sim.compiled import kernel, maximum, minimum
+from hls_sim.motivation import effort_of
 
 if TYPE_CHECKING:
     from hls_sim.regimes import Regime
@@ -105,8 +106,7 @@ def _plan_week(
 ) -> None:
     """``plan_week`` worker by worker.
 
-    Effort is ``motivation.effort``; the share of it spent moving the indicator is
-    ``gaming.gaming_share``.
+    The share of effort spent moving the indicator is ``gaming.gaming_share``.
     """
     for slot in slots:
         at = provider[slot]
@@ -118,8 +118,7 @@ def _plan_week(
         fixed = minimum(hours[slot], demands)
         available = hours[slot] - fixed
         intrinsic = motivation[slot]
-        accountable = minimum(1.0, stakes_accountability * felt + seen_sanction * seen_at[at])
-        working = available * (intrinsic + (1.0 - intrinsic) * accountable)
+        working = available * effort_of(intrinsic, felt, seen_at[at], stakes_accountability, seen_sanction)
         indicator_return = felt * leverage
         total_return = indicator_return + (felt + intrinsic)
         gaming_part = indicator_return / total_return if total_return > 0 else 0.0
