@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from hls_sim.compiled import kernel
 from hls_sim.parameters.calendar import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -41,6 +42,61 @@ def borrowing_limit(model: SupportSystemModel, provider):
 def wage_bill(model: SupportSystemModel, provider):
     """What ``provider`` (an index or an array of them) pays its staff a week."""
     return model.workforce.headcount(model.providers.count)[provider] * model.params.workforce.wage
+
+
+def short_of_cash(model: SupportSystemModel, providers: np.ndarray) -> np.ndarray:
+    """Those of ``providers`` whose wage bill would take their cash below their ``borrowing_limit``."""
+    table, params = model.providers, model.params
+    return _short_of_cash(
+        providers,
+        model.workforce.headcount(table.count),
+        params.workforce.wage,
+        table.cash,
+        table.share,
+        table.price,
+        params.funding.budget / WEEKS_PER_YEAR,
+        params.providers.overdraft,
+    )
+
+
+@kernel
+def _short_of_cash(
+    providers: np.ndarray,
+    headcount: np.ndarray,
+    wage: float,
+    cash: np.ndarray,
+    share: np.ndarray,
+    price: np.ndarray,
+    budget_week: float,
+    overdraft: float,
+) -> np.ndarray:
+    """``short_of_cash`` provider by provider (``wage_bill``, ``borrowing_limit``)."""
+    short = np.zeros(len(providers), dtype=np.bool_)
+    for i in range(len(providers)):
+        at = providers[i]
+        short[i] = cash[at] - headcount[at] * wage < -(overdraft * (budget_week * share[at] * price[at]))
+    return providers[short]
+
+
+def pay_staff(model: SupportSystemModel, providers: np.ndarray) -> None:
+    """Each of ``providers`` pays its ``wage_bill`` and this week's discretionary spend."""
+    table = model.providers
+    _pay_staff(
+        providers,
+        model.workforce.headcount(table.count),
+        model.params.workforce.wage,
+        table.spend,
+        table.cash,
+    )
+
+
+@kernel
+def _pay_staff(
+    providers: np.ndarray, headcount: np.ndarray, wage: float, spend: np.ndarray, cash: np.ndarray
+) -> None:
+    """``pay_staff`` provider by provider."""
+    for at in providers:
+        cash[at] -= headcount[at] * wage + spend[at]
 
 
 def discretionary_budgets(model: SupportSystemModel) -> np.ndarray:

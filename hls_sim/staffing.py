@@ -93,15 +93,12 @@ def pay_wages(model: SupportSystemModel) -> None:
     """
     table = model.providers
     providers = table.active_indices()
-    short = table.cash[providers] - money.wage_bill(model, providers) < -money.borrowing_limit(
-        model, providers
-    )
-    for provider in providers[short].tolist():
+    for provider in money.short_of_cash(model, providers).tolist():
         while len(staff := model.workforce.staff(provider)) and table.cash[provider] - money.wage_bill(
             model, provider
         ) < -money.borrowing_limit(model, provider):
             lay_off(model, int(staff[-1]))
-    table.cash[providers] -= money.wage_bill(model, providers) + table.spend[providers]
+    money.pay_staff(model, providers)
 
 
 def plan_workforce(model: SupportSystemModel) -> None:
