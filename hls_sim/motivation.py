@@ -32,12 +32,34 @@ def draw_motivation(
     rng: np.random.Generator, count: int, knave_share: float, params: Motivation
 ) -> np.ndarray:
     """Baseline intrinsic motivation: knights high, knaves low (Beta-distributed about each type's mean)."""
+    knight_a, knight_b, knave_a, knave_b = beta_shapes(params)
     knave = rng.random(count) < knave_share
-    knight_a = params.knight_mean * params.concentration
-    knights = rng.beta(knight_a, params.concentration - knight_a, size=count)
-    knave_a = params.knave_mean * params.concentration
-    knaves = rng.beta(knave_a, params.concentration - knave_a, size=count)
+    knights = rng.beta(knight_a, knight_b, size=count)
+    knaves = rng.beta(knave_a, knave_b, size=count)
     return np.where(knave, knaves, knights)
+
+
+def beta_shapes(params: Motivation) -> tuple[float, float, float, float]:
+    """The Beta shapes of knights' and knaves' motivation: their means times the concentration."""
+    knight_a = params.knight_mean * params.concentration
+    knave_a = params.knave_mean * params.concentration
+    return knight_a, params.concentration - knight_a, knave_a, params.concentration - knave_a
+
+
+@inline
+def draw_one_motivation(
+    rng: np.random.Generator,
+    knave_share: float,
+    knight_a: float,
+    knight_b: float,
+    knave_a: float,
+    knave_b: float,
+) -> float:
+    """``draw_motivation`` of one, inside a kernel: the same draws in the same order."""
+    knave = rng.random() < knave_share
+    as_knight = rng.beta(knight_a, knight_b)
+    as_knave = rng.beta(knave_a, knave_b)
+    return as_knave if knave else as_knight
 
 
 def oversight(dialogue_hours: float, params: Motivation) -> float:

@@ -19,8 +19,8 @@ import numpy as np
 from hls_sim import casework, money, motivation
 from hls_sim.agents.person import SUPPORTED
 from hls_sim.agents.worker import HOUR_PARTS, Worker
-from hls_sim.compiled import kernel
-from hls_sim.motivation import effort_of
+from hls_sim.compiled import clip, generator_at, kernel
+from hls_sim.motivation import draw_one_motivation, effort_of
 
 if TYPE_CHECKING:
     from hls_sim.model import SupportSystemModel
@@ -28,19 +28,45 @@ if TYPE_CHECKING:
 
 def hire(model: SupportSystemModel, provider: int) -> Worker:
     """A recruit joins ``provider``: motivation drawn as a knight or a knave, skill round the place's mean."""
-    params, rng = model.params.workforce, model.rng
-    drawn = float(motivation.draw_motivation(rng, 1, params.knave_share, model.params.motivation)[0])
-    skill = np.clip(
-        rng.normal(params.skill_mean, params.skill_spread, model.domains), params.skill_floor, 1.0
-    )
-    relational = float(
-        np.clip(rng.normal(params.recruit_relational_skill, params.skill_spread), params.skill_floor, 1.0)
+    params = model.params.workforce
+    skill = np.empty(model.domains)
+    drawn, relational = _recruit(
+        model.stream,
+        params.knave_share,
+        *motivation.beta_shapes(model.params.motivation),
+        params.skill_mean,
+        params.skill_spread,
+        params.skill_floor,
+        params.recruit_relational_skill,
+        skill,
     )
     slot = model.workforce.new_slot(provider, params.hours, drawn, params.start_morale, skill, relational)
     model.workforce.success_seen[slot] = model.params.morale.neutral_success  # nothing seen yet
     worker = Worker(model, slot)
     model.worker_agents[slot] = worker
     return worker
+
+
+@kernel
+def _recruit(
+    stream: np.ndarray,
+    knave_share: float,
+    knight_a: float,
+    knight_b: float,
+    knave_a: float,
+    knave_b: float,
+    skill_mean: float,
+    skill_spread: float,
+    skill_floor: float,
+    relational_mean: float,
+    skill: np.ndarray,
+) -> tuple[float, float]:
+    """A recruit's draws: motivation, ``skill`` in each domain (written in) and relational skill, returned."""
+    rng = generator_at(stream)
+    drawn = draw_one_motivation(rng, knave_share, knight_a, knight_b, knave_a, knave_b)
+    for domain in range(len(skill)):
+        skill[domain] = clip(rng.normal(skill_mean, skill_spread), skill_floor, 1.0)
+    return drawn, clip(rng.normal(relational_mean, skill_spread), skill_floor, 1.0)
 
 
 def staffing_budgets(model: SupportSystemModel, providers: np.ndarray) -> np.ndarray:
