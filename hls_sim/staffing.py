@@ -180,19 +180,31 @@ def release_worker(model: SupportSystemModel, slot: int, *, replace: bool = True
     """
     workforce, people = model.workforce, model.people
     provider = int(workforce.provider[slot])
+    colleagues = workforce.staff(provider)
+    colleagues = colleagues[colleagues != slot]
     workforce.leave(slot)
-    rows = people.in_status(SUPPORTED)
-    rows = rows[people.worker[rows] == slot]
+    rows = _caseload_of(people.status, people.worker, people.count, slot, int(SUPPORTED))
     workforce.caseload[slot] = 0
     workforce.stakes[slot] = 0.0
     workforce.accountability_hours[slot] = 0.0
     for part in HOUR_PARTS:
         getattr(workforce, part)[slot] = 0.0
     model.worker_agents.pop(slot).remove()
-    reassign(model, rows, provider)
+    reassign(model, rows, provider, colleagues)
     model.observe.handoffs(rows, previous_worker=slot)
     if replace and model.providers.active[provider]:
         model.providers.vacancies[provider].append(model.week + model.params.workforce.vacancy_weeks)
+
+
+@kernel
+def _caseload_of(status: np.ndarray, worker: np.ndarray, count: int, slot: int, supported: int) -> np.ndarray:
+    """The rows of the people the worker in ``slot`` supports, in row order."""
+    rows = np.empty(count, dtype=np.int64)
+    found = 0
+    for row in range(count):
+        rows[found] = row
+        found += (status[row] == supported) & (worker[row] == slot)
+    return rows[:found].copy()
 
 
 def lay_off(model: SupportSystemModel, slot: int) -> None:
@@ -201,25 +213,49 @@ def lay_off(model: SupportSystemModel, slot: int) -> None:
     release_worker(model, slot, replace=False)
 
 
-def reassign(model: SupportSystemModel, rows: np.ndarray, provider: int) -> None:
-    """Hand people to colleagues at ``provider`` with room; the rest go to the front of its list."""
+def reassign(model: SupportSystemModel, rows: np.ndarray, provider: int, colleagues: np.ndarray) -> None:
+    """Hand people to ``colleagues`` at ``provider`` with room; the rest go to the front of its list."""
     if len(rows) == 0:
         return
     people, workforce = model.people, model.workforce
     casework.hand_off(people, rows, model.params)
     model.observe.handoff_count(len(rows))
-    remaining = list(rows)
-    staff = workforce.staff(provider)
-    max_caseload = model.params.workforce.max_caseload
-    for other in staff[np.argsort(workforce.caseload[staff], kind="stable")]:
-        while remaining and workforce.caseload[other] < max_caseload:
-            row = remaining.pop()
-            people.worker[row] = other
-            people.provider[row] = provider
-            workforce.caseload[other] += 1
-    if remaining:
-        back = np.array(remaining)
+    left = _hand_to_colleagues(
+        rows,
+        colleagues,
+        workforce.caseload,
+        model.params.workforce.max_caseload,
+        people.worker,
+        people.provider,
+        provider,
+    )
+    if left:
+        back = rows[:left]
         # Back at the front of the list, waiting from the start of next week.
         casework.join_waiting_list(people, back, provider, model.week + 1.0)
-        model.providers.waiting[provider][:0] = remaining
-        model.observe.back_on_list(len(back))
+        model.providers.waiting[provider][:0] = back.tolist()
+        model.observe.back_on_list(left)
+
+
+@kernel
+def _hand_to_colleagues(
+    rows: np.ndarray,
+    colleagues: np.ndarray,
+    caseload: np.ndarray,
+    max_caseload: int,
+    worker: np.ndarray,
+    provider_of: np.ndarray,
+    provider: int,
+) -> int:
+    """``rows``, the last first, go to ``colleagues`` with room, least loaded first (ties in joining order).
+
+    Returns how many are left over: the first ones of ``rows``.
+    """
+    left = len(rows)
+    for other in colleagues[np.argsort(caseload[colleagues], kind="mergesort")]:
+        while left > 0 and caseload[other] < max_caseload:
+            left -= 1
+            worker[rows[left]] = other
+            provider_of[rows[left]] = provider
+            caseload[other] += 1
+    return left
