@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hls_sim.compiled import kernel
+from hls_sim.compiled import kernel, maximum
 from hls_sim.parameters.calendar import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -102,10 +102,35 @@ def _pay_staff(
 def discretionary_budgets(model: SupportSystemModel) -> np.ndarray:
     """What each provider has left for discretionary spend this week once wages are covered (0 if closed)."""
     table, params = model.providers, model.params
-    weekly = params.funding.budget / WEEKS_PER_YEAR * table.share
-    wages = model.workforce.headcount(table.count) * params.workforce.wage
-    left = np.maximum(0.0, table.cash + params.providers.overdraft * weekly - wages)
-    return np.where(table.active, left, 0.0)
+    left = np.empty(table.count)
+    _discretionary_budgets(
+        table.active,
+        table.cash,
+        table.share,
+        model.workforce.headcount(table.count),
+        params.funding.budget / WEEKS_PER_YEAR,
+        params.providers.overdraft,
+        params.workforce.wage,
+        left,
+    )
+    return left
+
+
+@kernel
+def _discretionary_budgets(
+    active: np.ndarray,
+    cash: np.ndarray,
+    share: np.ndarray,
+    headcount: np.ndarray,
+    budget_week: float,
+    overdraft: float,
+    wage: float,
+    left: np.ndarray,
+) -> None:
+    """``discretionary_budgets`` provider by provider, into ``left``."""
+    for at in range(len(left)):
+        room = cash[at] + overdraft * (budget_week * share[at]) - headcount[at] * wage
+        left[at] = maximum(0.0, room) if active[at] else 0.0
 
 
 def receive(model: SupportSystemModel, provider: int, amount: float) -> None:

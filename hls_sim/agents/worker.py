@@ -136,13 +136,20 @@ class Workforce:
 
     def caseloads(self, providers: int) -> np.ndarray:
         """People supported by each provider's workers."""
-        slots = self.slots()
-        return np.bincount(self.provider[slots], weights=self.caseload[slots], minlength=providers).astype(
-            np.int64
-        )
+        return _caseloads(self.active[: self.count], self.provider, self.caseload, providers)
 
 
 NO_STAFF = np.zeros(0, dtype=np.int64)
+
+
+@kernel
+def _caseloads(active: np.ndarray, provider: np.ndarray, caseload: np.ndarray, providers: int) -> np.ndarray:
+    """``Workforce.caseloads``, worker by worker."""
+    total = np.zeros(providers, dtype=np.int64)
+    for slot in range(len(active)):
+        if active[slot]:
+            total[provider[slot]] += caseload[slot]
+    return total
 
 
 @kernel
