@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hls_sim.compiled import kernel, maximum
+from hls_sim.compiled import inline, kernel, maximum
 from hls_sim.parameters.calendar import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -19,19 +19,23 @@ if TYPE_CHECKING:
 
 
 def weekly_core_value(model: SupportSystemModel, provider):
-    """A week of ``provider``'s contract (an index or an array of them).
-
-    Its share of the budget, at the price it bid.
-    """
+    """A week of ``provider``'s contract (an index or an array of them): ``core_value``."""
     table = model.providers
-    return model.params.funding.budget / WEEKS_PER_YEAR * table.share[provider] * table.price[provider]
+    return core_value(
+        model.params.funding.budget / WEEKS_PER_YEAR, table.share[provider], table.price[provider]
+    )
 
 
-def expected_income(model: SupportSystemModel, provider):
-    """Core payment plus the results payment it expects, given past quarters."""
-    pbr = model.regime.pbr_share
-    expectation = model.providers.expected_results_ratio[provider]
-    return weekly_core_value(model, provider) * ((1 - pbr) + pbr * expectation)
+@inline
+def core_value(budget_week: float, share: float, price: float) -> float:
+    """A week of a provider's contract: its share of the week's budget, at the price it bid."""
+    return budget_week * share * price
+
+
+@inline
+def expected_income(core: float, pbr_share: float, expected_results_ratio: float) -> float:
+    """A provider's core payment ``core`` plus the results payment it expects, given past quarters."""
+    return core * ((1 - pbr_share) + pbr_share * expected_results_ratio)
 
 
 def borrowing_limit(model: SupportSystemModel, provider):
@@ -74,7 +78,9 @@ def _short_of_cash(
     short = np.zeros(len(providers), dtype=np.bool_)
     for i in range(len(providers)):
         at = providers[i]
-        short[i] = cash[at] - headcount[at] * wage < -(overdraft * (budget_week * share[at] * price[at]))
+        short[i] = cash[at] - headcount[at] * wage < -(
+            overdraft * core_value(budget_week, share[at], price[at])
+        )
     return providers[short]
 
 

@@ -21,6 +21,7 @@ from hls_sim.agents.person import SUPPORTED
 from hls_sim.agents.worker import HOUR_PARTS, Worker
 from hls_sim.compiled import clip, generator_at, kernel
 from hls_sim.motivation import draw_one_motivation, effort_of
+from hls_sim.parameters.calendar import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
     from hls_sim.model import SupportSystemModel
@@ -78,12 +79,17 @@ def staffing_budgets(model: SupportSystemModel, providers: np.ndarray) -> np.nda
     above ``providers.staffing_floor``.
     """
     params, table = model.params, model.providers
-    budgets = money.expected_income(model, providers)
+    budgets = np.empty(len(providers))
     _staffing_budgets(
         providers,
         model.stakes(providers),
         table.mission,
         motivation.oversight(table.dialogue_hours, params.motivation),
+        table.share,
+        table.price,
+        table.expected_results_ratio,
+        params.funding.budget / WEEKS_PER_YEAR,
+        model.regime.pbr_share,
         params.motivation.stakes_accountability,
         params.motivation.seen_sanction,
         params.providers.staffing_floor,
@@ -99,17 +105,25 @@ def _staffing_budgets(
     stakes: np.ndarray,
     mission: np.ndarray,
     seen: np.ndarray,
+    share: np.ndarray,
+    price: np.ndarray,
+    expected_results_ratio: np.ndarray,
+    budget_week: float,
+    pbr_share: float,
     stakes_accountability: float,
     seen_sanction: float,
     floor: float,
     wage_share: float,
     budgets: np.ndarray,
 ) -> None:
-    """``staffing_budgets`` provider by provider, over the expected income ``budgets`` held."""
+    """``staffing_budgets`` provider by provider, into ``budgets``."""
     for i in range(len(providers)):
         at = providers[i]
         effort = effort_of(mission[at], stakes[i], seen[at], stakes_accountability, seen_sanction)
-        budgets[i] = wage_share * (floor + (1.0 - floor) * effort) * budgets[i]
+        income = money.expected_income(
+            money.core_value(budget_week, share[at], price[at]), pbr_share, expected_results_ratio[at]
+        )
+        budgets[i] = wage_share * (floor + (1.0 - floor) * effort) * income
 
 
 def pay_wages(model: SupportSystemModel) -> None:

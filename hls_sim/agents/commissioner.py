@@ -201,7 +201,7 @@ def _pay_week(
     paid = np.zeros(len(providers))
     for i in range(len(providers)):
         at = providers[i]
-        weekly = budget_week * share[at] * price[at]
+        weekly = money.core_value(budget_week, share[at], price[at])
         amount = (1 - pbr_share) * weekly
         if amount > 0:
             cash[at] += amount
