@@ -142,9 +142,12 @@ class Commissioner(mesa.Agent):
         seen = dialogue.shown(
             log, table.dialogue_hours[provider], table.candour[provider], params.dialogue, model.rng
         )
-        reported, true = log.column("reported").astype(bool), log.column("true").astype(bool)
-        matches = (result.checked - result.caught) + int((reported[seen] == true[seen]).sum())
-        checks = result.checked + len(seen)
+        matches, checks, seen_true = result.checked - result.caught, result.checked, float("nan")
+        if len(seen):
+            reported, true = log.column("reported")[seen].astype(bool), log.column("true")[seen].astype(bool)
+            matches += int((reported == true).sum())
+            checks += len(seen)
+            seen_true = float(true.mean())
         model.observe.funder_checks(matches, checks)
         trust = params.commissioner
         if checks:
@@ -164,7 +167,7 @@ class Commissioner(mesa.Agent):
             table.contract_reported[provider].append(
                 result.reported_points / result.closures / self.reference()
             )
-            table.contract_seen[provider].append(float(true[seen].mean()) if len(seen) else float("nan"))
+            table.contract_seen[provider].append(seen_true)
 
     def reference(self) -> float:
         """The results per case that earn the whole results pot under the tariff in force."""
