@@ -156,7 +156,7 @@ def plan_workforce(model: SupportSystemModel) -> None:
         arriving = len(vacancies) - len(still_open)
         vacancies = still_open
         staffed = headcount[provider]
-        if table.cash[provider] > wage:
+        if arriving and table.cash[provider] > wage:
             # Each vacancy filled this week is filled while staff are below target.
             for _ in range(min(arriving, target - staffed)):
                 hire(model, provider)
