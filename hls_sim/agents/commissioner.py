@@ -83,12 +83,15 @@ class Commissioner(mesa.Agent):
         )
         table.dialogue_hours[active] = hours
         self.spend_hours(float(hours.sum()))
-        for provider, spent in zip(active, hours, strict=True):
-            staff = model.workforce.staff(int(provider))
-            if len(staff):
-                model.workforce.accountability_hours[staff] += (
-                    spent * model.params.dialogue.provider_hours / len(staff)
-                )
+        workforce = model.workforce
+        _share_dialogue_hours(
+            active,
+            hours,
+            model.params.dialogue.provider_hours,
+            workforce.by_provider(),
+            workforce.headcount(table.count),
+            workforce.accountability_hours,
+        )
 
     def settle_results(self) -> None:
         """Quarterly: audit, pay each results pot by the reported results, then revise trust and audit."""
@@ -212,3 +215,27 @@ def _pay_week(
             paid[i] = amount
         results_pot[at] += pbr_share * weekly
     return paid
+
+
+@kernel
+def _share_dialogue_hours(
+    providers: np.ndarray,
+    hours: np.ndarray,
+    provider_hours: float,
+    by_provider: np.ndarray,
+    headcount: np.ndarray,
+    accountability_hours: np.ndarray,
+) -> None:
+    """Each of ``providers``' staff takes an equal share of its side of the dialogue ``hours`` it had.
+
+    ``by_provider`` and ``headcount`` are ``Workforce.by_provider`` and ``Workforce.headcount``.
+    """
+    first = np.zeros(len(headcount), dtype=np.int64)
+    for provider in range(1, len(headcount)):
+        first[provider] = first[provider - 1] + headcount[provider - 1]
+    for i in range(len(providers)):
+        at = providers[i]
+        if headcount[at]:
+            share = hours[i] * provider_hours / headcount[at]
+            for slot in by_provider[first[at] : first[at] + headcount[at]]:
+                accountability_hours[slot] += share
