@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hls_sim.compiled import kernel
+from hls_sim.compiled import clip, kernel
 
 FLAT, DIFFERENTIAL, DISTANCE = "flat", "differential", "distance"
 
@@ -39,7 +39,16 @@ def measured_value(
     """
     if aligned:
         return 1.0 - wellbeing
-    return (need - bias).clip(0.0, 1.0)
+    measured = np.empty(len(need))
+    _less_bias(need, bias, measured)
+    return measured
+
+
+@kernel
+def _less_bias(need: np.ndarray, bias: np.ndarray, measured: np.ndarray) -> None:
+    """``need - bias`` case by case, into ``measured``, kept within 0 and 1."""
+    for i in range(len(measured)):
+        measured[i] = clip(need[i] - bias[i], 0.0, 1.0)
 
 
 def true_value(need: np.ndarray, wellbeing: np.ndarray | None, aligned: bool) -> np.ndarray:
