@@ -10,7 +10,10 @@ autonomy, paperwork, target pressure and seeing people do well; low morale
 drives people out, which breaks relationships (Lowe and Plimmer 2019,
 "Devolved power and decision making"; "Responding with empathy").
 
-Every function takes arrays (one entry per worker) or plain numbers.
+Most functions take arrays (one entry per worker) or plain numbers.
+``reflect`` goes through the workforce worker by worker in a compiled kernel;
+``effort_of`` and ``draw_one_motivation`` are ``effort`` and
+``draw_motivation`` for one worker, inside kernels.
 """
 
 from __future__ import annotations
