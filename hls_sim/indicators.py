@@ -17,11 +17,12 @@ decision-making, the more it is corrupted and corrupts.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from hls_sim.compiled import clip, kernel
+from hls_sim.compiled import clip, kernel, maximum, minimum
 
 FLAT, DIFFERENTIAL, DISTANCE = "flat", "differential", "distance"
 
@@ -76,15 +77,40 @@ def scores(
     value: np.ndarray, start: np.ndarray, weight: np.ndarray, tariff: str, threshold: float
 ) -> np.ndarray:
     """What each closed case earns toward the results payment, measured at ``value``."""
-    if tariff == DISTANCE:
-        return np.maximum(0.0, start - value)
-    return (value < threshold) * weight
+    earned = np.empty(len(value))
+    _scores(value, start, weight, tariff == DISTANCE, threshold, earned)
+    return earned
+
+
+@kernel
+def _scores(
+    value: np.ndarray,
+    start: np.ndarray,
+    weight: np.ndarray,
+    distance: bool,
+    threshold: float,
+    earned: np.ndarray,
+) -> None:
+    """``scores`` case by case, into ``earned``."""
+    for i in range(len(earned)):
+        if distance:
+            earned[i] = maximum(0.0, start[i] - value[i])
+        else:
+            earned[i] = (1.0 if value[i] < threshold else 0.0) * weight[i]
 
 
 def claimed_value(value: np.ndarray, misreported: np.ndarray, threshold: float) -> np.ndarray:
     """The value a report claims: a misreport claims the case ended just inside the threshold."""
-    inside = np.nextafter(threshold, 0.0)
-    return np.where(misreported, np.minimum(value, inside), value)
+    claimed = np.empty(len(value))
+    _claimed_value(value, misreported, math.nextafter(threshold, 0.0), claimed)
+    return claimed
+
+
+@kernel
+def _claimed_value(value: np.ndarray, misreported: np.ndarray, inside: float, claimed: np.ndarray) -> None:
+    """``claimed_value`` case by case, into ``claimed``; ``inside`` is the last value inside the threshold."""
+    for i in range(len(claimed)):
+        claimed[i] = minimum(value[i], inside) if misreported[i] else value[i]
 
 
 # The columns of a ``ClosureLog``, one entry per closed case.
