@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hls_sim.agents.worker import HOUR_PARTS
+from hls_sim.compiled import kernel
 from hls_sim.parameters.measurement import INDICATOR_WINDOW, difficulty, hardest_share, need_shares
 
 if TYPE_CHECKING:
@@ -92,12 +93,15 @@ class Records:
     closures_at_last_week: int = 0
 
 
-def add_in_order(totals: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Each of ``totals`` plus each value of its row of ``values`` in turn.
+@kernel
+def add_in_order(total: float, values: np.ndarray, rows: np.ndarray) -> float:
+    """``total`` plus each of ``values[rows]`` in turn.
 
     Rounds as repeated ``+=`` would: an accumulation adds in order, where a sum adds pairwise.
     """
-    return np.cumsum(np.column_stack([totals, values]), axis=1)[:, -1]
+    for row in rows:
+        total += values[row]
+    return total
 
 
 class Observations:
@@ -213,14 +217,13 @@ class Observations:
     # --- work and support --------------------------------------------------------------------
     def hours_planned(self, slots: np.ndarray) -> None:
         """Each worker's planned hours, but support, which counts once delivered."""
-        workforce = self.model.workforce
-        names = [f"hours_{part}" for part in HOUR_PARTS if part != "support"]
-        totals = add_in_order(
-            np.array([getattr(self.tally, name) for name in names]),
-            np.array([getattr(workforce, part)[slots] for part in HOUR_PARTS if part != "support"]),
-        )
-        for name, total in zip(names, totals.tolist(), strict=True):
-            setattr(self.tally, name, total)
+        workforce, tally = self.model.workforce, self.tally
+        for part in HOUR_PARTS:
+            if part != "support":
+                name = f"hours_{part}"
+                setattr(
+                    tally, name, float(add_in_order(getattr(tally, name), getattr(workforce, part), slots))
+                )
 
     def support(self, rows: np.ndarray, hours: np.ndarray, offered: float) -> None:
         """Hours delivered to each supported person; offered hours nobody could use are spare."""

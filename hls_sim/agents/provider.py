@@ -21,6 +21,7 @@ import mesa
 import numpy as np
 
 from hls_sim import indicators
+from hls_sim.compiled import kernel, pairwise_sum
 
 
 class ProviderTable:
@@ -153,9 +154,16 @@ class Provider(mesa.Agent):
 
 def share_weighted(table: ProviderTable, values: np.ndarray) -> float:
     """A provider-level quantity averaged over active providers, weighted by contract share."""
-    active = table.active_indices()
-    weights = table.share[active]
-    return float((weights * values[active]).sum() / max(weights.sum(), SHARE_GUARD))
+    return float(_share_weighted(table.active, table.share, values))
+
+
+@kernel
+def _share_weighted(active: np.ndarray, share: np.ndarray, values: np.ndarray) -> float:
+    """``share_weighted``, summed in numpy's order (``pairwise_sum``)."""
+    weights = share[active]
+    weighted = weights * values[active]
+    total = pairwise_sum(weights)
+    return pairwise_sum(weighted) / (SHARE_GUARD if SHARE_GUARD > total else total)
 
 
 # Keeps the share-weighted mean defined when no provider holds a share.
