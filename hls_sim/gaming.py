@@ -127,8 +127,9 @@ def near_threshold(measured: np.ndarray, threshold: float, params: Gaming) -> np
     return np.where(distance > 0, np.exp(-distance / params.near_width), params.far_attention)
 
 
-def gaming_share(stakes: np.ndarray, motivation: np.ndarray, leverage: float) -> np.ndarray:
-    """Multitask effort: the share of effortful hours spent moving the indicator.
+@inline
+def gaming_share(stakes: float, motivation: float, leverage: float) -> float:
+    """Multitask effort: the share of a worker's effortful hours spent moving the indicator.
 
     With linear rewards and convex effort costs, hours go to each task in
     proportion to its marginal return (Holmstrom and Milgrom 1991). An hour of
@@ -137,9 +138,8 @@ def gaming_share(stakes: np.ndarray, motivation: np.ndarray, leverage: float) ->
     both. A valid indicator gives gaming no leverage.
     """
     gaming = stakes * leverage
-    support = stakes + motivation
-    total = gaming + support
-    return np.divide(gaming, total, out=np.zeros_like(total, dtype=float), where=total > 0)
+    total = gaming + (stakes + motivation)
+    return gaming / total if total > 0 else 0.0
 
 
 def stops_at_threshold(

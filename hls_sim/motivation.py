@@ -1,4 +1,4 @@
-"""Intrinsic motivation, effort, crowding, morale and the chance of leaving, for the whole workforce at once.
+"""Intrinsic motivation, effort, crowding, morale and the chance of leaving.
 
 Workers differ in intrinsic motivation: knights who want to help and knaves
 who mostly do not (Le Grand 1997, 2003). Control and targets can crowd out
@@ -10,10 +10,11 @@ autonomy, paperwork, target pressure and seeing people do well; low morale
 drives people out, which breaks relationships (Lowe and Plimmer 2019,
 "Devolved power and decision making"; "Responding with empathy").
 
-Most functions take arrays (one entry per worker) or plain numbers.
-``reflect`` goes through the workforce worker by worker in a compiled kernel;
-``effort_of`` and ``draw_one_motivation`` are ``effort`` and
-``draw_motivation`` for one worker, inside kernels.
+``effort``, ``crowd_motivation`` and ``leaving_chance`` are the rules for one
+worker (or provider), compiled into the kernels that use them and callable from
+Python; ``reflect`` goes through the workforce worker by worker in a compiled
+kernel. ``draw_motivation`` draws for several at once, ``draw_one_motivation``
+for one inside a kernel.
 """
 
 from __future__ import annotations
@@ -70,45 +71,44 @@ def oversight(dialogue_hours: float, params: Motivation) -> float:
     return dialogue_hours / (dialogue_hours + params.oversight_half_hours)
 
 
-def effort(motivation, stakes, seen: float, params: Motivation):
-    """Share of available hours actually worked.
-
-    Motivation gives its own effort; the rest comes only from consequences:
-    money riding on results (stakes), or a funder who sees the work (oversight)
-    and whose seeing is felt as a consequence (``motivation.seen_sanction``).
-    Knaves respond to consequences, not to being watched as such (Le Grand 2003).
-    """
-    accountability = np.minimum(1.0, params.stakes_accountability * stakes + params.seen_sanction * seen)
-    return motivation + (1.0 - motivation) * accountability
-
-
 @inline
-def effort_of(
+def effort(
     motivation: float, stakes: float, seen: float, stakes_accountability: float, seen_sanction: float
 ) -> float:
-    """``effort`` for one worker or provider, inside a kernel."""
+    """Share of available hours actually worked, by one worker or provider.
+
+    Motivation gives its own effort; the rest comes only from consequences:
+    money riding on results (stakes, weighed by ``motivation.stakes_accountability``),
+    or a funder who sees the work (oversight) and whose seeing is felt as a
+    consequence (``motivation.seen_sanction``). Knaves respond to consequences,
+    not to being watched as such (Le Grand 2003).
+    """
     accountability = minimum(1.0, stakes_accountability * stakes + seen_sanction * seen)
     return motivation + (1.0 - motivation) * accountability
 
 
+@inline
 def crowd_motivation(
-    motivation: np.ndarray,
-    baseline: np.ndarray,
-    control: np.ndarray,
-    autonomy: np.ndarray | float,
+    motivation: float,
+    baseline: float,
+    control: float,
+    autonomy: float,
     rate: float,
-    params: Motivation,
-) -> np.ndarray:
-    """Crowding: control pushes motivation down, autonomy lets it return toward baseline and above."""
-    target = np.clip(
-        baseline * (1.0 - params.control_effect * control) + params.autonomy_effect * autonomy * baseline,
-        0.0,
-        1.0,
+    control_effect: float,
+    autonomy_effect: float,
+) -> float:
+    """Crowding: control pushes motivation down, autonomy lets it return toward baseline and above.
+
+    One worker's motivation after a week, moving at ``rate`` toward its target.
+    """
+    target = clip(
+        baseline * (1.0 - control_effect * control) + autonomy_effect * autonomy * baseline, 0.0, 1.0
     )
     return motivation + rate * (target - motivation)
 
 
-def leaving_chance(morale: np.ndarray, base_turnover: float, morale_turnover: float) -> np.ndarray:
+@inline
+def leaving_chance(morale: float, base_turnover: float, morale_turnover: float) -> float:
     """Weekly chance that a worker leaves: base turnover, multiplied when morale is low."""
     return base_turnover / WEEKS_PER_YEAR * (1.0 + morale_turnover * (1.0 - morale))
 
@@ -164,7 +164,7 @@ def reflect(
         morale.neutral_success,
         morale.overload,
         morale.rate,
-        workers.base_turnover / WEEKS_PER_YEAR,
+        workers.base_turnover,
         workers.morale_turnover,
     )
 
@@ -199,7 +199,7 @@ def _reflect(
     neutral_success: float,
     morale_overload: float,
     morale_rate: float,
-    weekly_turnover: float,
+    base_turnover: float,
     morale_turnover: float,
 ) -> int:
     """``reflect`` worker by worker, writing each one's motivation and morale; the leaver's position."""
@@ -208,12 +208,15 @@ def _reflect(
         autonomy = autonomy_of[provider[slot]]
         admin_share = admin[slot] / hours[slot]
         control = minimum(1.0, stakes_control * stakes[slot] + admin_share)
-        crowded = clip(
-            baseline[slot] * (1.0 - control_effect * control) + autonomy_effect * autonomy * baseline[slot],
-            0.0,
-            1.0,
+        motivation[slot] = crowd_motivation(
+            motivation[slot],
+            baseline[slot],
+            control,
+            autonomy,
+            crowding_rate,
+            control_effect,
+            autonomy_effect,
         )
-        motivation[slot] += crowding_rate * (crowded - motivation[slot])
         overloaded = maximum(0.0, caseload[slot] / max_caseload - overload_start) * overload_scale
         felt = clip(
             morale_base
@@ -226,6 +229,6 @@ def _reflect(
             1.0,
         )
         morale[slot] += morale_rate * (felt - morale[slot])
-        if draws[i] < weekly_turnover * (1.0 + morale_turnover * (1.0 - morale[slot])):
+        if draws[i] < leaving_chance(morale[slot], base_turnover, morale_turnover):
             return i
     return len(slots)

@@ -20,7 +20,7 @@ from hls_sim import casework, money, motivation
 from hls_sim.agents.person import SUPPORTED
 from hls_sim.agents.worker import HOUR_PARTS, Worker
 from hls_sim.compiled import clip, generator_at, kernel
-from hls_sim.motivation import draw_one_motivation, effort_of
+from hls_sim.motivation import draw_one_motivation
 from hls_sim.parameters.calendar import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -119,11 +119,11 @@ def _staffing_budgets(
     """``staffing_budgets`` provider by provider, into ``budgets``."""
     for i in range(len(providers)):
         at = providers[i]
-        effort = effort_of(mission[at], stakes[i], seen[at], stakes_accountability, seen_sanction)
+        worked = motivation.effort(mission[at], stakes[i], seen[at], stakes_accountability, seen_sanction)
         income = money.expected_income(
             money.core_value(budget_week, share[at], price[at]), pbr_share, expected_results_ratio[at]
         )
-        budgets[i] = wage_share * (floor + (1.0 - floor) * effort) * income
+        budgets[i] = wage_share * (floor + (1.0 - floor) * worked) * income
 
 
 def pay_wages(model: SupportSystemModel) -> None:

@@ -20,7 +20,8 @@ import numpy as np
 from hls_sim.agents.worker import Workforce
 from hls_sim.candour import fear
 from hls_sim.compiled import kernel, maximum, minimum
-from hls_sim.motivation import effort_of
+from hls_sim.gaming import gaming_share
+from hls_sim.motivation import effort
 
 if TYPE_CHECKING:
     from hls_sim.regimes import Regime
@@ -118,10 +119,8 @@ def _plan_week(
         fixed = minimum(hours[slot], demands)
         available = hours[slot] - fixed
         intrinsic = motivation[slot]
-        working = available * effort_of(intrinsic, felt, seen_at[at], stakes_accountability, seen_sanction)
-        indicator_return = felt * leverage
-        total_return = indicator_return + (felt + intrinsic)
-        gaming_part = indicator_return / total_return if total_return > 0 else 0.0
+        working = available * effort(intrinsic, felt, seen_at[at], stakes_accountability, seen_sanction)
+        gaming_part = gaming_share(felt, intrinsic, leverage)
         scale = fixed / maximum(demands, NO_DEMANDS)
         stakes[slot] = felt
         admin[slot] = paperwork * scale

@@ -265,24 +265,28 @@ def test_guarded_rivals_share_less_at_a_forum():
 # --- motivation ---------------------------------------------------------------------------------
 
 
+ACCOUNTABILITY = (MOTIVATION.stakes_accountability, MOTIVATION.seen_sanction)
+CROWDING = (MOTIVATION.control_effect, MOTIVATION.autonomy_effect)
+
+
 def test_knave_works_less_unwatched_than_watched():
     knave = 0.1
-    unwatched = effort(knave, 0.0, 0.0, MOTIVATION)
+    unwatched = effort(knave, 0.0, 0.0, *ACCOUNTABILITY)
     assert unwatched == pytest.approx(knave)
-    assert effort(knave, 0.0, oversight(3.0, MOTIVATION), MOTIVATION) > unwatched
-    assert effort(knave, 0.3, 0.0, MOTIVATION) > unwatched
-    assert effort(0.9, 0.0, 0.0, MOTIVATION) > unwatched, "a knight works without being watched"
+    assert effort(knave, 0.0, oversight(3.0, MOTIVATION), *ACCOUNTABILITY) > unwatched
+    assert effort(knave, 0.3, 0.0, *ACCOUNTABILITY) > unwatched
+    assert effort(0.9, 0.0, 0.0, *ACCOUNTABILITY) > unwatched, "a knight works without being watched"
 
 
 def test_control_crowds_motivation_out_and_autonomy_lets_it_back():
     baseline = motivation = 0.8
     for _ in range(200):
-        motivation = crowd_motivation(motivation, baseline, 1.0, 0.0, 0.02, MOTIVATION)
+        motivation = crowd_motivation(motivation, baseline, 1.0, 0.0, 0.02, *CROWDING)
         assert 0.0 <= motivation <= 1.0
     crowded_out = motivation
     assert crowded_out < 0.75 * baseline
     for _ in range(400):
-        motivation = crowd_motivation(motivation, baseline, 0.0, 1.0, 0.02, MOTIVATION)
+        motivation = crowd_motivation(motivation, baseline, 0.0, 1.0, 0.02, *CROWDING)
         assert 0.0 <= motivation <= 1.0
     assert motivation >= baseline > crowded_out
 
