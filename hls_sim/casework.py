@@ -186,14 +186,14 @@ def remaining_need(people: People, rows: np.ndarray, scenario: Scenario) -> np.n
     """What is left to do, as a worker judges it: unmet goals and high needs; 0 when the person is well."""
     params = scenario.closure
     left = np.empty(len(rows))
-    _remaining_need(
+    remaining_need_into(
         people.needs, people.goals, people.goal_count, rows, params.goal_met, params.high_need, left
     )
     return left
 
 
 @kernel
-def _remaining_need(
+def remaining_need_into(
     needs: np.ndarray,
     goals: np.ndarray,
     goal_count: np.ndarray,

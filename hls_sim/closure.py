@@ -25,6 +25,7 @@ import numpy as np
 
 from hls_sim import casework, indicators
 from hls_sim.agents.person import SUPPORTED, People
+from hls_sim.casework import remaining_need_into
 from hls_sim.compiled import generator_at, kernel
 from hls_sim.gaming import misreporting, reclassifying, stops
 from hls_sim.indicators import claim, score
@@ -43,34 +44,41 @@ def closure_decisions(
     measured: np.ndarray,
     stakes: np.ndarray,
     motivation: np.ndarray,
-    discretion: np.ndarray | float,
+    discretion: np.ndarray,
     threshold_pays: bool,
     scenario: Scenario,
     stream: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which supported cases close this week, and which of those close resolved.
 
+    ``measured`` is each case's indicator reading; ``stakes`` and ``motivation`` are
+    each worker's (by slot, ``people.worker``) and ``discretion`` each provider's.
     A worker with discretion may extend a case past its package, a week at a
     time, up to ``closure.extension_cap`` package lengths. The draws come from
     ``stream`` (``hls_sim.compiled.stream`` of the model's generator).
     """
     params, gaming_params = scenario.closure, scenario.gaming
     package_weeks = scenario.support.package_weeks
-    if np.ndim(discretion) == 0:
-        discretion = np.full(len(rows), discretion)
     closing, resolved = np.zeros(len(rows), dtype=bool), np.zeros(len(rows), dtype=bool)
     _closure_decisions(
         stream,
         rows,
-        week - people.episode_start[rows],
-        casework.remaining_need(people, rows, scenario),
-        people.relationship[rows],
+        week,
+        people.episode_start,
+        people.relationship,
+        people.worker,
+        people.provider,
+        people.needs,
+        people.goals,
+        people.goal_count,
         measured,
         stakes,
         motivation,
         discretion,
         threshold_pays,
         scenario.indicator.threshold,
+        params.goal_met,
+        params.high_need,
         gaming_params.mission_weight,
         gaming_params.threshold_stop_weight,
         gaming_params.next_case_value,
@@ -89,15 +97,22 @@ def closure_decisions(
 def _closure_decisions(
     stream: np.ndarray,
     rows: np.ndarray,
-    length: np.ndarray,
-    left: np.ndarray,
+    week: int,
+    episode_start: np.ndarray,
     relationship: np.ndarray,
+    worker: np.ndarray,
+    provider: np.ndarray,
+    needs: np.ndarray,
+    goals: np.ndarray,
+    goal_count: np.ndarray,
     measured: np.ndarray,
     stakes: np.ndarray,
     motivation: np.ndarray,
     discretion: np.ndarray,
     threshold_pays: bool,
     threshold: float,
+    goal_met: float,
+    high_need: float,
     mission_weight: float,
     stop_weight: float,
     next_case_value: float,
@@ -109,22 +124,30 @@ def _closure_decisions(
     closing: np.ndarray,
     resolved: np.ndarray,
 ) -> None:
-    """``closure_decisions`` case by case: first every case's draw to extend, then every draw to drop out."""
+    """``closure_decisions`` case by case: first every case's draw to extend, then every draw to drop out.
+
+    What is left to do is ``casework.remaining_need``.
+    """
     rng = generator_at(stream)
+    left = np.empty(len(rows))
+    remaining_need_into(needs, goals, goal_count, rows, goal_met, high_need, left)
     for i in range(len(rows)):
-        extends = (rng.random() < discretion[i]) & (length[i] < extension_weeks)
+        row, slot = rows[i], worker[rows[i]]
+        length = week - episode_start[row]
+        extends = (rng.random() < discretion[provider[row]]) & (length < extension_weeks)
         resolved[i] = left[i] <= 0.0
         at_threshold = (
             threshold_pays
             & (measured[i] < threshold)
-            & stops(stakes[i], motivation[i], left[i], mission_weight, stop_weight, next_case_value)
+            & stops(stakes[slot], motivation[slot], left[i], mission_weight, stop_weight, next_case_value)
         )
-        package_over = (length[i] >= package_weeks) & (not extends)
+        package_over = (length >= package_weeks) & (not extends)
         closing[i] = resolved[i] | at_threshold | package_over
     for i in range(len(rows)):
+        row = rows[i]
         drops_out = (
-            (relationship[i] < dropout_relationship)
-            & (length[i] > dropout_after_weeks)
+            (relationship[row] < dropout_relationship)
+            & (week - episode_start[row] > dropout_after_weeks)
             & (rng.random() < dropout_rate)
         )
         closing[i] = closing[i] | drops_out
@@ -139,16 +162,15 @@ def cases_ending(model: SupportSystemModel) -> tuple[np.ndarray, np.ndarray, np.
         return ending, np.maximum(people.service_end[ending] - model.week, 0.0), None
     if len(rows) == 0:
         return rows, np.zeros(0), None
-    slots = people.worker[rows]
     workforce = model.workforce
     closing, resolved = closure_decisions(
         people,
         rows,
         week=model.week,
         measured=model.measure(rows),
-        stakes=workforce.stakes[slots],
-        motivation=workforce.motivation[slots],
-        discretion=model.providers.discretion[people.provider[rows]],
+        stakes=workforce.stakes,
+        motivation=workforce.motivation,
+        discretion=model.providers.discretion,
         threshold_pays=model.regime.tariff != indicators.DISTANCE,
         scenario=model.params,
         stream=model.stream,
