@@ -46,9 +46,15 @@ def measured_value(
 
 @kernel
 def _less_bias(need: np.ndarray, bias: np.ndarray, measured: np.ndarray) -> None:
-    """``need - bias`` case by case, into ``measured``, kept within 0 and 1."""
+    """``reading`` case by case, into ``measured``."""
     for i in range(len(measured)):
-        measured[i] = clip(need[i] - bias[i], 0.0, 1.0)
+        measured[i] = reading(need[i], bias[i])
+
+
+@inline
+def reading(need: float, bias: float) -> float:
+    """One case's reading of a recorded need: the need less the recording's bias, within 0 and 1."""
+    return clip(need - bias, 0.0, 1.0)
 
 
 def true_value(need: np.ndarray, wellbeing: np.ndarray | None, aligned: bool) -> np.ndarray:
