@@ -123,7 +123,13 @@ def parking_tilt(stakes: np.ndarray, motivation: np.ndarray, params: Gaming) -> 
     0 means hours follow need; 1 means hours follow only the chance of moving
     the indicator, so hard cases far from the threshold get little.
     """
-    held = motivation * params.mission_weight * params.parking_motivation_weight
+    return tilting(stakes, motivation, params.mission_weight, params.parking_motivation_weight)
+
+
+@inline
+def tilting(stakes: Any, motivation: Any, mission_weight: float, motivation_weight: float) -> Any:
+    """``parking_tilt`` with its parameters spelt out, for arrays or (in a kernel) one worker."""
+    held = motivation * mission_weight * motivation_weight
     return stakes / (stakes + held + NO_WEIGHT)
 
 
