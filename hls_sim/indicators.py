@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hls_sim.compiled import inline, maximum, minimum
+from hls_sim.compiled import clip, inline, kernel, maximum, minimum
 
 FLAT, DIFFERENTIAL, DISTANCE = "flat", "differential", "distance"
 
@@ -40,6 +40,21 @@ def measured_value(
     if aligned:
         return 1.0 - wellbeing
     return (need - bias).clip(0.0, 1.0)
+
+
+@kernel
+def recorded_reading(
+    needs: np.ndarray, recorded_domain: np.ndarray, bias: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    """``measured_value`` of ``rows`` of the people table, case by case, for an indicator that is not aligned.
+
+    ``needs``, ``recorded_domain`` and ``bias`` are everyone's (``People``).
+    """
+    reading = np.empty(len(rows))
+    for i in range(len(rows)):
+        row = rows[i]
+        reading[i] = clip(needs[row, recorded_domain[row]] - bias[row], 0.0, 1.0)
+    return reading
 
 
 def true_value(need: np.ndarray, wellbeing: np.ndarray | None, aligned: bool) -> np.ndarray:

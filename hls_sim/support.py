@@ -26,7 +26,7 @@ import numpy as np
 from hls_sim import gaming, trust
 from hls_sim.agents.person import People
 from hls_sim.agents.worker import Workforce
-from hls_sim.compiled import clip, inline, kernel, maximum, minimum, row_sum_of
+from hls_sim.compiled import clip, inline, kernel, maximum, minimum
 from hls_sim.learning import Context
 from hls_sim.rowwise import PARTIALS
 
@@ -478,30 +478,36 @@ def _direct_hours(
 ) -> None:
     """``direct_hours`` person by person, into ``by_domain`` and ``craft``.
 
-    What the worker judges a person needs is worked out in their row of ``by_domain`` first.
+    In three passes over the people (a short loop is quicker than one long one): the
+    package's share of each domain, what the worker judges each person needs (in
+    their row of ``by_domain``), then the hours and their craft.
     """
-    d = needs.shape[1]
-    package = np.zeros(d)  # the standard package's share of each domain, beyond the assessed need
-    for i in range(len(rows)):
-        row, assessed = rows[i], assessed_domain[rows[i]]
-        if breadth:
+    n, d = len(rows), needs.shape[1]
+    package = np.zeros((n, d))  # the standard package's share of each domain, beyond the assessed need
+    if breadth:
+        for i in range(n):
+            row = rows[i]
             total = _total_of(needs, row)
             for j in range(d):
-                package[j] = needs[row, j] / total if total > 0 else 0.0
-                if j == assessed:
-                    package[j] += np.float64(total <= 0)
-        # What the worker judges the person needs: what they have come to see, the package for the rest.
+                package[i, j] = needs[row, j] / total if total > 0 else 0.0
+            package[i, assessed_domain[row]] += np.float64(total <= 0)
+    # What the worker judges the person needs: what they have come to see, the package for the rest.
+    for i in range(n):
+        row, assessed = rows[i], assessed_domain[rows[i]]
         seen = understanding[row]
         for j in range(d):
             judged = seen * (needs[row, j] + goal_weight * np.float64(goals[row, j]))
-            by_domain[i, j] = _with_package(judged, j == assessed, breadth, package[j], 1 - seen)
-        total = _total_of(by_domain, i)
+            by_domain[i, j] = _with_package(judged, j == assessed, breadth, package[i, j], 1 - seen)
+    for i in range(n):
+        assessed, total = assessed_domain[rows[i]], _total_of(by_domain, i)
         standard = 1 - discretion[i]
         skilled = craft_floor + (1.0 - craft_floor) * relational[i]
         for j in range(d):
             bespoke = discretion[i] * (by_domain[i, j] / total)
-            by_domain[i, j] = _with_package(bespoke, j == assessed, breadth, package[j], standard) * hours[i]
-            craft[i, j] = _with_package(bespoke * skilled, j == assessed, breadth, package[j], standard)
+            by_domain[i, j] = (
+                _with_package(bespoke, j == assessed, breadth, package[i, j], standard) * hours[i]
+            )
+            craft[i, j] = _with_package(bespoke * skilled, j == assessed, breadth, package[i, j], standard)
 
 
 @inline
@@ -520,14 +526,28 @@ def _with_package(value: float, assessed: bool, breadth: float, package: float, 
 
 @inline
 def _total_of(table: np.ndarray, row: int) -> float:
-    """``row_sum_of(table[row])``, without taking a view of the row when it is short.
+    """``row_sum_of(table[row])`` (numpy's order of addition), read from the table in place.
 
-    Each view costs a reference count, which in a loop over people cost more than the sum.
+    A view of the row would cost a reference count each time, which in a loop
+    over people costs more than the sum. From ``PARTIALS`` columns numpy adds
+    the first eight in pairs, then pairs of pairs, before adding the rest in turn.
     """
-    if table.shape[1] >= PARTIALS:
-        return row_sum_of(table[row])
-    total = table[row, 0] + 0.0
-    for column in range(1, table.shape[1]):
+    columns = table.shape[1]
+    if columns < PARTIALS:
+        total = table[row, 0] + 0.0
+        for column in range(1, columns):
+            total += table[row, column]
+        return total
+    if columns >= 2 * PARTIALS:
+        raise ValueError("_total_of takes rows of fewer than 16 items")
+    half = PARTIALS // 2
+    quarter = half // 2
+    total = (table[row, 0] + table[row, 1]) + (table[row, quarter] + table[row, quarter + 1])
+    total += (table[row, half] + table[row, half + 1]) + (
+        table[row, half + quarter] + table[row, half + quarter + 1]
+    )
+    total += 0.0
+    for column in range(PARTIALS, columns):
         total += table[row, column]
     return total
 
