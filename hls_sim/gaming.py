@@ -135,8 +135,17 @@ def tilting(stakes: Any, motivation: Any, mission_weight: float, motivation_weig
 
 def near_threshold(measured: np.ndarray, threshold: float, params: Gaming) -> np.ndarray:
     """How much an hour could move a case across the threshold: highest just above it."""
-    distance = measured - threshold
-    return np.where(distance > 0, np.exp(-distance / params.near_width), params.far_attention)
+    near = np.exp((threshold - measured) / params.near_width)
+    _far_attention(measured, threshold, params.far_attention, near)
+    return near
+
+
+@kernel
+def _far_attention(measured: np.ndarray, threshold: float, far_attention: float, near: np.ndarray) -> None:
+    """``near_threshold`` of the cases not above the threshold, in place: the same for all of them."""
+    for i in range(len(near)):
+        if not measured[i] - threshold > 0:
+            near[i] = far_attention
 
 
 def gaming_share(stakes: np.ndarray, motivation: np.ndarray, leverage: float) -> np.ndarray:

@@ -258,7 +258,6 @@ class SupportSystemModel(mesa.Model):
         if len(rows) == 0:
             self.observe.support(rows, np.zeros(0), offered)
             return
-        before = self.people.wellbeing(rows)
         rules = SupportRules(
             threshold=self.params.indicator.threshold,
             discretion=table.discretion,
@@ -278,7 +277,7 @@ class SupportSystemModel(mesa.Model):
         )
         table.spend[: len(result.spend)] = result.spend
         self.observe.support(rows, result.hours, offered)
-        self.note_success_seen(rows, self.people.wellbeing(rows) - before)
+        self.note_success_seen(rows, result.gain)
         self.learn(result.practice_hours)
 
     def note_success_seen(self, rows: np.ndarray, gain: np.ndarray) -> None:

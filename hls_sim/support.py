@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hls_sim import gaming, trust
-from hls_sim.agents.person import People
+from hls_sim.agents.person import People, _wellbeing
 from hls_sim.agents.worker import Workforce
 from hls_sim.compiled import clip, inline, kernel, maximum, minimum
-from hls_sim.learning import Context
+from hls_sim.learning import Context, indicator_sees
 from hls_sim.rowwise import PARTIALS
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ class SupportResult:
     practice_hours: np.ndarray  # [provider, domain, approach]
     spend: np.ndarray  # [provider] discretionary spend in pounds
     hours: np.ndarray  # per supported row
+    gain: np.ndarray  # per supported row: the change in their wellbeing
 
 
 @dataclass(frozen=True)
@@ -85,12 +86,14 @@ def deliver_support(
         near = gaming.near_threshold(measured, rules.threshold, scenario.gaming)
     else:
         near = np.ones(len(rows))
-    hours = np.empty(len(rows))
+    hours, gain = np.empty(len(rows)), np.empty(len(rows))
     practice = np.zeros((providers, people.domains, context.effectiveness.shape[1]))
     spend = np.zeros(providers)
     _deliver_support(
         people.needs,
         people.goals,
+        people.goal_weights,
+        people.goal_weight_total,
         people.understanding,
         people.assessed_domain,
         people.relationship,
@@ -110,7 +113,8 @@ def deliver_support(
         workforce.skill,
         workforce.relational_skill,
         context.effectiveness,
-        context.effectiveness if rules.aligned else context.indicator_view,
+        context.appearance,
+        context.validity,
         rows,
         near,
         rules.discretion,
@@ -118,6 +122,7 @@ def deliver_support(
         rules.threshold_pays,
         rules.aligned,
         rules.gaming_leverage,
+        people.assets_weight,
         scenario.gaming.mission_weight,
         scenario.gaming.parking_motivation_weight,
         params.need_weight_floor,
@@ -147,15 +152,18 @@ def deliver_support(
         hours,
         practice,
         spend,
+        gain,
     )
     trust.supported(people, rows, hours, scenario.trust)
-    return SupportResult(practice_hours=practice, spend=spend, hours=hours)
+    return SupportResult(practice_hours=practice, spend=spend, hours=hours, gain=gain)
 
 
 @kernel
 def _deliver_support(
     needs: np.ndarray,
     goals: np.ndarray,
+    goal_weights: np.ndarray,
+    goal_weight_total: np.ndarray,
     understanding: np.ndarray,
     assessed_domain: np.ndarray,
     relationships: np.ndarray,
@@ -175,7 +183,8 @@ def _deliver_support(
     skill: np.ndarray,
     relational_skill: np.ndarray,
     effectiveness: np.ndarray,
-    indicator_view: np.ndarray,
+    appearance: np.ndarray,
+    validity: float,
     rows: np.ndarray,
     near: np.ndarray,
     discretion_of: np.ndarray,
@@ -183,6 +192,7 @@ def _deliver_support(
     threshold_pays: bool,
     aligned: bool,
     gaming_leverage: float,
+    assets_weight: float,
     mission_weight: float,
     parking_weight: float,
     need_weight_floor: float,
@@ -212,13 +222,16 @@ def _deliver_support(
     hours: np.ndarray,
     practice: np.ndarray,
     spend: np.ndarray,
+    gain: np.ndarray,
 ) -> None:
     """``deliver_support`` after ``near``: each step of the week for every row, in place.
 
-    Each row's hours go into ``hours``, each provider's practice and discretionary
-    spend into ``practice`` and ``spend``.
+    Each row's hours and change in wellbeing go into ``hours`` and ``gain``, each
+    provider's practice and discretionary spend into ``practice`` and ``spend``.
     """
     n, d = len(rows), needs.shape[1]
+    before = np.empty(n)
+    _wellbeing(needs, goal_weights, goal_weight_total, assets, rows, assets_weight, before)
     slots, provider = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
     discretion, relational, relationship = np.empty(n), np.empty(n), np.empty(n)
     spends = False
@@ -294,8 +307,9 @@ def _deliver_support(
             recording_bias,
             assessed_domain,
             rows,
-            indicator_view,
             effectiveness,
+            appearance,
+            validity,
             by_domain,
             approach,
             appearance_bias_per_hour,
@@ -342,6 +356,9 @@ def _deliver_support(
     )
     practice_hours(provider, approach, rows, by_domain, practice)
     practise(skill, relational_skill, slots, by_domain, bespoke_hours, skill_rate, practice_rate)
+    _wellbeing(needs, goal_weights, goal_weight_total, assets, rows, assets_weight, gain)
+    for i in range(n):
+        gain[i] -= before[i]
 
 
 @kernel
@@ -590,8 +607,9 @@ def record_flattering_results(
     recording_bias: np.ndarray,
     assessed_domain: np.ndarray,
     rows: np.ndarray,
-    indicator_view: np.ndarray,
     effectiveness: np.ndarray,
+    appearance: np.ndarray,
+    validity: float,
     by_domain: np.ndarray,
     approach: np.ndarray,
     bias_per_hour: float,
@@ -599,13 +617,15 @@ def record_flattering_results(
 ) -> None:
     """Approaches that look better than they work lower the recorded need, not the real one.
 
-    Only the recorded (assessed) need is measured. ``by_domain`` is each row's hours.
+    Only the recorded (assessed) need is measured. How the indicator sees an approach
+    is ``Context.indicator_view``; ``by_domain`` is each row's hours.
     """
     for i in range(len(rows)):
         row = rows[i]
         domain = assessed_domain[row]
         used = approach[row, domain]
-        looks = indicator_view[domain, used] - effectiveness[domain, used]
+        works = effectiveness[domain, used]
+        looks = indicator_sees(validity, works, appearance[domain, used]) - works
         flattering = by_domain[i, domain] * maximum(0.0, looks)
         recording_bias[row] = minimum(max_bias, recording_bias[row] + bias_per_hour * flattering)
 
