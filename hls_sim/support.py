@@ -534,8 +534,7 @@ def _with_package(value: float, assessed: bool, breadth: float, package: float, 
     ``package`` is the share beyond the assessed need; ``assessed`` says whether
     this is the assessed need, which takes the rest of the package.
     """
-    if assessed:
-        value += (1.0 - breadth) * weight
+    value = value + (1.0 - breadth) * weight if assessed else value  # a choice, not a branch
     if breadth:
         value += breadth * weight * package
     return value
@@ -664,10 +663,11 @@ def spend_at_discretion(
     for i in range(n):
         row = rows[i]
         amount = wanted[i] * affordable[provider[i]]
-        worst = 0  # the first of the worst needs, as argmax finds it
+        worst, highest = 0, needs[row, 0]  # the first of the worst needs, as argmax finds it
         for j in range(1, needs.shape[1]):
-            if needs[row, j] > needs[row, worst]:
-                worst = j
+            # Chosen without a branch: which need is worst changes from person to person.
+            higher = needs[row, j] > highest
+            worst, highest = (j, needs[row, j]) if higher else (worst, highest)
         needs[row, worst] -= spend_effect * amount / scale
         relationship[i] = relationship[i] + spend_relationship * amount / scale * (1 - relationship[i])
         spend[provider[i]] += amount
