@@ -252,11 +252,11 @@ class SupportSystemModel(mesa.Model):
         """Every worker supports their caseload; providers learn from what they can see of it."""
         workforce, table = self.workforce, self.providers
         table.spend[:] = 0.0
-        workforce.success_seen[:] = self.params.morale.neutral_success
         rows = self.people.in_status(SUPPORTED)
-        offered = float(workforce.support[: workforce.count].sum())
+        offered = float(compiled.pairwise_sum(workforce.support[: workforce.count]))
         if len(rows) == 0:
             self.observe.support(rows, np.zeros(0), offered)
+            self.note_success_seen(rows, np.zeros(0))
             return
         rules = SupportRules(
             threshold=self.params.indicator.threshold,
@@ -281,8 +281,13 @@ class SupportSystemModel(mesa.Model):
         self.learn(result.practice_hours)
 
     def note_success_seen(self, rows: np.ndarray, gain: np.ndarray) -> None:
-        """What each worker sees of their work: the share of their caseload doing better this week."""
-        _share_doing_better(self.people.worker, rows, gain, self.workforce.success_seen)
+        """What each worker sees of their work: the share of their caseload doing better this week.
+
+        A worker with nobody on their caseload sees ``morale.neutral_success``.
+        """
+        _share_doing_better(
+            self.people.worker, rows, gain, self.params.morale.neutral_success, self.workforce.success_seen
+        )
 
     def learn(self, practice_hours: np.ndarray) -> None:
         """Providers update their beliefs from this week's practice, as far as their candour lets them see."""
@@ -421,16 +426,15 @@ class SupportSystemModel(mesa.Model):
 
 @compiled.kernel
 def _share_doing_better(
-    worker: np.ndarray, rows: np.ndarray, gain: np.ndarray, success_seen: np.ndarray
+    worker: np.ndarray, rows: np.ndarray, gain: np.ndarray, neutral: float, success_seen: np.ndarray
 ) -> None:
     """``note_success_seen``: each worker with a caseload sees the share of it whose ``gain`` is above 0.
 
-    ``worker`` is everyone's; ``gain`` is each row's.
+    The others see ``neutral``. ``worker`` is everyone's; ``gain`` is each row's.
     """
     cases, better = np.zeros(len(success_seen), dtype=np.int64), np.zeros(len(success_seen))
     for i in range(len(rows)):
         cases[worker[rows[i]]] += 1
         better[worker[rows[i]]] += np.float64(gain[i] > 0)
     for slot in range(len(success_seen)):
-        if cases[slot] > 0:
-            success_seen[slot] = better[slot] / cases[slot]
+        success_seen[slot] = better[slot] / cases[slot] if cases[slot] > 0 else neutral
