@@ -161,7 +161,7 @@ def _learn_from_practice(
         for d in range(domains):
             for a in range(approaches):
                 hours = practice[p, d, a]
-                view = validity * effectiveness[d, a] + (1 - validity) * appearance[d, a]
+                view = indicator_sees(validity, effectiveness[d, a], appearance[d, a])
                 seen = candour[p] * effectiveness[d, a] + (1 - candour[p]) * view
                 signal = seen + rng.normal(0.0, 1.0) * (noise / np.sqrt(1.0 + hours))
                 weight = rate * (1.0 - unsaturated[p, d, a])

@@ -224,10 +224,14 @@ def _deliver_support(
     spend: np.ndarray,
     gain: np.ndarray,
 ) -> None:
-    """``deliver_support`` after ``near``: each step of the week for every row, in place.
+    """``deliver_support`` after ``near``, in place: each step of the week for every row in turn.
 
-    Each row's hours and change in wellbeing go into ``hours`` and ``gain``, each
-    provider's practice and discretionary spend into ``practice`` and ``spend``.
+    Hours (``allocate_hours``) and indicator work; where the hours go
+    (``direct_hours``) and what they do for needs; flattering results; small
+    spends; needs kept within 0 and 1; relationships, assets and hours received;
+    then what providers and workers learn by practice. Each row's hours and change
+    in wellbeing go into ``hours`` and ``gain``, each provider's practice and
+    discretionary spend into ``practice`` and ``spend``.
     """
     n, d = len(rows), needs.shape[1]
     before = np.empty(n)
