@@ -57,6 +57,21 @@ def reading(need: float, bias: float) -> float:
     return clip(need - bias, 0.0, 1.0)
 
 
+@kernel
+def recorded_reading(
+    needs: np.ndarray, recorded_domain: np.ndarray, bias: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    """``measured_value`` of ``rows`` of the people table, case by case, for an indicator that is not aligned.
+
+    ``needs``, ``recorded_domain`` and ``bias`` are everyone's (``People``).
+    """
+    reading = np.empty(len(rows))
+    for i in range(len(rows)):
+        row = rows[i]
+        reading[i] = clip(needs[row, recorded_domain[row]] - bias[row], 0.0, 1.0)
+    return reading
+
+
 def true_value(need: np.ndarray, wellbeing: np.ndarray | None, aligned: bool) -> np.ndarray:
     """The same indicator measured on true state: ``need`` in the domain assessed at intake, no bias."""
     if aligned:
