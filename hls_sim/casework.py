@@ -20,7 +20,7 @@ import numpy as np
 
 from hls_sim import trust
 from hls_sim.agents.person import COMMUNITY, SUPPORTED, WAITING, People
-from hls_sim.compiled import kernel, maximum, row_max_of, row_sum_of
+from hls_sim.compiled import kernel, maximum, row_highest, row_sum_of
 from hls_sim.rowwise import PARTIALS
 
 if TYPE_CHECKING:
@@ -219,7 +219,7 @@ def remaining_need_into(
             for j in range(d):
                 unmet[j] = maximum(0.0, needs[row, j] - goal_met) * np.float64(goals[row, j])
             total = row_sum_of(unmet)
-        left[i] = total / goal_count[row] + maximum(0.0, row_max_of(needs[row]) - high_need)
+        left[i] = total / goal_count[row] + maximum(0.0, row_highest(needs, row) - high_need)
 
 
 def reclassify(people: People, rows: np.ndarray) -> None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hls_sim.compiled import clip, inline, kernel, maximum, row_max_of
+from hls_sim.compiled import clip, inline, kernel, maximum, row_highest
 
 if TYPE_CHECKING:
     from hls_sim.parameters.sections import Gaming
@@ -83,7 +83,7 @@ def _success_chance(
 ) -> None:
     """``success_chance`` case by case, into ``chance``."""
     for i in range(len(chance)):
-        primary = row_max_of(observed_needs[i])
+        primary = row_highest(observed_needs, i)
         others_high = -np.int64(primary > high_need)  # the other needs above ``high_need``
         for j in range(observed_needs.shape[1]):
             others_high += np.int64(observed_needs[i, j] > high_need)

@@ -65,11 +65,11 @@ def recorded_reading(
 
     ``needs``, ``recorded_domain`` and ``bias`` are everyone's (``People``).
     """
-    reading = np.empty(len(rows))
+    values = np.empty(len(rows))
     for i in range(len(rows)):
         row = rows[i]
-        reading[i] = clip(needs[row, recorded_domain[row]] - bias[row], 0.0, 1.0)
-    return reading
+        values[i] = reading(needs[row, recorded_domain[row]], bias[row])
+    return values
 
 
 def true_value(need: np.ndarray, wellbeing: np.ndarray | None, aligned: bool) -> np.ndarray:

@@ -24,11 +24,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hls_sim import gaming, trust
-from hls_sim.agents.person import People, _wellbeing
+from hls_sim.agents.person import People, wellbeing_into
 from hls_sim.agents.worker import Workforce
-from hls_sim.compiled import clip, inline, kernel, maximum, minimum
+from hls_sim.compiled import clip, inline, kernel, maximum, minimum, row_total
 from hls_sim.learning import Context, indicator_sees
-from hls_sim.rowwise import PARTIALS
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
@@ -235,7 +234,7 @@ def _deliver_support(
     """
     n, d = len(rows), needs.shape[1]
     before = np.empty(n)
-    _wellbeing(needs, goal_weights, goal_weight_total, assets, rows, assets_weight, before)
+    wellbeing_into(needs, goal_weights, goal_weight_total, assets, rows, assets_weight, before)
     slots, provider = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
     discretion, relational, relationship = np.empty(n), np.empty(n), np.empty(n)
     spends = False
@@ -360,7 +359,7 @@ def _deliver_support(
     )
     practice_hours(provider, approach, rows, by_domain, practice)
     practise(skill, relational_skill, slots, by_domain, bespoke_hours, skill_rate, practice_rate)
-    _wellbeing(needs, goal_weights, goal_weight_total, assets, rows, assets_weight, gain)
+    wellbeing_into(needs, goal_weights, goal_weight_total, assets, rows, assets_weight, gain)
     for i in range(n):
         gain[i] -= before[i]
 
@@ -409,7 +408,7 @@ def allocate_hours(
     by_need = np.empty(n)
     need_total, near_total = np.zeros(len(support)), np.zeros(len(support))
     for i in range(n):
-        by_need[i] = _total_of(needs, rows[i]) / d + need_weight_floor
+        by_need[i] = row_total(needs, rows[i]) / d + need_weight_floor
         need_total[slots[i]] += by_need[i]
         near_total[slots[i]] += near[i]
     for i in range(n):
@@ -508,7 +507,7 @@ def _direct_hours(
     if breadth:
         for i in range(n):
             row = rows[i]
-            total = _total_of(needs, row)
+            total = row_total(needs, row)
             for j in range(d):
                 package[i, j] = needs[row, j] / total if total > 0 else 0.0
             package[i, assessed_domain[row]] += np.float64(total <= 0)
@@ -520,7 +519,7 @@ def _direct_hours(
             judged = seen * (needs[row, j] + goal_weight * np.float64(goals[row, j]))
             by_domain[i, j] = _with_package(judged, j == assessed, breadth, package[i, j], 1 - seen)
     for i in range(n):
-        assessed, total = assessed_domain[rows[i]], _total_of(by_domain, i)
+        assessed, total = assessed_domain[rows[i]], row_total(by_domain, i)
         standard = 1 - discretion[i]
         skilled = craft_floor + (1.0 - craft_floor) * relational[i]
         for j in range(d):
@@ -542,34 +541,6 @@ def _with_package(value: float, assessed: bool, breadth: float, package: float, 
     if breadth:
         value += breadth * weight * package
     return value
-
-
-@inline
-def _total_of(table: np.ndarray, row: int) -> float:
-    """``row_sum_of(table[row])`` (numpy's order of addition), read from the table in place.
-
-    A view of the row would cost a reference count each time, which in a loop
-    over people costs more than the sum. From ``PARTIALS`` columns numpy adds
-    the first eight in pairs, then pairs of pairs, before adding the rest in turn.
-    """
-    columns = table.shape[1]
-    if columns < PARTIALS:
-        total = table[row, 0] + 0.0
-        for column in range(1, columns):
-            total += table[row, column]
-        return total
-    if columns >= 2 * PARTIALS:
-        raise ValueError("_total_of takes rows of fewer than 16 items")
-    half = PARTIALS // 2
-    quarter = half // 2
-    total = (table[row, 0] + table[row, 1]) + (table[row, quarter] + table[row, quarter + 1])
-    total += (table[row, half] + table[row, half + 1]) + (
-        table[row, half + quarter] + table[row, half + quarter + 1]
-    )
-    total += 0.0
-    for column in range(PARTIALS, columns):
-        total += table[row, column]
-    return total
 
 
 @kernel

@@ -17,7 +17,7 @@ import mesa
 import numpy as np
 
 from hls_sim import compiled
-from hls_sim.compiled import clip, generator_at, gumbel, kernel, row_sum_of
+from hls_sim.compiled import clip, generator_at, gumbel, kernel, row_sum_of, row_total
 from hls_sim.rowwise import PARTIALS, row_max, row_sum
 
 if TYPE_CHECKING:
@@ -259,7 +259,7 @@ class People:
     def wellbeing(self, rows: np.ndarray) -> np.ndarray:
         """Each row's wellbeing (``weighted_wellbeing``)."""
         values = np.empty(len(rows))
-        _wellbeing(
+        wellbeing_into(
             self.needs,
             self.goal_weights,
             self.goal_weight_total,
@@ -272,7 +272,7 @@ class People:
 
 
 @kernel
-def _wellbeing(
+def wellbeing_into(
     needs: np.ndarray,
     weights: np.ndarray,
     total_weight: np.ndarray,
@@ -410,7 +410,7 @@ def _settle_newcomers(
             goals[row, best] = True
         for j in range(d):
             goal_weights[row, j] = 1.0 + goal_weight * np.float64(goals[row, j])
-        goal_weight_total[row] = row_sum_of(goal_weights[row])
+        goal_weight_total[row] = row_total(goal_weights, row)
         goal_count[row] = goals_each
 
 
