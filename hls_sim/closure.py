@@ -224,9 +224,11 @@ def close(
     )
     casework.reclassify(people, rows[report.reclassified])
     # Each provider logs its own closures, in the order they closed.
-    ends = np.cumsum(report.counts)
-    for provider in report.counts.nonzero()[0].tolist():
-        table.log[provider].add_rows(report.logged[ends[provider] - report.counts[provider] : ends[provider]])
+    first = 0
+    for provider, count in enumerate(report.counts.tolist()):
+        if count:
+            table.log[provider].add_rows(report.logged[first : first + count])
+            first += count
     model.observe.closures(rows, resolved, measured, report.reported, report.true)
     casework.end_support(people, rows, resolved, model.week, params)
     return Places(times, report.slots)

@@ -17,6 +17,7 @@ decision-making, the more it is corrupted and corrupts.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -107,7 +108,7 @@ def score(value: float, start: float, weight: float, distance: bool, threshold: 
 
 def inside(threshold: float) -> float:
     """The value a misreport claims at most: just inside the threshold."""
-    return float(np.nextafter(threshold, 0.0))
+    return math.nextafter(threshold, 0.0)
 
 
 @inline
