@@ -311,10 +311,10 @@ def _report(
         reported[i] = claimed < threshold
         true[i] = true_value[i] < threshold
         at = first[provider]
-        logged[at, 0] = reported[i]
-        logged[at, 1] = score(claimed, start, weight, distance, threshold)
-        logged[at, 2] = true[i]
-        logged[at, 3] = score(true_value[i], start, weight, distance, threshold)
-        logged[at, 4] = misreported
-        logged[at, 5] = reclassified[i] and success
+        logged[at, indicators.REPORTED] = reported[i]
+        logged[at, indicators.REPORTED_SCORE] = score(claimed, start, weight, distance, threshold)
+        logged[at, indicators.TRUE] = true[i]
+        logged[at, indicators.TRUE_SCORE] = score(true_value[i], start, weight, distance, threshold)
+        logged[at, indicators.MISREPORTED] = misreported
+        logged[at, indicators.RECLASSIFIED] = reclassified[i] and success
         first[provider] += 1

@@ -119,8 +119,9 @@ def claim(value: float, misreported: bool, at_most: float) -> float:
     return value
 
 
-# The columns of a ``ClosureLog``, one entry per closed case.
+# The columns of a ``ClosureLog``, one entry per closed case, and their places in its rows.
 CLOSURE_COLUMNS = ("reported", "reported_score", "true", "true_score", "misreported", "reclassified")
+REPORTED, REPORTED_SCORE, TRUE, TRUE_SCORE, MISREPORTED, RECLASSIFIED = range(len(CLOSURE_COLUMNS))
 REPORTED, REPORTED_SCORE, TRUE, TRUE_SCORE, MISREPORTED, RECLASSIFIED = range(len(CLOSURE_COLUMNS))
 
 

@@ -138,19 +138,6 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
     """This week's metrics (one row of the weekly table)."""
     people, records = model.people, model.observe.records
     present = people.present()
-    wellbeing = people.wellbeing(present)
-    means = np.empty(len(PEOPLE_MEANS))
-    _people_means(
-        people.needs,
-        people.goals,
-        people.goal_count,
-        people.vulnerability,
-        people.status,
-        people.trust,
-        present,
-        wellbeing,
-        means,
-    )
     (
         wellbeing_mean,
         goals_met_share,
@@ -159,7 +146,16 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
         waiting,
         supported,
         trust_in_services,
-    ) = means.tolist()
+    ) = _people_means(
+        people.needs,
+        people.goals,
+        people.goal_count,
+        people.vulnerability,
+        people.status,
+        people.trust,
+        present,
+        people.wellbeing(present),
+    )
 
     closures_now = len(records.closure_reported) - records.closures_at_last_week
     start = len(records.closure_reported) - closures_now
@@ -217,18 +213,6 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
     }
 
 
-# What ``_people_means`` gives, in order: means over everyone present (counts for the lists).
-PEOPLE_MEANS = (
-    "wellbeing_mean",
-    "goals_met_share",
-    "wellbeing_hardest_fifth",
-    "unmet_need",
-    "waiting",
-    "supported",
-    "trust_in_services",
-)
-
-
 @kernel
 def _people_means(
     needs: np.ndarray,
@@ -239,12 +223,13 @@ def _people_means(
     trust: np.ndarray,
     present: np.ndarray,
     wellbeing: np.ndarray,
-    means: np.ndarray,
-) -> None:
-    """The weekly metrics read from every person present (``PEOPLE_MEANS``), as numpy's means give them.
+) -> tuple[float, float, float, float, float, float, float]:
+    """The weekly metrics read from every person present, as numpy's means give them.
 
-    Each mean adds its values in numpy's order (``pairwise_sum``); the mean of
-    nobody (no one in the hardest fifth) is NaN.
+    In order: mean wellbeing, the mean share of goals met, mean wellbeing of the
+    hardest fifth, the share with an unmet high need, how many are waiting and
+    supported, and mean trust in services. Each mean adds its values in numpy's
+    order (``pairwise_sum``); the mean of nobody (no one in the hardest fifth) is NaN.
     """
     n = len(present)
     goals_met, trust_present = np.empty(n), np.empty(n)
@@ -265,13 +250,16 @@ def _people_means(
         unmet += high & (status[row] != SUPPORTED)
         waiting += status[row] == WAITING
         supported += status[row] == SUPPORTED
-    means[0] = pairwise_sum(wellbeing) / n
-    means[1] = pairwise_sum(goals_met) / n
-    means[2] = pairwise_sum(hardest[:in_hardest]) / in_hardest if in_hardest else np.nan
-    means[3] = unmet / n
-    means[4] = waiting
-    means[5] = supported
-    means[6] = pairwise_sum(trust_present) / n
+    hardest_mean = pairwise_sum(hardest[:in_hardest]) / in_hardest if in_hardest else np.nan
+    return (
+        pairwise_sum(wellbeing) / n,
+        pairwise_sum(goals_met) / n,
+        hardest_mean,
+        unmet / n,
+        float(waiting),
+        float(supported),
+        pairwise_sum(trust_present) / n,
+    )
 
 
 def fixed_by_construction(metric: str, scenario: Any) -> str | None:
