@@ -176,8 +176,6 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
     contacts = week.contacts
     table = model.providers
     workers = model.workforce.by_provider()
-    morale = model.workforce.morale[workers]
-    motivation = model.workforce.motivation[workers]
     errors, regrets = learning.errors_and_regrets(table.beliefs, model.context)
     return {
         "week": model.week,
@@ -201,8 +199,8 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
         "entrenchment_cost": week.entrenchment_cost,
         "commissioner_outlay": week.outlay,
         "total_cost": sum(getattr(week, part) for part in COST_PARTS),
-        "morale_mean": float(np.mean(morale)) if len(workers) else float("nan"),
-        "motivation_mean": float(np.mean(motivation)) if len(workers) else float("nan"),
+        "morale_mean": _mean_at(model.workforce.morale, workers),
+        "motivation_mean": _mean_at(model.workforce.motivation, workers),
         "workers": float(len(workers)),
         "leavers": week.leavers,
         "handoffs": week.handoffs,
@@ -272,6 +270,14 @@ def _people_means(
     means[4] = waiting
     means[5] = supported
     means[6] = pairwise_sum(trust_present) / n
+
+
+@kernel
+def _mean_at(values: np.ndarray, rows: np.ndarray) -> float:
+    """``np.mean(values[rows])``, added in numpy's order; NaN for no rows."""
+    if len(rows) == 0:
+        return np.nan
+    return pairwise_sum(values[rows]) / len(rows)
 
 
 def fixed_by_construction(metric: str, scenario: Any) -> str | None:

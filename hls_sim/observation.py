@@ -11,7 +11,7 @@ run and draws no random numbers.
 
 from __future__ import annotations
 
-import dataclasses
+import operator
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -65,12 +65,22 @@ class Tally:
     knowledge_shared: float = 0.0
 
     def since(self, earlier: Tally) -> Tally:
-        """What was added since ``earlier`` (a copy of this tally taken then)."""
-        before = vars(earlier)
-        return Tally(**{name: value - before[name] for name, value in vars(self).items()})
+        """What was added since ``earlier`` (a copy of this tally taken then, fields in the same order)."""
+        now, before = vars(self), vars(earlier)
+        return _tally_of(dict(zip(now, map(operator.sub, now.values(), before.values()), strict=True)))
+
+    def copy(self) -> Tally:
+        return _tally_of(vars(self).copy())
 
     def hours(self, part: str) -> float:
         return getattr(self, f"hours_{part}")
+
+
+def _tally_of(totals: dict[str, float]) -> Tally:
+    """A tally holding ``totals`` (every field, in order), made without ``__init__``'s cost."""
+    tally = object.__new__(Tally)
+    tally.__dict__ = totals
+    return tally
 
 
 @dataclass
@@ -121,12 +131,12 @@ class Observations:
         """
         self.tally = Tally(queue_entries=float(already_waiting))
         self.records = Records()
-        self.last_week = dataclasses.replace(self.tally)
+        self.last_week = self.tally.copy()
 
     def week_ended(self) -> Tally:
         """This week's additions to the tally."""
         week = self.tally.since(self.last_week)
-        self.last_week = Tally(**vars(self.tally))
+        self.last_week = self.tally.copy()
         self.records.closures_at_last_week = len(self.records.closure_reported)
         return week
 

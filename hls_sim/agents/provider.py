@@ -21,6 +21,7 @@ import mesa
 import numpy as np
 
 from hls_sim import indicators
+from hls_sim.compiled import kernel, pairwise_sum
 
 
 class ProviderTable:
@@ -153,9 +154,21 @@ class Provider(mesa.Agent):
 
 def share_weighted(table: ProviderTable, values: np.ndarray) -> float:
     """A provider-level quantity averaged over active providers, weighted by contract share."""
-    active = table.active_indices()
-    weights = table.share[active]
-    return float((weights * values[active]).sum() / max(weights.sum(), SHARE_GUARD))
+    return _share_weighted(table.active, table.share, values)
+
+
+@kernel
+def _share_weighted(active: np.ndarray, share: np.ndarray, values: np.ndarray) -> float:
+    """``share_weighted`` of float ``values``, each sum added in numpy's order (``pairwise_sum``)."""
+    weights, weighted = np.empty(len(active)), np.empty(len(active))
+    count = 0
+    for p in range(len(active)):
+        if active[p]:
+            weights[count] = share[p]
+            weighted[count] = share[p] * values[p]
+            count += 1
+    total = pairwise_sum(weights[:count])
+    return pairwise_sum(weighted[:count]) / (SHARE_GUARD if SHARE_GUARD > total else total)
 
 
 # Keeps the share-weighted mean defined when no provider holds a share.
