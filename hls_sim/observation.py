@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hls_sim.agents.worker import HOUR_PARTS
+from hls_sim.compiled import kernel
 from hls_sim.parameters.measurement import INDICATOR_WINDOW, difficulty, hardest_share, need_shares
 
 if TYPE_CHECKING:
@@ -102,12 +103,23 @@ class Records:
     closures_at_last_week: int = 0
 
 
-def add_in_order(totals: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Each of ``totals`` plus each value of its row of ``values`` in turn.
+# The planned parts of a worker's week: ``HOUR_PARTS`` but support, which counts once delivered.
+PLANNED_PARTS = tuple(part for part in HOUR_PARTS if part != "support")
+PLANNED_TOTALS = tuple(f"hours_{part}" for part in PLANNED_PARTS)
+
+
+@kernel
+def _add_in_order(totals: np.ndarray, parts: tuple[np.ndarray, ...], slots: np.ndarray) -> None:
+    """Each of ``totals`` plus its part's value (``parts``) for each of ``slots`` in turn, in place.
 
     Rounds as repeated ``+=`` would: an accumulation adds in order, where a sum adds pairwise.
     """
-    return np.cumsum(np.column_stack([totals, values]), axis=1)[:, -1]
+    for k in range(len(totals)):
+        values = parts[k]
+        total = totals[k]
+        for slot in slots:
+            total += values[slot]
+        totals[k] = total
 
 
 class Observations:
@@ -223,14 +235,11 @@ class Observations:
     # --- work and support --------------------------------------------------------------------
     def hours_planned(self, slots: np.ndarray) -> None:
         """Each worker's planned hours, but support, which counts once delivered."""
-        workforce = self.model.workforce
-        names = [f"hours_{part}" for part in HOUR_PARTS if part != "support"]
-        totals = add_in_order(
-            np.array([getattr(self.tally, name) for name in names]),
-            np.array([getattr(workforce, part)[slots] for part in HOUR_PARTS if part != "support"]),
-        )
-        for name, total in zip(names, totals.tolist(), strict=True):
-            setattr(self.tally, name, total)
+        workforce, tally = self.model.workforce, self.tally
+        totals = np.array([getattr(tally, name) for name in PLANNED_TOTALS])
+        _add_in_order(totals, tuple([getattr(workforce, part) for part in PLANNED_PARTS]), slots)
+        for name, total in zip(PLANNED_TOTALS, totals.tolist(), strict=True):
+            setattr(tally, name, total)
 
     def support(self, rows: np.ndarray, hours: np.ndarray, offered: float) -> None:
         """Hours delivered to each supported person; offered hours nobody could use are spare."""
