@@ -103,23 +103,15 @@ class Records:
     closures_at_last_week: int = 0
 
 
-# The planned parts of a worker's week: ``HOUR_PARTS`` but support, which counts once delivered.
-PLANNED_PARTS = tuple(part for part in HOUR_PARTS if part != "support")
-PLANNED_TOTALS = tuple(f"hours_{part}" for part in PLANNED_PARTS)
-
-
 @kernel
-def _add_in_order(totals: np.ndarray, parts: tuple[np.ndarray, ...], slots: np.ndarray) -> None:
-    """Each of ``totals`` plus its part's value (``parts``) for each of ``slots`` in turn, in place.
+def add_in_order(total: float, values: np.ndarray, rows: np.ndarray) -> float:
+    """``total`` plus each of ``values[rows]`` in turn.
 
     Rounds as repeated ``+=`` would: an accumulation adds in order, where a sum adds pairwise.
     """
-    for k in range(len(totals)):
-        values = parts[k]
-        total = totals[k]
-        for slot in slots:
-            total += values[slot]
-        totals[k] = total
+    for row in rows:
+        total += values[row]
+    return total
 
 
 class Observations:
@@ -236,10 +228,12 @@ class Observations:
     def hours_planned(self, slots: np.ndarray) -> None:
         """Each worker's planned hours, but support, which counts once delivered."""
         workforce, tally = self.model.workforce, self.tally
-        totals = np.array([getattr(tally, name) for name in PLANNED_TOTALS])
-        _add_in_order(totals, tuple([getattr(workforce, part) for part in PLANNED_PARTS]), slots)
-        for name, total in zip(PLANNED_TOTALS, totals.tolist(), strict=True):
-            setattr(tally, name, total)
+        for part in HOUR_PARTS:
+            if part != "support":
+                name = f"hours_{part}"
+                setattr(
+                    tally, name, float(add_in_order(getattr(tally, name), getattr(workforce, part), slots))
+                )
 
     def support(self, rows: np.ndarray, hours: np.ndarray, offered: float) -> None:
         """Hours delivered to each supported person; offered hours nobody could use are spare."""

@@ -154,21 +154,16 @@ class Provider(mesa.Agent):
 
 def share_weighted(table: ProviderTable, values: np.ndarray) -> float:
     """A provider-level quantity averaged over active providers, weighted by contract share."""
-    return _share_weighted(table.active, table.share, values)
+    return float(_share_weighted(table.active, table.share, values))
 
 
 @kernel
 def _share_weighted(active: np.ndarray, share: np.ndarray, values: np.ndarray) -> float:
-    """``share_weighted`` of float ``values``, each sum added in numpy's order (``pairwise_sum``)."""
-    weights, weighted = np.empty(len(active)), np.empty(len(active))
-    count = 0
-    for p in range(len(active)):
-        if active[p]:
-            weights[count] = share[p]
-            weighted[count] = share[p] * values[p]
-            count += 1
-    total = pairwise_sum(weights[:count])
-    return pairwise_sum(weighted[:count]) / (SHARE_GUARD if SHARE_GUARD > total else total)
+    """``share_weighted``, summed in numpy's order (``pairwise_sum``)."""
+    weights = share[active]
+    weighted = weights * values[active]
+    total = pairwise_sum(weights)
+    return pairwise_sum(weighted) / (SHARE_GUARD if SHARE_GUARD > total else total)
 
 
 # Keeps the share-weighted mean defined when no provider holds a share.
