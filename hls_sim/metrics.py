@@ -252,9 +252,11 @@ def _people_means(
         row = present[i]
         met = 0
         high = False
-        for j in range(needs.shape[1]):
-            met += (needs[row, j] < GOAL_MET) & goals[row, j]
-            high |= needs[row, j] > HIGH_NEED
+        for j in range(needs.shape[1]):  # tests, not arithmetic on booleans: twice as quick here
+            if goals[row, j] and needs[row, j] < GOAL_MET:
+                met += 1
+            if needs[row, j] > HIGH_NEED:
+                high = True
         goals_met[i] = met / goal_count[row]
         trust_present[i] = trust[row]
         if vulnerability[row] >= HARDEST_FIFTH_VULNERABILITY:
