@@ -19,19 +19,59 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from hls_sim.compiled import inline, kernel, minimum
+
 if TYPE_CHECKING:
     from hls_sim.parameters.sections import Candour
 
 
-def fear(stakes: np.ndarray, blame: np.ndarray, params: Candour) -> np.ndarray:
+@inline
+def fear(stakes: float, blame: float, stakes_fear: float) -> float:
     """How much a provider's staff fear failure: money on results and recent blame (0 to 1)."""
-    return np.minimum(1.0, params.stakes_fear * stakes + blame)
+    return minimum(1.0, stakes_fear * stakes + blame)
 
 
-def target(fear_felt: np.ndarray, funder_trust: np.ndarray, params: Candour) -> np.ndarray:
-    """The candour a provider's culture tends toward: safety from its funder, less fear."""
-    safety = params.safety_floor + (1.0 - params.safety_floor) * funder_trust
-    return (1.0 - fear_felt) * safety
+def move(
+    candour: np.ndarray,
+    providers: np.ndarray,
+    stakes: np.ndarray,
+    blame: np.ndarray,
+    funder_trust: np.ndarray,
+    params: Candour,
+) -> None:
+    """Each of ``providers`` moves its ``candour`` toward its target; ``stakes`` is one per provider listed.
+
+    The target is the safety its funder's trust gives, less fear.
+    """
+    _move(
+        candour,
+        providers,
+        stakes,
+        blame,
+        funder_trust,
+        params.stakes_fear,
+        params.safety_floor,
+        params.rate,
+    )
+
+
+@kernel
+def _move(
+    candour: np.ndarray,
+    providers: np.ndarray,
+    stakes: np.ndarray,
+    blame: np.ndarray,
+    funder_trust: np.ndarray,
+    stakes_fear: float,
+    safety_floor: float,
+    rate: float,
+) -> None:
+    """``move`` provider by provider."""
+    for i in range(len(providers)):
+        at = providers[i]
+        safety = safety_floor + (1.0 - safety_floor) * funder_trust[at]
+        target = (1.0 - fear(stakes[i], blame[at], stakes_fear)) * safety
+        candour[at] += rate * (target - candour[at])
 
 
 def blame_after_quarter(blame: np.ndarray, caught_share: np.ndarray, params: Candour) -> np.ndarray:

@@ -120,15 +120,57 @@ def start_support(
     people: People, rows: np.ndarray, slots: np.ndarray, approaches: np.ndarray, week: int, scenario: Scenario
 ) -> None:
     """A worker takes the person on: a new relationship, and the provider's chosen approaches."""
-    people.status[rows] = SUPPORTED
-    people.worker[rows] = slots
-    people.episode_start[rows] = week
-    people.relationship[rows] = scenario.relationships.start
-    people.understanding[rows] = scenario.relationships.understanding_start
-    people.recording_bias[rows] = 0.0
-    people.approach[rows] = approaches
-    people.start_wellbeing[rows] = people.wellbeing(rows)
-    people.episodes[rows] += 1
+    _start_support(
+        rows,
+        slots,
+        approaches,
+        week,
+        scenario.relationships.start,
+        scenario.relationships.understanding_start,
+        people.wellbeing(rows),
+        people.status,
+        people.worker,
+        people.episode_start,
+        people.relationship,
+        people.understanding,
+        people.recording_bias,
+        people.approach,
+        people.start_wellbeing,
+        people.episodes,
+    )
+
+
+@kernel
+def _start_support(
+    rows: np.ndarray,
+    slots: np.ndarray,
+    approaches: np.ndarray,
+    week: int,
+    relationship_start: float,
+    understanding_start: float,
+    wellbeing: np.ndarray,
+    status: np.ndarray,
+    worker: np.ndarray,
+    episode_start: np.ndarray,
+    relationship: np.ndarray,
+    understanding: np.ndarray,
+    recording_bias: np.ndarray,
+    approach: np.ndarray,
+    start_wellbeing: np.ndarray,
+    episodes: np.ndarray,
+) -> None:
+    """``start_support`` person by person (``wellbeing`` is each one's as support starts)."""
+    for i in range(len(rows)):
+        row = rows[i]
+        status[row] = SUPPORTED
+        worker[row] = slots[i]
+        episode_start[row] = week
+        relationship[row] = relationship_start
+        understanding[row] = understanding_start
+        recording_bias[row] = 0.0
+        approach[row] = approaches[i]
+        start_wellbeing[row] = wellbeing[i]
+        episodes[row] += 1
 
 
 def hand_off(people: People, rows: np.ndarray, scenario: Scenario) -> None:
@@ -180,10 +222,45 @@ def end_support(
 
     A resolved one clears any earlier failure: a later contact is new demand.
     """
-    people.status[rows] = COMMUNITY
-    people.worker[rows] = -1
-    people.provider[rows] = -1
-    people.failed_domain[rows[resolved]] = -1
-    unresolved = rows[~resolved]
-    remember_failure(people, unresolved, people.needs_of(unresolved).argmax(axis=1), week)
+    _end_support(
+        rows,
+        resolved,
+        week,
+        people.needs,
+        people.status,
+        people.worker,
+        people.provider,
+        people.failed_at,
+        people.failed_domain,
+    )
     trust.case_closed(people, rows, resolved, scenario.trust)
+
+
+@kernel
+def _end_support(
+    rows: np.ndarray,
+    resolved: np.ndarray,
+    week: int,
+    needs: np.ndarray,
+    status: np.ndarray,
+    worker: np.ndarray,
+    provider: np.ndarray,
+    failed_at: np.ndarray,
+    failed_domain: np.ndarray,
+) -> None:
+    """``end_support`` case by case, but for trust; an unresolved case's failure is remembered
+    (``remember_failure``) with its worst need (the first, of equal needs)."""
+    for i in range(len(rows)):
+        row = rows[i]
+        status[row] = COMMUNITY
+        worker[row] = -1
+        provider[row] = -1
+        if resolved[i]:
+            failed_domain[row] = -1
+        else:
+            worst = 0
+            for j in range(1, needs.shape[1]):
+                if needs[row, j] > needs[row, worst]:
+                    worst = j
+            failed_at[row] = week
+            failed_domain[row] = worst

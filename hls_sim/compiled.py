@@ -27,6 +27,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import hashlib
+import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -272,3 +273,36 @@ else:
             return generator._getvalue()
 
         return _GENERATOR(addresses), codegen
+
+
+if njit is None:
+
+    def draw_below(rng: Any, n: int) -> int:
+        """``rng.integers(0, n)``: a whole number from 0 up to ``n`` (here, without numba, numpy's own)."""
+        return int(rng.integers(0, n))
+
+else:
+    from numba.np.random.random_methods import buffered_bounded_lemire_uint32
+
+    @inline
+    def draw_below(rng: Any, n: int) -> int:
+        """``rng.integers(0, n)`` in a kernel, for ``n`` below 2**32: numpy's draw (Lemire's method).
+
+        numba's own ``integers`` builds an array for every draw, several times the cost
+        of the draw. Like numpy, it draws nothing when there is only one number to give.
+        """
+        if n == 1:
+            return 0
+        return np.int64(buffered_bounded_lemire_uint32(rng.bit_generator, n - 1))
+
+
+@inline
+def gumbel(rng: Any) -> float:
+    """numpy's standard Gumbel draw (``rng.gumbel(0.0, 1.0)``) in a kernel, which numba lacks.
+
+    numpy draws again in the (all but impossible) case of a uniform of exactly 0.
+    """
+    u = 1.0 - rng.random()
+    while u >= 1.0:
+        u = 1.0 - rng.random()
+    return 0.0 - math.log(-math.log(u))

@@ -97,23 +97,17 @@ def _success_chance(
         chance[i] = clip(likely, 0.0, 1.0)
 
 
-def creams(stakes, mission, chance: np.ndarray, typical_chance, params: Gaming) -> np.ndarray:
-    """Creaming: decline eligible people whose expected score would pull the rate down.
-
-    ``stakes``, ``mission`` (the provider's) and ``typical_chance`` are numbers or one per case.
-
-    Declines when the expected loss of results income outweighs what serving
-    the person is worth to the provider's mission.
-    """
-    expected_loss = stakes * np.maximum(0.0, typical_chance - chance)
-    return expected_loss > mission * params.mission_weight
-
-
 @inline
-def declines(
+def creams(
     stakes: float, mission: float, chance: float, typical_chance: float, mission_weight: float
 ) -> bool:
-    """``creams`` for one case, inside a kernel."""
+    """Creaming: decline an eligible person whose expected score would pull the rate down.
+
+    Declines when the expected loss of results income (the ``stakes`` times how far
+    the case's ``chance`` falls short of the typical one) outweighs what serving the
+    person is worth to the provider's ``mission``. One case at a time, in a kernel
+    (``intake``) or from Python.
+    """
     return stakes * maximum(0.0, typical_chance - chance) > mission * mission_weight
 
 
@@ -133,8 +127,9 @@ def near_threshold(measured: np.ndarray, threshold: float, params: Gaming) -> np
     return np.where(distance > 0, np.exp(-distance / params.near_width), params.far_attention)
 
 
-def gaming_share(stakes: np.ndarray, motivation: np.ndarray, leverage: float) -> np.ndarray:
-    """Multitask effort: the share of effortful hours spent moving the indicator.
+@inline
+def gaming_share(stakes: float, motivation: float, leverage: float) -> float:
+    """Multitask effort: the share of a worker's effortful hours spent moving the indicator.
 
     With linear rewards and convex effort costs, hours go to each task in
     proportion to its marginal return (Holmstrom and Milgrom 1991). An hour of
@@ -143,9 +138,8 @@ def gaming_share(stakes: np.ndarray, motivation: np.ndarray, leverage: float) ->
     both. A valid indicator gives gaming no leverage.
     """
     gaming = stakes * leverage
-    support = stakes + motivation
-    total = gaming + support
-    return np.divide(gaming, total, out=np.zeros_like(total, dtype=float), where=total > 0)
+    total = gaming + (stakes + motivation)
+    return gaming / total if total > 0 else 0.0
 
 
 def stops_at_threshold(

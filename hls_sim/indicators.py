@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hls_sim.compiled import inline, maximum, minimum
+from hls_sim.compiled import clip, inline, kernel, maximum, minimum
 
 FLAT, DIFFERENTIAL, DISTANCE = "flat", "differential", "distance"
 
@@ -39,7 +39,16 @@ def measured_value(
     """
     if aligned:
         return 1.0 - wellbeing
-    return (need - bias).clip(0.0, 1.0)
+    measured = np.empty(len(need))
+    _less_bias(need, bias, measured)
+    return measured
+
+
+@kernel
+def _less_bias(need: np.ndarray, bias: np.ndarray, measured: np.ndarray) -> None:
+    """``need - bias`` case by case, into ``measured``, kept within 0 and 1."""
+    for i in range(len(measured)):
+        measured[i] = clip(need[i] - bias[i], 0.0, 1.0)
 
 
 def true_value(need: np.ndarray, wellbeing: np.ndarray | None, aligned: bool) -> np.ndarray:
@@ -90,6 +99,7 @@ def claim(value: float, misreported: bool, at_most: float) -> float:
 
 # The columns of a ``ClosureLog``, one entry per closed case.
 CLOSURE_COLUMNS = ("reported", "reported_score", "true", "true_score", "misreported", "reclassified")
+REPORTED, REPORTED_SCORE, TRUE, TRUE_SCORE, MISREPORTED, RECLASSIFIED = range(len(CLOSURE_COLUMNS))
 
 
 @dataclass
@@ -119,10 +129,16 @@ class ClosureLog:
         """Log a batch already laid out as rows of ``CLOSURE_COLUMNS``."""
         self.batches.append(np.asarray(rows, dtype=float))
 
+    def rows(self) -> np.ndarray:
+        """Every case logged, in the order logged: the batches joined into one, which then stands for them."""
+        if len(self.batches) != 1:
+            joined = np.concatenate(self.batches) if self.batches else np.zeros((0, len(CLOSURE_COLUMNS)))
+            self.batches = [joined]
+        return self.batches[0]
+
     def column(self, name: str) -> np.ndarray:
-        """One of ``CLOSURE_COLUMNS`` for every case logged, in the order they were logged."""
-        index = CLOSURE_COLUMNS.index(name)
-        return np.concatenate([batch[:, index] for batch in self.batches]) if self.batches else np.zeros(0)
+        """One of ``CLOSURE_COLUMNS`` for every case logged, in the order logged (a view: read only)."""
+        return self.rows()[:, CLOSURE_COLUMNS.index(name)]
 
     def __len__(self) -> int:
         return sum(len(batch) for batch in self.batches)
@@ -147,20 +163,53 @@ def audit(log: ClosureLog, audit_rate: float, detection: float, rng: np.random.G
     probability ``detection`` (``indicator.reclassification_detection``). A caught
     case earns what it truly scored.
     """
-    reported = log.column("reported").astype(bool)
-    false_claim = log.column("misreported").astype(bool)
-    reclassified = log.column("reclassified").astype(bool) & reported & ~false_claim
-    checked = reported & (rng.random(len(reported)) < audit_rate)
-    spotted = false_claim | (reclassified & (rng.random(len(reported)) < detection))
-    caught = checked & spotted
-    points = np.where(caught, log.column("true_score"), log.column("reported_score"))
-    return AuditResult(
-        reported_successes=int((reported & ~caught).sum()),
-        reported_points=float(points.sum()),
-        true_successes=int(log.column("true").astype(bool).sum()),
-        closures=len(reported),
-        checked=int(checked.sum()),
-        caught=int(caught.sum()),
-        misreports_caught=int((caught & false_claim).sum()),
-        misreports_uncaught=int((reported & false_claim & ~caught).sum()),
+    rows = log.rows()
+    check_draws = rng.random(len(rows))
+    spot_draws = rng.random(len(rows))
+    points = np.empty(len(rows))
+    kept, true, checked, caught, misreports_caught, misreports_uncaught = _audit(
+        rows, check_draws, spot_draws, audit_rate, detection, points
     )
+    return AuditResult(
+        reported_successes=kept,
+        reported_points=float(points.sum()),
+        true_successes=true,
+        closures=len(rows),
+        checked=checked,
+        caught=caught,
+        misreports_caught=misreports_caught,
+        misreports_uncaught=misreports_uncaught,
+    )
+
+
+@kernel
+def _audit(
+    rows: np.ndarray,
+    check_draws: np.ndarray,
+    spot_draws: np.ndarray,
+    audit_rate: float,
+    detection: float,
+    points: np.ndarray,
+) -> tuple[int, int, int, int, int, int]:
+    """``audit`` case by case: the points each case earns (into ``points``) and the counts of the result."""
+    kept = true = checked = caught = misreports_caught = misreports_uncaught = 0
+    for i in range(len(rows)):
+        reported = rows[i, REPORTED] != 0.0
+        false_claim = rows[i, MISREPORTED] != 0.0
+        reclassified = rows[i, RECLASSIFIED] != 0.0 and reported and not false_claim
+        is_checked = reported and check_draws[i] < audit_rate
+        is_caught = is_checked and (false_claim or (reclassified and spot_draws[i] < detection))
+        points[i] = rows[i, TRUE_SCORE] if is_caught else rows[i, REPORTED_SCORE]
+        if rows[i, TRUE] != 0.0:
+            true += 1
+        if is_checked:
+            checked += 1
+        if is_caught:
+            caught += 1
+            if false_claim:
+                misreports_caught += 1
+        elif reported:
+            kept += 1
+            if false_claim:
+                misreports_uncaught += 1
+    return kept, true, checked, caught, misreports_caught, misreports_uncaught

@@ -272,7 +272,7 @@ def _decide(
     """Which cases are accepted (into ``accept``), and the typical value after all.
 
     ``providers`` is each case's provider, grouped. Provider by provider, each eligible
-    case is accepted unless the provider creams it off (``gaming.declines``, where it
+    case is accepted unless the provider creams it off (``gaming.creams``, where it
     ``may_decline``) against the typical value as it stands; then the mean value of the
     provider's eligible cases moves the typical value. ``joined`` counts the cases each
     provider accepts.
@@ -285,7 +285,7 @@ def _decide(
         for i in range(start, end):
             accept[i] = eligible[i] and not (
                 may_decline
-                and gaming.declines(stakes[i], mission[providers[i]], value[i], typical, mission_weight)
+                and gaming.creams(stakes[i], mission[providers[i]], value[i], typical, mission_weight)
             )
             joined[providers[i]] += accept[i]
         values = value[start:end][eligible[start:end]]

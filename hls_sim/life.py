@@ -34,23 +34,6 @@ from hls_sim.rowwise import PARTIALS
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
 
-if compiled.njit is None:
-
-    def draw_below(rng: np.random.Generator, n: int) -> int:
-        """``rng.integers(0, n)``: one whole number from 0 up to ``n``, in a kernel (here plain Python)."""
-        return rng.integers(0, n)
-
-else:
-    from numba.np.random.random_methods import buffered_bounded_lemire_uint32
-
-    @inline
-    def draw_below(rng: np.random.Generator, n: int) -> int:
-        """``rng.integers(0, n)`` in a kernel, for ``n`` below 2**32: numpy's draw (Lemire's method).
-
-        numba's own ``integers`` allocates an array for every draw, several times the cost of the draw.
-        """
-        return np.int64(buffered_bounded_lemire_uint32(rng.bit_generator, n - 1))
-
 
 def live_week(
     people: People,
@@ -120,7 +103,7 @@ def _live(
         hit[i] = rng.random() < event_rate * likelihood[i]
     domain = np.empty(n, dtype=np.int64)
     for i in range(n):
-        domain[i] = draw_below(rng, d)
+        domain[i] = compiled.draw_below(rng, d)
     spread = np.empty(n)
     for i in range(n):
         spread[i] = rng.uniform(smallest, largest)

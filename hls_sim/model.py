@@ -203,12 +203,10 @@ class SupportSystemModel(mesa.Model):
         table, params = self.providers, self.params
         active = table.active_indices()
         stakes = self.stakes(active)
-        table.discretion[active] = practice.discretion(
-            stakes, table.mission[active], self.regime, params.indicator.aligned, params
+        practice.set_discretion(
+            table.discretion, active, stakes, table.mission, self.regime, params.indicator.aligned, params
         )
-        fear = candour.fear(stakes, table.blame[active], params.candour)
-        target = candour.target(fear, table.funder_trust[active], params.candour)
-        table.candour[active] += params.candour.rate * (target - table.candour[active])
+        candour.move(table.candour, active, stakes, table.blame, table.funder_trust, params.candour)
 
     def run_waiting_lists(self) -> None:
         """Cases end during the week and their places go, as they free up, to the front of each list."""
@@ -238,13 +236,19 @@ class SupportSystemModel(mesa.Model):
         table, workforce = self.providers, self.workforce
         self.forum_week = self.regime.is_forum_week(self.week)
         slots = workforce.slots()
-        provider_of = workforce.provider[slots]
-        stakes = self.stakes(provider_of)
-        fear = candour.fear(stakes, table.blame[provider_of], self.params.candour)
-        seen = oversight(table.dialogue_hours[provider_of], self.params.motivation)
+        stakes = self.stakes(np.arange(table.count))
+        seen = oversight(table.dialogue_hours, self.params.motivation)
         forum_hours = self.regime.forum_hours if self.forum_week else 0.0
         work.plan_week(
-            workforce, slots, stakes, fear, seen, forum_hours, self.regime, self.params, self.gaming_leverage
+            workforce,
+            slots,
+            stakes,
+            table.blame,
+            seen,
+            forum_hours,
+            self.regime,
+            self.params,
+            self.gaming_leverage,
         )
         self.observe.hours_planned(slots)
 

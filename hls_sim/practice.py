@@ -22,22 +22,56 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from hls_sim.compiled import kernel, minimum
+
 if TYPE_CHECKING:
     from hls_sim.regimes import Regime
     from hls_sim.scenario import Scenario
 
 
-def discretion(
-    stakes: np.ndarray, mission: np.ndarray, regime: Regime, aligned: bool, scenario: Scenario
-) -> np.ndarray:
-    """The discretion each provider gives its workers this week (0: set packages, 1: fully devolved)."""
+def set_discretion(
+    discretion: np.ndarray,
+    providers: np.ndarray,
+    stakes: np.ndarray,
+    mission: np.ndarray,
+    regime: Regime,
+    aligned: bool,
+    scenario: Scenario,
+) -> None:
+    """The ``discretion`` each of ``providers`` gives its workers this week (0: set packages, 1: devolved).
+
+    ``stakes`` is one per provider listed; ``mission`` is every provider's.
+    """
     params = scenario.practice
-    valued = mission * scenario.gaming.mission_weight
-    pull = 0.0 if aligned else params.control_pull
-    pressed = pull * stakes
-    weighing = valued + pressed
-    share = np.divide(valued, weighing, out=np.ones_like(weighing), where=weighing > 0)
-    chosen = params.max_discretion * share
-    if regime.prescribed:
-        return np.minimum(chosen, params.prescribed_discretion)
-    return chosen
+    _set_discretion(
+        discretion,
+        providers,
+        stakes,
+        mission,
+        scenario.gaming.mission_weight,
+        0.0 if aligned else params.control_pull,
+        params.max_discretion,
+        regime.prescribed,
+        params.prescribed_discretion,
+    )
+
+
+@kernel
+def _set_discretion(
+    discretion: np.ndarray,
+    providers: np.ndarray,
+    stakes: np.ndarray,
+    mission: np.ndarray,
+    mission_weight: float,
+    pull: float,
+    max_discretion: float,
+    prescribed: bool,
+    prescribed_discretion: float,
+) -> None:
+    """``set_discretion`` provider by provider: the mission's share of the pull, within any prescription."""
+    for i in range(len(providers)):
+        at = providers[i]
+        valued = mission[at] * mission_weight
+        weighing = valued + pull * stakes[i]
+        chosen = max_discretion * (valued / weighing if weighing > 0 else 1.0)
+        discretion[at] = minimum(chosen, prescribed_discretion) if prescribed else chosen

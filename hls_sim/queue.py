@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hls_sim import casework
-from hls_sim.compiled import generator_at, kernel, maximum, minimum, pairwise_sum
+from hls_sim.compiled import draw_below, generator_at, kernel, maximum, minimum, pairwise_sum
 
 if TYPE_CHECKING:
     from hls_sim.model import SupportSystemModel
@@ -594,5 +594,5 @@ def _explore(
         for case in range(start, end):
             for domain in range(domains):
                 if explore[case, domain]:
-                    best[case, domain] = rng.integers(0, approaches)
+                    best[case, domain] = draw_below(rng, approaches)
         start = end

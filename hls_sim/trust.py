@@ -14,14 +14,38 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hls_sim.agents.person import People
+from hls_sim.compiled import clip, kernel
 
 if TYPE_CHECKING:
     from hls_sim.parameters.sections import Trust
 
 
 def adjust(people: People, rows: np.ndarray, change: float | np.ndarray) -> None:
-    """Move trust, keeping it within 0 and 1."""
-    people.trust[rows] = (people.trust[rows] + change).clip(0.0, 1.0)
+    """Move trust, keeping it within 0 and 1 (``change`` is one for all or one per row)."""
+    if isinstance(change, np.ndarray):
+        _adjust(people.trust, rows, change)
+    else:
+        _adjust_all(people.trust, rows, change)
+
+
+@kernel
+def _adjust(trust: np.ndarray, rows: np.ndarray, change: np.ndarray) -> None:
+    """``adjust`` row by row: all rows moved from their trust as it was, then written (as numpy does)."""
+    moved = np.empty(len(rows))
+    for i in range(len(rows)):
+        moved[i] = clip(trust[rows[i]] + change[i], 0.0, 1.0)
+    for i in range(len(rows)):
+        trust[rows[i]] = moved[i]
+
+
+@kernel
+def _adjust_all(trust: np.ndarray, rows: np.ndarray, change: float) -> None:
+    """``adjust`` by the same ``change`` for every row."""
+    moved = np.empty(len(rows))
+    for i in range(len(rows)):
+        moved[i] = clip(trust[rows[i]] + change, 0.0, 1.0)
+    for i in range(len(rows)):
+        trust[rows[i]] = moved[i]
 
 
 def turned_away(people: People, rows: np.ndarray, params: Trust) -> None:

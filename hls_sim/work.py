@@ -17,8 +17,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hls_sim import gaming, motivation
 from hls_sim.agents.worker import Workforce
+from hls_sim.candour import fear
+from hls_sim.compiled import kernel, maximum, minimum
+from hls_sim.gaming import gaming_share
+from hls_sim.motivation import effort
 
 if TYPE_CHECKING:
     from hls_sim.regimes import Regime
@@ -32,7 +35,7 @@ def plan_week(
     workforce: Workforce,
     slots: np.ndarray,
     stakes: np.ndarray,
-    fear: np.ndarray,
+    blame: np.ndarray,
     seen: np.ndarray,
     forum_hours: float,
     regime: Regime,
@@ -41,26 +44,90 @@ def plan_week(
 ) -> None:
     """Split each worker's paid hours into the parts of ``HOUR_PARTS``; clears the week's fixed demands.
 
-    ``stakes``, ``fear`` and ``seen`` (how much of the work the funder sees) are per worker.
+    ``stakes``, ``blame`` (``candour.fear``) and ``seen`` (how much of the work the funder sees) are
+    per provider.
     """
     w = workforce
-    hours = w.hours[slots]
-    recording = regime.reporting_hours_per_case + scenario.workforce.defensive_recording * fear
-    admin = scenario.workforce.admin_hours + recording * w.caseload[slots] + w.accountability_hours[slots]
-    assessment = w.assessment_hours[slots]
-    demands = admin + assessment + forum_hours
-    fixed = np.minimum(hours, demands)
-    available = hours - fixed
-    intrinsic = w.motivation[slots]
-    working = available * motivation.effort(intrinsic, stakes, seen, scenario.motivation)
-    gaming_part = gaming.gaming_share(stakes, intrinsic, leverage)
-    scale = fixed / np.maximum(demands, NO_DEMANDS)
-    w.stakes[slots] = stakes
-    w.admin[slots] = admin * scale
-    w.assessment[slots] = assessment * scale
-    w.forum[slots] = forum_hours * scale
-    w.support[slots] = working * (1.0 - gaming_part)
-    w.gaming[slots] = working * gaming_part
-    w.slack[slots] = available - working
-    w.assessment_hours[slots] = 0.0
-    w.accountability_hours[slots] = 0.0
+    _plan_week(
+        slots,
+        w.provider,
+        stakes,
+        blame,
+        seen,
+        w.hours,
+        w.caseload,
+        w.motivation,
+        w.accountability_hours,
+        w.assessment_hours,
+        w.stakes,
+        w.admin,
+        w.assessment,
+        w.forum,
+        w.support,
+        w.gaming,
+        w.slack,
+        forum_hours,
+        regime.reporting_hours_per_case,
+        scenario.workforce.defensive_recording,
+        scenario.candour.stakes_fear,
+        scenario.workforce.admin_hours,
+        scenario.motivation.stakes_accountability,
+        scenario.motivation.seen_sanction,
+        leverage,
+    )
+
+
+@kernel
+def _plan_week(
+    slots: np.ndarray,
+    provider: np.ndarray,
+    stakes_at: np.ndarray,
+    blame_at: np.ndarray,
+    seen_at: np.ndarray,
+    hours: np.ndarray,
+    caseload: np.ndarray,
+    motivation: np.ndarray,
+    accountability_hours: np.ndarray,
+    assessment_hours: np.ndarray,
+    stakes: np.ndarray,
+    admin: np.ndarray,
+    assessment: np.ndarray,
+    forum: np.ndarray,
+    support: np.ndarray,
+    gaming: np.ndarray,
+    slack: np.ndarray,
+    forum_hours: float,
+    reporting_hours_per_case: float,
+    defensive_recording: float,
+    stakes_fear: float,
+    admin_hours: float,
+    stakes_accountability: float,
+    seen_sanction: float,
+    leverage: float,
+) -> None:
+    """``plan_week`` worker by worker.
+
+    The share of effort spent moving the indicator is ``gaming.gaming_share``.
+    """
+    for slot in slots:
+        at = provider[slot]
+        felt = stakes_at[at]
+        recording = reporting_hours_per_case + defensive_recording * fear(felt, blame_at[at], stakes_fear)
+        paperwork = admin_hours + recording * caseload[slot] + accountability_hours[slot]
+        assessing = assessment_hours[slot]
+        demands = paperwork + assessing + forum_hours
+        fixed = minimum(hours[slot], demands)
+        available = hours[slot] - fixed
+        intrinsic = motivation[slot]
+        working = available * effort(intrinsic, felt, seen_at[at], stakes_accountability, seen_sanction)
+        gaming_part = gaming_share(felt, intrinsic, leverage)
+        scale = fixed / maximum(demands, NO_DEMANDS)
+        stakes[slot] = felt
+        admin[slot] = paperwork * scale
+        assessment[slot] = assessing * scale
+        forum[slot] = forum_hours * scale
+        support[slot] = working * (1.0 - gaming_part)
+        gaming[slot] = working * gaming_part
+        slack[slot] = available - working
+        assessment_hours[slot] = 0.0
+        accountability_hours[slot] = 0.0

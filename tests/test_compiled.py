@@ -24,7 +24,8 @@ from hls_sim.metrics import column_mean
 
 @compiled.kernel
 def _draw_in_a_kernel(stream: np.ndarray, out: np.ndarray, sizes: np.ndarray) -> None:
-    """Uniforms, integers below 3, Poisson(2.5) and Poisson(300) counts, and normals, one at a time."""
+    """Uniforms, integers below 3, Poisson(2.5) and Poisson(300) counts, normals, integers below 7
+    and below 1 (``draw_below``) and Gumbel draws, one at a time."""
     rng = compiled.generator_at(stream)
     at = 0
     for kind in range(len(sizes)):
@@ -37,8 +38,14 @@ def _draw_in_a_kernel(stream: np.ndarray, out: np.ndarray, sizes: np.ndarray) ->
                 out[at] = rng.poisson(2.5)
             elif kind == 3:
                 out[at] = rng.poisson(300.0)
-            else:
+            elif kind == 4:
                 out[at] = rng.normal(0.0, 1.0)
+            elif kind == 5:
+                out[at] = compiled.draw_below(rng, 7)
+            elif kind == 6:
+                out[at] = compiled.draw_below(rng, 1)  # numpy draws nothing for this
+            else:
+                out[at] = compiled.gumbel(rng)
             at += 1
 
 
@@ -77,7 +84,7 @@ def test_one_rows_sum_and_max_are_rowwises(columns):
 
 
 def test_a_kernel_draws_what_numpy_draws_and_leaves_the_generator_where_numpy_would():
-    sizes = np.array([5, 7, 9, 3, 11])
+    sizes = np.array([5, 7, 9, 3, 11, 13, 4, 6])
     numpy_rng, kernel_rng = np.random.default_rng(8), np.random.default_rng(8)
     stream = compiled.stream(kernel_rng)
     expected, drawn = [], []
@@ -88,6 +95,9 @@ def test_a_kernel_draws_what_numpy_draws_and_leaves_the_generator_where_numpy_wo
             numpy_rng.poisson(2.5, 9),
             numpy_rng.poisson(300.0, 3),
             numpy_rng.normal(0.0, 1.0, 11),
+            numpy_rng.integers(0, 7, 13),
+            numpy_rng.integers(0, 1, 4),
+            numpy_rng.gumbel(0.0, 1.0, 6),
             numpy_rng.random(2),
         ]
         out = np.zeros(sizes.sum())

@@ -52,11 +52,18 @@ def tiny_model(rng: int = 1, **overrides) -> SupportSystemModel:
 # --- gaming ------------------------------------------------------------------------------------
 
 
+def creams(stakes: float, mission: float, chance: np.ndarray, typical_chance: float) -> np.ndarray:
+    """``gaming.creams`` (one case at a time) for each of ``chance``."""
+    return np.array(
+        [gaming.creams(stakes, mission, c, typical_chance, GAMING.mission_weight) for c in chance]
+    )
+
+
 def test_no_gaming_decision_fires_with_zero_stakes():
     chance = np.linspace(0.0, 1.0, 11)
     for motivation in MOTIVATIONS:
         m = np.full(11, motivation)
-        assert not gaming.creams(0.0, motivation, chance, 0.9, GAMING).any()
+        assert not creams(0.0, motivation, chance, 0.9).any()
         assert not gaming.stops_at_threshold(np.zeros(11), m, np.linspace(0, 1, 11), GAMING).any()
         assert not gaming.reclassifies(np.zeros(11), m, GAMING).any()
         for audit_rate in (0.0, 0.5, 1.0):
@@ -68,12 +75,12 @@ def test_no_gaming_decision_fires_with_zero_stakes():
 
 def test_creaming_declines_only_low_chance_cases_and_only_when_stakes_are_high():
     chance = np.array([0.0, 0.2, 0.6, 0.8, 1.0])
-    high = gaming.creams(0.5, 0.2, chance, 0.6, GAMING)
+    high = creams(0.5, 0.2, chance, 0.6)
     assert high[:2].all(), "hard cases are declined when much money rides on the rate"
     assert not high[2:].any(), "cases at least as likely as typical to score are never declined"
-    assert not gaming.creams(0.01, 0.2, chance, 0.6, GAMING).any()
+    assert not creams(0.01, 0.2, chance, 0.6).any()
     # A stronger mission holds out against the same stakes.
-    assert not gaming.creams(0.5, 10.0, chance, 0.6, GAMING).any()
+    assert not creams(0.5, 10.0, chance, 0.6).any()
 
 
 def test_misreporting_stops_as_audit_becomes_certain():
@@ -258,24 +265,28 @@ def test_guarded_rivals_share_less_at_a_forum():
 # --- motivation ---------------------------------------------------------------------------------
 
 
+ACCOUNTABILITY = (MOTIVATION.stakes_accountability, MOTIVATION.seen_sanction)
+CROWDING = (MOTIVATION.control_effect, MOTIVATION.autonomy_effect)
+
+
 def test_knave_works_less_unwatched_than_watched():
     knave = 0.1
-    unwatched = effort(knave, 0.0, 0.0, MOTIVATION)
+    unwatched = effort(knave, 0.0, 0.0, *ACCOUNTABILITY)
     assert unwatched == pytest.approx(knave)
-    assert effort(knave, 0.0, oversight(3.0, MOTIVATION), MOTIVATION) > unwatched
-    assert effort(knave, 0.3, 0.0, MOTIVATION) > unwatched
-    assert effort(0.9, 0.0, 0.0, MOTIVATION) > unwatched, "a knight works without being watched"
+    assert effort(knave, 0.0, oversight(3.0, MOTIVATION), *ACCOUNTABILITY) > unwatched
+    assert effort(knave, 0.3, 0.0, *ACCOUNTABILITY) > unwatched
+    assert effort(0.9, 0.0, 0.0, *ACCOUNTABILITY) > unwatched, "a knight works without being watched"
 
 
 def test_control_crowds_motivation_out_and_autonomy_lets_it_back():
     baseline = motivation = 0.8
     for _ in range(200):
-        motivation = crowd_motivation(motivation, baseline, 1.0, 0.0, 0.02, MOTIVATION)
+        motivation = crowd_motivation(motivation, baseline, 1.0, 0.0, 0.02, *CROWDING)
         assert 0.0 <= motivation <= 1.0
     crowded_out = motivation
     assert crowded_out < 0.75 * baseline
     for _ in range(400):
-        motivation = crowd_motivation(motivation, baseline, 0.0, 1.0, 0.02, MOTIVATION)
+        motivation = crowd_motivation(motivation, baseline, 0.0, 1.0, 0.02, *CROWDING)
         assert 0.0 <= motivation <= 1.0
     assert motivation >= baseline > crowded_out
 

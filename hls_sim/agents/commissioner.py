@@ -20,7 +20,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from hls_sim import candour, dialogue, indicators, money
+from hls_sim import candour, contracts, dialogue, indicators, money
+from hls_sim.compiled import kernel
 from hls_sim.parameters.calendar import WEEKS_PER_QUARTER, WEEKS_PER_YEAR
 
 
@@ -35,8 +36,6 @@ class Commissioner(mesa.Agent):
 
     def commission(self) -> None:
         """The commissioner's week: pay, talk, settle the quarter's results, re-let contracts when due."""
-        from hls_sim import contracts
-
         model = self.model
         self.pay()
         self.hold_dialogue()
@@ -48,20 +47,29 @@ class Commissioner(mesa.Agent):
     def pay(self) -> None:
         """Weekly core payment at the contract's price; the results share waits for the quarter's report."""
         model, table = self.model, self.model.providers
-        pbr = model.regime.pbr_share
-        for provider in table.active_indices():
-            weekly = (
-                model.params.funding.budget / WEEKS_PER_YEAR * table.share[provider] * table.price[provider]
-            )
-            self.transfer(int(provider), (1 - pbr) * weekly)
-            table.results_pot[provider] += pbr * weekly
+        paid = _pay_week(
+            table.active_indices(),
+            table.share,
+            table.price,
+            model.params.funding.budget / WEEKS_PER_YEAR,
+            model.regime.pbr_share,
+            table.cash,
+            table.received,
+            table.results_pot,
+        )
+        for amount in paid.tolist():
+            if amount > 0:
+                self.note_outlay(amount)
         self.weeks_since_letting += 1
 
     def transfer(self, provider: int, amount: float) -> None:
         if amount > 0:
             money.receive(self.model, provider, amount)
-            self.outlay += amount
-            self.model.observe.outlay(amount)
+            self.note_outlay(amount)
+
+    def note_outlay(self, amount: float) -> None:
+        self.outlay += amount
+        self.model.observe.outlay(amount)
 
     def hold_dialogue(self) -> None:
         """Time with providers, more with those it trusts less; both sides' hours are costed."""
@@ -75,12 +83,15 @@ class Commissioner(mesa.Agent):
         )
         table.dialogue_hours[active] = hours
         self.spend_hours(float(hours.sum()))
-        for provider, spent in zip(active, hours, strict=True):
-            staff = model.workforce.staff(int(provider))
-            if len(staff):
-                model.workforce.accountability_hours[staff] += (
-                    spent * model.params.dialogue.provider_hours / len(staff)
-                )
+        workforce = model.workforce
+        _share_dialogue_hours(
+            active,
+            hours,
+            model.params.dialogue.provider_hours,
+            workforce.by_provider(),
+            workforce.headcount(table.count),
+            workforce.accountability_hours,
+        )
 
     def settle_results(self) -> None:
         """Quarterly: audit, pay each results pot by the reported results, then revise trust and audit."""
@@ -134,9 +145,12 @@ class Commissioner(mesa.Agent):
         seen = dialogue.shown(
             log, table.dialogue_hours[provider], table.candour[provider], params.dialogue, model.rng
         )
-        reported, true = log.column("reported").astype(bool), log.column("true").astype(bool)
-        matches = (result.checked - result.caught) + int((reported[seen] == true[seen]).sum())
-        checks = result.checked + len(seen)
+        matches, checks, seen_true = result.checked - result.caught, result.checked, float("nan")
+        if len(seen):
+            reported, true = log.column("reported")[seen].astype(bool), log.column("true")[seen].astype(bool)
+            matches += int((reported == true).sum())
+            checks += len(seen)
+            seen_true = float(true.mean())
         model.observe.funder_checks(matches, checks)
         trust = params.commissioner
         if checks:
@@ -156,7 +170,7 @@ class Commissioner(mesa.Agent):
             table.contract_reported[provider].append(
                 result.reported_points / result.closures / self.reference()
             )
-            table.contract_seen[provider].append(float(true[seen].mean()) if len(seen) else float("nan"))
+            table.contract_seen[provider].append(seen_true)
 
     def reference(self) -> float:
         """The results per case that earn the whole results pot under the tariff in force."""
@@ -176,3 +190,52 @@ class Commissioner(mesa.Agent):
         """How far the commissioner trusts the providers it funds."""
         table = self.model.providers
         return float(table.funder_trust[providers].mean()) if len(providers) else float("nan")
+
+
+@kernel
+def _pay_week(
+    providers: np.ndarray,
+    share: np.ndarray,
+    price: np.ndarray,
+    budget_week: float,
+    pbr_share: float,
+    cash: np.ndarray,
+    received: np.ndarray,
+    results_pot: np.ndarray,
+) -> np.ndarray:
+    """``Commissioner.pay`` for each of ``providers``: what each was paid (``money.receive``) this week."""
+    paid = np.zeros(len(providers))
+    for i in range(len(providers)):
+        at = providers[i]
+        weekly = money.core_value(budget_week, share[at], price[at])
+        amount = (1 - pbr_share) * weekly
+        if amount > 0:
+            cash[at] += amount
+            received[at] += amount
+            paid[i] = amount
+        results_pot[at] += pbr_share * weekly
+    return paid
+
+
+@kernel
+def _share_dialogue_hours(
+    providers: np.ndarray,
+    hours: np.ndarray,
+    provider_hours: float,
+    by_provider: np.ndarray,
+    headcount: np.ndarray,
+    accountability_hours: np.ndarray,
+) -> None:
+    """Each of ``providers``' staff takes an equal share of its side of the dialogue ``hours`` it had.
+
+    ``by_provider`` and ``headcount`` are ``Workforce.by_provider`` and ``Workforce.headcount``.
+    """
+    first = np.zeros(len(headcount), dtype=np.int64)
+    for provider in range(1, len(headcount)):
+        first[provider] = first[provider - 1] + headcount[provider - 1]
+    for i in range(len(providers)):
+        at = providers[i]
+        if headcount[at]:
+            share = hours[i] * provider_hours / headcount[at]
+            for slot in by_provider[first[at] : first[at] + headcount[at]]:
+                accountability_hours[slot] += share

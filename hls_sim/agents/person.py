@@ -17,7 +17,7 @@ import mesa
 import numpy as np
 
 from hls_sim import compiled
-from hls_sim.compiled import clip, generator_at, inline, kernel, row_sum_of
+from hls_sim.compiled import clip, generator_at, gumbel, kernel, row_sum_of
 from hls_sim.rowwise import row_max, row_sum
 
 if TYPE_CHECKING:
@@ -315,18 +315,6 @@ def _turnover(
     return present[leaving], rng.poisson(arrival_rate * len(present))
 
 
-@inline
-def _gumbel(rng: np.random.Generator) -> float:
-    """numpy's standard Gumbel draw (``rng.gumbel(0.0, 1.0)``), which numba lacks.
-
-    numpy draws again in the (all but impossible) case of a uniform of exactly 0.
-    """
-    u = 1.0 - rng.random()
-    while u >= 1.0:
-        u = 1.0 - rng.random()
-    return 0.0 - math.log(-math.log(u))
-
-
 @kernel
 def _draw_newcomers(
     stream: np.ndarray,
@@ -370,7 +358,7 @@ def _draw_newcomers(
     noise = np.empty((n, d))
     for i in range(n):
         for j in range(d):
-            noise[i, j] = _gumbel(rng)
+            noise[i, j] = gumbel(rng)
     for i in range(n):
         trust[first + i] = clip(rng.beta(trusting, distrusting), 0.0, 1.0)
     return exponent, noise

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from hls_sim.compiled import kernel
+
 if TYPE_CHECKING:
     from hls_sim.agents.provider import Provider
 
@@ -113,14 +115,15 @@ class Workforce:
         return self._ordered
 
     def _group(self) -> None:
-        slots = self.slots()
-        ordered = slots[np.lexsort((self.joined[slots], self.provider[slots]))]
-        owners = self.provider[ordered]
-        self._headcount = np.bincount(owners)
+        ordered, self._headcount = _group_by_provider(self.slots(), self.provider, self.joined)
         self._headcount.flags.writeable = False
-        cuts = np.flatnonzero(np.diff(owners)) + 1
         self._ordered = ordered
-        self._staff = {int(owners[start]): ordered[start:end] for start, end in _runs(cuts, len(ordered))}
+        self._staff = {}
+        start = 0
+        for provider, count in enumerate(self._headcount.tolist()):
+            if count:
+                self._staff[provider] = ordered[start : start + count]
+                start += count
 
     def headcount(self, providers: int) -> np.ndarray:
         """Workers employed by each of the first ``providers`` providers (read-only)."""
@@ -133,19 +136,46 @@ class Workforce:
 
     def caseloads(self, providers: int) -> np.ndarray:
         """People supported by each provider's workers."""
-        slots = self.slots()
-        return np.bincount(self.provider[slots], weights=self.caseload[slots], minlength=providers).astype(
-            np.int64
-        )
+        return _caseloads(self.active[: self.count], self.provider, self.caseload, providers)
 
 
 NO_STAFF = np.zeros(0, dtype=np.int64)
 
 
-def _runs(cuts: np.ndarray, length: int) -> list[tuple[int, int]]:
-    """The (start, end) of each run between ``cuts`` in a sequence of ``length``."""
-    edges = [0, *cuts.tolist(), length]
-    return [(start, end) for start, end in zip(edges[:-1], edges[1:], strict=True) if end > start]
+@kernel
+def _caseloads(active: np.ndarray, provider: np.ndarray, caseload: np.ndarray, providers: int) -> np.ndarray:
+    """``Workforce.caseloads``, worker by worker."""
+    total = np.zeros(providers, dtype=np.int64)
+    for slot in range(len(active)):
+        if active[slot]:
+            total[provider[slot]] += caseload[slot]
+    return total
+
+
+@kernel
+def _group_by_provider(
+    slots: np.ndarray, provider: np.ndarray, joined: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``slots`` provider by provider, each provider's in joining order, and each provider's headcount.
+
+    The headcounts run from provider 0 to the last provider with staff.
+    """
+    order = np.argsort(joined[slots])  # joining turns are never shared, so any sort gives one order
+    groups = 0
+    for slot in slots:
+        groups = max(groups, provider[slot] + 1)
+    headcount = np.zeros(groups, dtype=np.int64)
+    for slot in slots:
+        headcount[provider[slot]] += 1
+    place = np.zeros(groups, dtype=np.int64)
+    for group in range(1, groups):
+        place[group] = place[group - 1] + headcount[group - 1]
+    ordered = np.empty(len(slots), dtype=np.int64)
+    for index in order:
+        slot = slots[index]
+        ordered[place[provider[slot]]] = slot
+        place[provider[slot]] += 1
+    return ordered, headcount
 
 
 class Worker(mesa.Agent):

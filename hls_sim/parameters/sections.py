@@ -383,7 +383,7 @@ class Motivation(Section):
 
 
 class Morale(Section):
-    """How a worker's week feels, and so whether they stay (``motivation.morale_target``)."""
+    """How a worker's week feels, and so whether they stay (``motivation.reflect``)."""
 
     base: float = param(
         0.55, 0.45, 0.65, "morale (0 to 1)", "Morale of a week with no autonomy, paperwork, stakes or overload.",
