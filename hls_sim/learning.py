@@ -84,20 +84,15 @@ def regret(beliefs: np.ndarray, context: Context) -> float:
     return float((context.best_effectiveness() - used).mean())
 
 
-def errors_and_regrets(beliefs: np.ndarray, context: Context) -> tuple[np.ndarray, np.ndarray]:
-    """``error`` and ``regret`` of every provider's beliefs (``beliefs[p, d, a]``) at once."""
-    errors, regrets = np.empty(len(beliefs)), np.empty(len(beliefs))
-    _errors_and_regrets(beliefs, context.effectiveness, errors, regrets)
-    return errors, regrets
-
-
 @kernel
-def _errors_and_regrets(
+def errors_and_regrets(
     beliefs: np.ndarray, effectiveness: np.ndarray, errors: np.ndarray, regrets: np.ndarray
 ) -> None:
-    """``errors_and_regrets`` provider by provider, each mean added in numpy's order (``pairwise_sum``).
+    """``error`` and ``regret`` of each provider's beliefs (``beliefs[p, d, a]``), in ``errors``, ``regrets``.
 
-    The believed-best approach is the first of the highest beliefs (or the first NaN), as ``argmax`` takes it.
+    ``effectiveness`` is the context's. Each mean is added in numpy's order
+    (``pairwise_sum``); the believed-best approach is the first of the highest
+    beliefs (or the first NaN), as ``argmax`` takes it.
     """
     domains, approaches = effectiveness.shape
     gaps, lost = np.empty(domains * approaches), np.empty(domains)
