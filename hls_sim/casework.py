@@ -20,7 +20,8 @@ import numpy as np
 
 from hls_sim import trust
 from hls_sim.agents.person import COMMUNITY, SUPPORTED, WAITING, People
-from hls_sim.compiled import kernel, maximum, row_max_of, row_sum_of
+from hls_sim.compiled import kernel, maximum, row_highest, row_sum_of
+from hls_sim.rowwise import PARTIALS
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
@@ -185,14 +186,14 @@ def remaining_need(people: People, rows: np.ndarray, scenario: Scenario) -> np.n
     """What is left to do, as a worker judges it: unmet goals and high needs; 0 when the person is well."""
     params = scenario.closure
     left = np.empty(len(rows))
-    _remaining_need(
+    remaining_need_into(
         people.needs, people.goals, people.goal_count, rows, params.goal_met, params.high_need, left
     )
     return left
 
 
 @kernel
-def _remaining_need(
+def remaining_need_into(
     needs: np.ndarray,
     goals: np.ndarray,
     goal_count: np.ndarray,
@@ -201,13 +202,24 @@ def _remaining_need(
     high_need: float,
     left: np.ndarray,
 ) -> None:
-    """``remaining_need`` person by person, into ``left``: the mean shortfall on goals, and any high need."""
-    unmet = np.empty(needs.shape[1])
+    """``remaining_need`` person by person, into ``left``: the mean shortfall on goals, and any high need.
+
+    The shortfalls are added as numpy adds a row (``row_sum_of``); a short row is
+    added as it is read, which is quicker than storing it and reading it back.
+    """
+    d = needs.shape[1]
+    unmet = np.empty(d)
     for i in range(len(rows)):
         row = rows[i]
-        for j in range(needs.shape[1]):
-            unmet[j] = maximum(0.0, needs[row, j] - goal_met) * np.float64(goals[row, j])
-        left[i] = row_sum_of(unmet) / goal_count[row] + maximum(0.0, row_max_of(needs[row]) - high_need)
+        if d < PARTIALS:
+            total = maximum(0.0, needs[row, 0] - goal_met) * np.float64(goals[row, 0]) + 0.0
+            for j in range(1, d):
+                total += maximum(0.0, needs[row, j] - goal_met) * np.float64(goals[row, j])
+        else:
+            for j in range(d):
+                unmet[j] = maximum(0.0, needs[row, j] - goal_met) * np.float64(goals[row, j])
+            total = row_sum_of(unmet)
+        left[i] = total / goal_count[row] + maximum(0.0, row_highest(needs, row) - high_need)
 
 
 def reclassify(people: People, rows: np.ndarray) -> None:

@@ -25,9 +25,10 @@ import numpy as np
 
 from hls_sim import casework, indicators
 from hls_sim.agents.person import SUPPORTED, People
+from hls_sim.casework import remaining_need_into
 from hls_sim.compiled import generator_at, kernel
 from hls_sim.gaming import misreporting, reclassifying, stops
-from hls_sim.indicators import claim, score
+from hls_sim.indicators import claim, reading, score
 from hls_sim.queue import Places
 
 if TYPE_CHECKING:
@@ -43,34 +44,41 @@ def closure_decisions(
     measured: np.ndarray,
     stakes: np.ndarray,
     motivation: np.ndarray,
-    discretion: np.ndarray | float,
+    discretion: np.ndarray,
     threshold_pays: bool,
     scenario: Scenario,
     stream: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which supported cases close this week, and which of those close resolved.
 
+    ``measured`` is each case's indicator reading; ``stakes`` and ``motivation`` are
+    each worker's (by slot, ``people.worker``) and ``discretion`` each provider's.
     A worker with discretion may extend a case past its package, a week at a
     time, up to ``closure.extension_cap`` package lengths. The draws come from
     ``stream`` (``hls_sim.compiled.stream`` of the model's generator).
     """
     params, gaming_params = scenario.closure, scenario.gaming
     package_weeks = scenario.support.package_weeks
-    if np.ndim(discretion) == 0:
-        discretion = np.full(len(rows), discretion)
     closing, resolved = np.zeros(len(rows), dtype=bool), np.zeros(len(rows), dtype=bool)
     _closure_decisions(
         stream,
         rows,
-        week - people.episode_start[rows],
-        casework.remaining_need(people, rows, scenario),
-        people.relationship[rows],
+        week,
+        people.episode_start,
+        people.relationship,
+        people.worker,
+        people.provider,
+        people.needs,
+        people.goals,
+        people.goal_count,
         measured,
         stakes,
         motivation,
         discretion,
         threshold_pays,
         scenario.indicator.threshold,
+        params.goal_met,
+        params.high_need,
         gaming_params.mission_weight,
         gaming_params.threshold_stop_weight,
         gaming_params.next_case_value,
@@ -89,15 +97,22 @@ def closure_decisions(
 def _closure_decisions(
     stream: np.ndarray,
     rows: np.ndarray,
-    length: np.ndarray,
-    left: np.ndarray,
+    week: int,
+    episode_start: np.ndarray,
     relationship: np.ndarray,
+    worker: np.ndarray,
+    provider: np.ndarray,
+    needs: np.ndarray,
+    goals: np.ndarray,
+    goal_count: np.ndarray,
     measured: np.ndarray,
     stakes: np.ndarray,
     motivation: np.ndarray,
     discretion: np.ndarray,
     threshold_pays: bool,
     threshold: float,
+    goal_met: float,
+    high_need: float,
     mission_weight: float,
     stop_weight: float,
     next_case_value: float,
@@ -109,22 +124,30 @@ def _closure_decisions(
     closing: np.ndarray,
     resolved: np.ndarray,
 ) -> None:
-    """``closure_decisions`` case by case: first every case's draw to extend, then every draw to drop out."""
+    """``closure_decisions`` case by case: first every case's draw to extend, then every draw to drop out.
+
+    What is left to do is ``casework.remaining_need``.
+    """
     rng = generator_at(stream)
+    left = np.empty(len(rows))
+    remaining_need_into(needs, goals, goal_count, rows, goal_met, high_need, left)
     for i in range(len(rows)):
-        extends = (rng.random() < discretion[i]) & (length[i] < extension_weeks)
+        row, slot = rows[i], worker[rows[i]]
+        length = week - episode_start[row]
+        extends = (rng.random() < discretion[provider[row]]) & (length < extension_weeks)
         resolved[i] = left[i] <= 0.0
         at_threshold = (
             threshold_pays
             & (measured[i] < threshold)
-            & stops(stakes[i], motivation[i], left[i], mission_weight, stop_weight, next_case_value)
+            & stops(stakes[slot], motivation[slot], left[i], mission_weight, stop_weight, next_case_value)
         )
-        package_over = (length[i] >= package_weeks) & (not extends)
+        package_over = (length >= package_weeks) & (not extends)
         closing[i] = resolved[i] | at_threshold | package_over
     for i in range(len(rows)):
+        row = rows[i]
         drops_out = (
-            (relationship[i] < dropout_relationship)
-            & (length[i] > dropout_after_weeks)
+            (relationship[row] < dropout_relationship)
+            & (week - episode_start[row] > dropout_after_weeks)
             & (rng.random() < dropout_rate)
         )
         closing[i] = closing[i] | drops_out
@@ -139,16 +162,15 @@ def cases_ending(model: SupportSystemModel) -> tuple[np.ndarray, np.ndarray, np.
         return ending, np.maximum(people.service_end[ending] - model.week, 0.0), None
     if len(rows) == 0:
         return rows, np.zeros(0), None
-    slots = people.worker[rows]
     workforce = model.workforce
     closing, resolved = closure_decisions(
         people,
         rows,
         week=model.week,
         measured=model.measure(rows),
-        stakes=workforce.stakes[slots],
-        motivation=workforce.motivation[slots],
-        discretion=model.providers.discretion[people.provider[rows]],
+        stakes=workforce.stakes,
+        motivation=workforce.motivation,
+        discretion=model.providers.discretion,
         threshold_pays=model.regime.tariff != indicators.DISTANCE,
         scenario=model.params,
         stream=model.stream,
@@ -167,39 +189,33 @@ def close(
     if len(rows) == 0:
         return Places.none()
     people, params, workforce, table = model.people, model.params, model.workforce, model.providers
-    slots = people.worker[rows]
-    provider_of = people.provider[rows]
     if resolved is None:
         resolved = casework.remaining_need(people, rows, params) <= 0.0
     measured = model.measure(rows)
-    # Where a threshold pays, an indicator that reads one recorded need can be gamed by
-    # recording the case under its second need: what the indicator would read then.
-    games_records = model.regime.tariff != indicators.DISTANCE and not params.indicator.aligned
-    if games_records:
-        need = people.need_in(rows, people.second_domain[rows])
-        as_second = indicators.measured_value(need, people.recording_bias[rows], None, aligned=False)
-    else:
-        as_second = measured
     report = Report(len(rows), table.count)
     _report(
         rows,
-        slots,
-        provider_of,
         measured,
-        as_second,
         model.true_indicator(rows),
+        people.worker,
+        people.provider,
+        people.needs,
+        people.second_domain,
+        people.recording_bias,
         people.measured_start,
         people.tariff_weight,
         workforce.stakes,
         workforce.motivation,
+        workforce.caseload,
         table.audit_rate,
-        games_records,
+        model.regime.tariff != indicators.DISTANCE and not params.indicator.aligned,
         params.indicator.threshold,
         indicators.inside(params.indicator.threshold),
         model.regime.tariff == indicators.DISTANCE,
         params.gaming.reclassification_cost,
         params.indicator.audit_penalty,
         params.gaming.honesty_cost,
+        report.slots,
         report.reclassified,
         report.reported,
         report.true,
@@ -212,15 +228,15 @@ def close(
     for provider in report.counts.nonzero()[0].tolist():
         table.log[provider].add_rows(report.logged[ends[provider] - report.counts[provider] : ends[provider]])
     model.observe.closures(rows, resolved, measured, report.reported, report.true)
-    np.subtract.at(workforce.caseload, slots, 1)
     casework.end_support(people, rows, resolved, model.week, params)
-    return Places(times, slots)
+    return Places(times, report.slots)
 
 
 class Report:
     """What closing cases report (``_report``): per case, and the log rows of each provider."""
 
     def __init__(self, cases: int, providers: int):
+        self.slots = np.empty(cases, dtype=np.int64)
         self.reclassified = np.zeros(cases, dtype=bool)
         self.reported = np.zeros(cases, dtype=bool)
         self.true = np.zeros(cases, dtype=bool)
@@ -231,15 +247,18 @@ class Report:
 @kernel
 def _report(
     rows: np.ndarray,
-    slots: np.ndarray,
-    provider_of: np.ndarray,
     measured: np.ndarray,
-    as_second: np.ndarray,
     true_value: np.ndarray,
+    worker: np.ndarray,
+    provider_of: np.ndarray,
+    needs: np.ndarray,
+    second_domain: np.ndarray,
+    recording_bias: np.ndarray,
     measured_start: np.ndarray,
     tariff_weight: np.ndarray,
     stakes: np.ndarray,
     motivation: np.ndarray,
+    caseload: np.ndarray,
     audit_rate: np.ndarray,
     games_records: bool,
     threshold: float,
@@ -248,6 +267,7 @@ def _report(
     reclassification_cost: float,
     audit_penalty: float,
     honesty_cost: float,
+    slots: np.ndarray,
     reclassified: np.ndarray,
     reported: np.ndarray,
     true: np.ndarray,
@@ -256,25 +276,30 @@ def _report(
 ) -> None:
     """Case by case, what the worker reports at closure and what it scores, reported and true.
 
-    A worker with stakes may record a case that misses the threshold under its second
-    need (``measured`` then reads that) or report a success that was not. The log rows
-    (``CLOSURE_COLUMNS``) go into ``logged`` grouped by provider, each provider's in
-    the order they closed, ``counts`` of them each.
+    Where a threshold pays and the indicator reads one recorded need
+    (``games_records``), a worker with stakes may record a case that misses the
+    threshold under its second need (``measured`` then reads that); any worker may
+    report a success that was not. The log rows (``CLOSURE_COLUMNS``) go into
+    ``logged`` grouped by provider, each provider's in the order they closed,
+    ``counts`` of them each. Each case's worker (``slots``) has one case fewer.
     """
     for i in range(len(rows)):
-        counts[provider_of[i]] += 1
+        counts[provider_of[rows[i]]] += 1
     first = np.zeros(len(counts), dtype=np.int64)
     for provider in range(1, len(counts)):
         first[provider] = first[provider - 1] + counts[provider - 1]
     for i in range(len(rows)):
-        slot, provider, row = slots[i], provider_of[i], rows[i]
+        row = rows[i]
+        slot, provider = worker[row], provider_of[row]
+        slots[i] = slot
+        caseload[slot] -= 1
         reclassified[i] = (
             games_records
             and measured[i] >= threshold
             and reclassifying(stakes[slot], motivation[slot], reclassification_cost)
         )
         if reclassified[i]:
-            measured[i] = as_second[i]
+            measured[i] = reading(needs[row, second_domain[row]], recording_bias[row])
         success = measured[i] < threshold
         misreported = (not success) and misreporting(
             stakes[slot], motivation[slot], audit_rate[provider], audit_penalty, honesty_cost

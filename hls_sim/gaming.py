@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hls_sim.compiled import clip, inline, kernel, maximum, row_max_of
+from hls_sim.compiled import clip, inline, kernel, maximum, row_highest
 
 if TYPE_CHECKING:
     from hls_sim.parameters.sections import Gaming
@@ -83,7 +83,7 @@ def _success_chance(
 ) -> None:
     """``success_chance`` case by case, into ``chance``."""
     for i in range(len(chance)):
-        primary = row_max_of(observed_needs[i])
+        primary = row_highest(observed_needs, i)
         others_high = -np.int64(primary > high_need)  # the other needs above ``high_need``
         for j in range(observed_needs.shape[1]):
             others_high += np.int64(observed_needs[i, j] > high_need)
@@ -117,14 +117,29 @@ def parking_tilt(stakes: np.ndarray, motivation: np.ndarray, params: Gaming) -> 
     0 means hours follow need; 1 means hours follow only the chance of moving
     the indicator, so hard cases far from the threshold get little.
     """
-    held = motivation * params.mission_weight * params.parking_motivation_weight
+    return tilting(stakes, motivation, params.mission_weight, params.parking_motivation_weight)
+
+
+@inline
+def tilting(stakes: Any, motivation: Any, mission_weight: float, motivation_weight: float) -> Any:
+    """``parking_tilt`` with its parameters spelt out, for arrays or (in a kernel) one worker."""
+    held = motivation * mission_weight * motivation_weight
     return stakes / (stakes + held + NO_WEIGHT)
 
 
 def near_threshold(measured: np.ndarray, threshold: float, params: Gaming) -> np.ndarray:
     """How much an hour could move a case across the threshold: highest just above it."""
-    distance = measured - threshold
-    return np.where(distance > 0, np.exp(-distance / params.near_width), params.far_attention)
+    near = np.exp((threshold - measured) / params.near_width)
+    _far_attention(measured, threshold, params.far_attention, near)
+    return near
+
+
+@kernel
+def _far_attention(measured: np.ndarray, threshold: float, far_attention: float, near: np.ndarray) -> None:
+    """``near_threshold`` of the cases not above the threshold, in place: the same for all of them."""
+    for i in range(len(near)):
+        if not measured[i] - threshold > 0:
+            near[i] = far_attention
 
 
 @inline

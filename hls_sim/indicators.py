@@ -46,9 +46,30 @@ def measured_value(
 
 @kernel
 def _less_bias(need: np.ndarray, bias: np.ndarray, measured: np.ndarray) -> None:
-    """``need - bias`` case by case, into ``measured``, kept within 0 and 1."""
+    """``reading`` case by case, into ``measured``."""
     for i in range(len(measured)):
-        measured[i] = clip(need[i] - bias[i], 0.0, 1.0)
+        measured[i] = reading(need[i], bias[i])
+
+
+@inline
+def reading(need: float, bias: float) -> float:
+    """One case's reading of a recorded need: the need less the recording's bias, within 0 and 1."""
+    return clip(need - bias, 0.0, 1.0)
+
+
+@kernel
+def recorded_reading(
+    needs: np.ndarray, recorded_domain: np.ndarray, bias: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    """``measured_value`` of ``rows`` of the people table, case by case, for an indicator that is not aligned.
+
+    ``needs``, ``recorded_domain`` and ``bias`` are everyone's (``People``).
+    """
+    values = np.empty(len(rows))
+    for i in range(len(rows)):
+        row = rows[i]
+        values[i] = reading(needs[row, recorded_domain[row]], bias[row])
+    return values
 
 
 def true_value(need: np.ndarray, wellbeing: np.ndarray | None, aligned: bool) -> np.ndarray:

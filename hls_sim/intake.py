@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hls_sim import casework, gaming, indicators, routing
-from hls_sim.compiled import clip, generator_at, inline, kernel, pairwise_sum, row_max_of
+from hls_sim.compiled import clip, generator_at, inline, kernel, pairwise_sum, row_highest
 from hls_sim.parameters.measurement import FAILURE_DEMAND_WEEKS, HIGH_NEED
 from hls_sim.rowwise import row_max
 
@@ -184,7 +184,7 @@ def eligible_needs(observed: np.ndarray, threshold: float) -> np.ndarray:
 def _eligible(observed: np.ndarray, threshold: float, eligible: np.ndarray) -> None:
     """``eligible_needs`` case by case, into ``eligible``."""
     for i in range(len(observed)):
-        eligible[i] = row_max_of(observed[i]) >= threshold
+        eligible[i] = row_highest(observed, i) >= threshold
 
 
 def expected_value(chance: np.ndarray, weight: np.ndarray, observed: np.ndarray, tariff: str) -> np.ndarray:

@@ -16,11 +16,11 @@ never set: it is measured from how knowledge error falls.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hls_sim.compiled import generator_at, kernel, pairwise_sum, row_max_of
+from hls_sim.compiled import generator_at, inline, kernel, pairwise_sum, row_max_of
 
 if TYPE_CHECKING:
     from hls_sim.parameters.sections import Context as ContextParameters
@@ -49,7 +49,7 @@ class Context:
 
     @property
     def indicator_view(self) -> np.ndarray:
-        return self.validity * self.effectiveness + (1 - self.validity) * self.appearance
+        return indicator_sees(self.validity, self.effectiveness, self.appearance)
 
     def drift(self, size: float) -> None:
         """Random-walk drift of what works: small changes every week."""
@@ -65,6 +65,12 @@ class Context:
 
     def best_effectiveness(self) -> np.ndarray:
         return self.effectiveness.max(axis=1)
+
+
+@inline
+def indicator_sees(validity: float, effectiveness: Any, appearance: Any) -> Any:
+    """``Context.indicator_view`` for arrays or (in a kernel) one approach in one domain."""
+    return validity * effectiveness + (1 - validity) * appearance
 
 
 def naive_beliefs(rng: np.random.Generator, domains: int, approaches: int, params: Learning) -> np.ndarray:
@@ -171,7 +177,7 @@ def _learn_from_practice(
         for d in range(domains):
             for a in range(approaches):
                 hours = practice[p, d, a]
-                view = validity * effectiveness[d, a] + (1 - validity) * appearance[d, a]
+                view = indicator_sees(validity, effectiveness[d, a], appearance[d, a])
                 seen = candour[p] * effectiveness[d, a] + (1 - candour[p]) * view
                 signal = seen + rng.normal(0.0, 1.0) * (noise / np.sqrt(1.0 + hours))
                 weight = rate * (1.0 - unsaturated[p, d, a])

@@ -19,15 +19,7 @@ import numpy as np
 
 from hls_sim import compiled
 from hls_sim.agents.person import COMMUNITY, SUPPORTED, People
-from hls_sim.compiled import (
-    clip,
-    generator_at,
-    inline,
-    kernel,
-    maximum,
-    pairwise_sum,
-    row_sum_of,
-)
+from hls_sim.compiled import clip, generator_at, inline, kernel, maximum, pairwise_sum, row_total
 from hls_sim.parameters.measurement import FAILURE_DEMAND_WEEKS
 from hls_sim.rowwise import PARTIALS
 
@@ -123,7 +115,7 @@ def _live(
             if event >= 0:
                 needs[row, event] += rise
                 event = -1
-            total = row_sum_of(needs[row])
+            total = row_total(needs, row)
         recovery = recovery_rate * assets[row] * (1.0 - entrenchment[row])
         highest = 0.0
         for j in range(d):

@@ -43,7 +43,7 @@ from hls_sim.agents.commissioner import Commissioner
 from hls_sim.agents.person import SUPPORTED, WAITING, People, Person
 from hls_sim.agents.provider import Provider, ProviderTable
 from hls_sim.agents.worker import Worker, Workforce
-from hls_sim.indicators import measured_value, true_value
+from hls_sim.indicators import measured_value, recorded_reading, true_value
 from hls_sim.journeys import JourneyLog
 from hls_sim.learning import Context
 from hls_sim.motivation import draw_motivation, oversight
@@ -256,13 +256,12 @@ class SupportSystemModel(mesa.Model):
         """Every worker supports their caseload; providers learn from what they can see of it."""
         workforce, table = self.workforce, self.providers
         table.spend[:] = 0.0
-        workforce.success_seen[:] = self.params.morale.neutral_success
         rows = self.people.in_status(SUPPORTED)
-        offered = float(workforce.support[: workforce.count].sum())
+        offered = float(compiled.pairwise_sum(workforce.support[: workforce.count]))
         if len(rows) == 0:
             self.observe.support(rows, np.zeros(0), offered)
+            self.note_success_seen(rows, np.zeros(0))
             return
-        before = self.people.wellbeing(rows)
         rules = SupportRules(
             threshold=self.params.indicator.threshold,
             discretion=table.discretion,
@@ -282,16 +281,17 @@ class SupportSystemModel(mesa.Model):
         )
         table.spend[: len(result.spend)] = result.spend
         self.observe.support(rows, result.hours, offered)
-        self.note_success_seen(rows, self.people.wellbeing(rows) - before)
+        self.note_success_seen(rows, result.gain)
         self.learn(result.practice_hours)
 
     def note_success_seen(self, rows: np.ndarray, gain: np.ndarray) -> None:
-        """What each worker sees of their work: the share of their caseload doing better this week."""
-        slots = self.people.worker[rows]
-        improving = np.bincount(slots, weights=(gain > 0).astype(float))
-        counts = np.bincount(slots)
-        seen = counts.nonzero()[0]
-        self.workforce.success_seen[seen] = improving[seen] / counts[seen]
+        """What each worker sees of their work: the share of their caseload doing better this week.
+
+        A worker with nobody on their caseload sees ``morale.neutral_success``.
+        """
+        _share_doing_better(
+            self.people.worker, rows, gain, self.params.morale.neutral_success, self.workforce.success_seen
+        )
 
     def learn(self, practice_hours: np.ndarray) -> None:
         """Providers update their beliefs from this week's practice, as far as their candour lets them see."""
@@ -389,8 +389,7 @@ class SupportSystemModel(mesa.Model):
         people, aligned = self.people, self.params.indicator.aligned
         if aligned:
             return measured_value(None, None, people.wellbeing(rows), aligned)
-        need = people.need_in(rows, people.recorded_domain[rows])
-        return measured_value(need, people.recording_bias[rows], None, aligned)
+        return recorded_reading(people.needs, people.recorded_domain, people.recording_bias, rows)
 
     def true_indicator(self, rows: np.ndarray) -> np.ndarray:
         people, aligned = self.people, self.params.indicator.aligned
@@ -427,3 +426,19 @@ class SupportSystemModel(mesa.Model):
     def weekly_table(self) -> pd.DataFrame:
         """One row per recorded week: the per-week metrics."""
         return metrics.weekly_table(self)
+
+
+@compiled.kernel
+def _share_doing_better(
+    worker: np.ndarray, rows: np.ndarray, gain: np.ndarray, neutral: float, success_seen: np.ndarray
+) -> None:
+    """``note_success_seen``: each worker with a caseload sees the share of it whose ``gain`` is above 0.
+
+    The others see ``neutral``. ``worker`` is everyone's; ``gain`` is each row's.
+    """
+    cases, better = np.zeros(len(success_seen), dtype=np.int64), np.zeros(len(success_seen))
+    for i in range(len(rows)):
+        cases[worker[rows[i]]] += 1
+        better[worker[rows[i]]] += np.float64(gain[i] > 0)
+    for slot in range(len(success_seen)):
+        success_seen[slot] = better[slot] / cases[slot] if cases[slot] > 0 else neutral

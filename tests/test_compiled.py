@@ -81,6 +81,8 @@ def test_one_rows_sum_and_max_are_rowwises(columns):
     for i, row in enumerate(table):
         assert same_bits(compiled.row_sum_of(row), sums[i])
         assert same_bits(compiled.row_max_of(row), maxima[i])
+        assert same_bits(compiled.row_total(table, i), sums[i])
+        assert same_bits(compiled.row_highest(table, i), maxima[i])
 
 
 def test_a_kernel_draws_what_numpy_draws_and_leaves_the_generator_where_numpy_would():

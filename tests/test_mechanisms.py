@@ -360,6 +360,7 @@ def closing(
     seed: int = 0,
 ):
     rows = np.arange(people.count)
+    people.worker[rows], people.provider[rows] = rows, 0  # a worker each, at one provider
     scenario = apply_overrides(
         DEFAULTS, {"indicator.threshold": 0.35, "support.package_weeks": package_weeks}
     )
@@ -370,7 +371,7 @@ def closing(
         measured=np.full(len(rows), measured),
         stakes=np.full(len(rows), stakes),
         motivation=np.full(len(rows), 0.5),
-        discretion=discretion,
+        discretion=np.array([discretion]),
         threshold_pays=True,
         scenario=scenario,
         stream=compiled.stream(np.random.default_rng(seed)),

@@ -17,8 +17,8 @@ import mesa
 import numpy as np
 
 from hls_sim import compiled
-from hls_sim.compiled import clip, generator_at, gumbel, kernel, row_sum_of
-from hls_sim.rowwise import row_max, row_sum
+from hls_sim.compiled import clip, generator_at, gumbel, kernel, row_sum_of, row_total
+from hls_sim.rowwise import PARTIALS, row_max, row_sum
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
@@ -259,7 +259,7 @@ class People:
     def wellbeing(self, rows: np.ndarray) -> np.ndarray:
         """Each row's wellbeing (``weighted_wellbeing``)."""
         values = np.empty(len(rows))
-        _wellbeing(
+        wellbeing_into(
             self.needs,
             self.goal_weights,
             self.goal_weight_total,
@@ -272,7 +272,7 @@ class People:
 
 
 @kernel
-def _wellbeing(
+def wellbeing_into(
     needs: np.ndarray,
     weights: np.ndarray,
     total_weight: np.ndarray,
@@ -281,13 +281,24 @@ def _wellbeing(
     assets_weight: float,
     values: np.ndarray,
 ) -> None:
-    """``weighted_wellbeing`` of ``rows``, person by person, into ``values``."""
-    weighted = np.empty(needs.shape[1])
+    """``weighted_wellbeing`` of ``rows``, person by person, into ``values``.
+
+    The weighted needs are added as numpy adds a row (``row_sum_of``); a short row is
+    added as it is read, which is quicker than storing it and reading it back.
+    """
+    d = needs.shape[1]
+    weighted = np.empty(d)
     for i in range(len(rows)):
         row = rows[i]
-        for j in range(needs.shape[1]):
-            weighted[j] = needs[row, j] * weights[row, j]
-        weighted_need = row_sum_of(weighted) / total_weight[row]
+        if d < PARTIALS:
+            total = needs[row, 0] * weights[row, 0] + 0.0
+            for j in range(1, d):
+                total += needs[row, j] * weights[row, j]
+        else:
+            for j in range(d):
+                weighted[j] = needs[row, j] * weights[row, j]
+            total = row_sum_of(weighted)
+        weighted_need = total / total_weight[row]
         values[i] = (1.0 - assets_weight) * (1.0 - weighted_need) + assets_weight * assets[row]
 
 
@@ -399,7 +410,7 @@ def _settle_newcomers(
             goals[row, best] = True
         for j in range(d):
             goal_weights[row, j] = 1.0 + goal_weight * np.float64(goals[row, j])
-        goal_weight_total[row] = row_sum_of(goal_weights[row])
+        goal_weight_total[row] = row_total(goal_weights, row)
         goal_count[row] = goals_each
 
 

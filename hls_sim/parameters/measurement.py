@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hls_sim.compiled import kernel, pairwise_sum, row_sum_of
+from hls_sim.compiled import kernel, pairwise_sum, row_total
 
 if TYPE_CHECKING:
     from hls_sim.agents.person import People
@@ -70,7 +70,7 @@ def _difficulty(
         for j in range(needs.shape[1]):
             high += needs[row, j] > HIGH_NEED
         values[i] = (
-            row_sum_of(needs[row]) / needs.shape[1]
+            row_total(needs, row) / needs.shape[1]
             + DIFFICULTY_PER_HIGH_NEED * high
             + DIFFICULTY_ENTRENCHMENT * entrenchment[row]
             - DIFFICULTY_ASSETS * assets[row]
@@ -96,7 +96,7 @@ def _need_shares(
     """``need_shares`` into ``shares``: share what is left among those under the cap, until none is capped."""
     weight = np.empty(len(rows))
     for i in range(len(rows)):
-        weight[i] = row_sum_of(needs[rows[i]]) / needs.shape[1] + floor
+        weight[i] = row_total(needs, rows[i]) / needs.shape[1] + floor
     open_ = np.arange(len(rows))  # those under the cap, in order
     left = hours
     while len(open_) > 0 and left > 0:
