@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hls_sim.compiled import generator_at, inline, kernel
+from hls_sim.compiled import generator_at, inline, kernel, pairwise_sum, row_max_of
 
 if TYPE_CHECKING:
     from hls_sim.parameters.sections import Context as ContextParameters
@@ -90,13 +90,29 @@ def regret(beliefs: np.ndarray, context: Context) -> float:
     return float((context.best_effectiveness() - used).mean())
 
 
-def errors_and_regrets(beliefs: np.ndarray, context: Context) -> tuple[np.ndarray, np.ndarray]:
-    """``error`` and ``regret`` of every provider's beliefs (``beliefs[p, d, a]``) at once."""
-    effectiveness = context.effectiveness
-    errors = np.abs(beliefs - effectiveness).mean(axis=(1, 2))
-    used = effectiveness[np.arange(effectiveness.shape[0]), beliefs.argmax(axis=2)]
-    regrets = (context.best_effectiveness() - used).mean(axis=1)
-    return errors, regrets
+@kernel
+def errors_and_regrets(
+    beliefs: np.ndarray, effectiveness: np.ndarray, errors: np.ndarray, regrets: np.ndarray
+) -> None:
+    """``error`` and ``regret`` of each provider's beliefs (``beliefs[p, d, a]``), in ``errors``, ``regrets``.
+
+    ``effectiveness`` is the context's. Each mean is added in numpy's order
+    (``pairwise_sum``); the believed-best approach is the first of the highest
+    beliefs (or the first NaN), as ``argmax`` takes it.
+    """
+    domains, approaches = effectiveness.shape
+    gaps, lost = np.empty(domains * approaches), np.empty(domains)
+    for p in range(len(beliefs)):
+        for d in range(domains):
+            chosen = 0
+            for a in range(approaches):
+                gaps[d * approaches + a] = abs(beliefs[p, d, a] - effectiveness[d, a])
+                belief, best = beliefs[p, d, a], beliefs[p, d, chosen]
+                if best == best and (belief > best or belief != belief):
+                    chosen = a
+            lost[d] = row_max_of(effectiveness[d]) - effectiveness[d, chosen]
+        errors[p] = pairwise_sum(gaps) / len(gaps)
+        regrets[p] = pairwise_sum(lost) / domains
 
 
 def learn_from_practice(

@@ -11,7 +11,7 @@ run and draws no random numbers.
 
 from __future__ import annotations
 
-import dataclasses
+import operator
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hls_sim.agents.worker import HOUR_PARTS
-from hls_sim.compiled import kernel
+from hls_sim.compiled import kernel, maximum
 from hls_sim.parameters.measurement import INDICATOR_WINDOW, difficulty, hardest_share, need_shares
 
 if TYPE_CHECKING:
@@ -66,12 +66,22 @@ class Tally:
     knowledge_shared: float = 0.0
 
     def since(self, earlier: Tally) -> Tally:
-        """What was added since ``earlier`` (a copy of this tally taken then)."""
-        before = vars(earlier)
-        return Tally(**{name: value - before[name] for name, value in vars(self).items()})
+        """What was added since ``earlier`` (a copy of this tally taken then, fields in the same order)."""
+        now, before = vars(self), vars(earlier)
+        return _tally_of(dict(zip(now, map(operator.sub, now.values(), before.values()), strict=True)))
+
+    def copy(self) -> Tally:
+        return _tally_of(vars(self).copy())
 
     def hours(self, part: str) -> float:
         return getattr(self, f"hours_{part}")
+
+
+def _tally_of(totals: dict[str, float]) -> Tally:
+    """A tally holding ``totals`` (every field, in order), made without ``__init__``'s cost."""
+    tally = object.__new__(Tally)
+    tally.__dict__ = totals
+    return tally
 
 
 @dataclass
@@ -125,12 +135,12 @@ class Observations:
         """
         self.tally = Tally(queue_entries=float(already_waiting))
         self.records = Records()
-        self.last_week = dataclasses.replace(self.tally)
+        self.last_week = self.tally.copy()
 
     def week_ended(self) -> Tally:
         """This week's additions to the tally."""
         week = self.tally.since(self.last_week)
-        self.last_week = Tally(**vars(self.tally))
+        self.last_week = self.tally.copy()
         self.records.closures_at_last_week = len(self.records.closure_reported)
         return week
 
@@ -181,10 +191,11 @@ class Observations:
         people = self.model.people
         self.tally.queue_exits += len(rows)
         if self.recording:
-            self.records.waits.extend((times - np.maximum(people.queued_at[rows], 0.0)).tolist())
-            taken = people.assessment_record[rows]
-            for record in taken[taken >= 0].tolist():
-                self.records.eligible_taken_on[record] = True
+            waits, taken = _waits_and_assessments(rows, times, people.queued_at, people.assessment_record)
+            self.records.waits.extend(waits.tolist())
+            taken_on = self.records.eligible_taken_on
+            for record in taken.tolist():
+                taken_on[record] = True
         people.assessment_record[rows] = -1
 
     def gave_up(self, rows: np.ndarray, times: np.ndarray) -> None:
@@ -305,3 +316,21 @@ class Observations:
         """People move away or die (``waiting``: how many of them from a waiting list)."""
         self.tally.queue_exits += waiting
         self.journeys.note_leaving(rows)
+
+
+@kernel
+def _waits_and_assessments(
+    rows: np.ndarray, times: np.ndarray, queued_at: np.ndarray, assessment_record: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each starter's wait, counted from week 0 at the earliest, and the assessment records kept for them.
+
+    The records (``Observations.intake``) are those of starters who have one, in order.
+    """
+    waits, taken = np.empty(len(rows)), np.empty(len(rows), dtype=np.int64)
+    kept = 0
+    for i in range(len(rows)):
+        waits[i] = times[i] - maximum(queued_at[rows[i]], 0.0)
+        if assessment_record[rows[i]] >= 0:
+            taken[kept] = assessment_record[rows[i]]
+            kept += 1
+    return waits, taken[:kept]

@@ -152,14 +152,13 @@ class Provider(mesa.Agent):
         return [model.worker_agents[slot] for slot in model.workforce.staff(self.index)]
 
 
-def share_weighted(table: ProviderTable, values: np.ndarray) -> float:
-    """A provider-level quantity averaged over active providers, weighted by contract share."""
-    return float(_share_weighted(table.active, table.share, values))
-
-
 @kernel
-def _share_weighted(active: np.ndarray, share: np.ndarray, values: np.ndarray) -> float:
-    """``share_weighted``, summed in numpy's order (``pairwise_sum``)."""
+def share_weighted(active: np.ndarray, share: np.ndarray, values: np.ndarray) -> float:
+    """A provider-level quantity averaged over active providers, weighted by contract share.
+
+    ``active`` and ``share`` are the ``ProviderTable`` columns; sums are added in
+    numpy's order (``pairwise_sum``).
+    """
     weights = share[active]
     weighted = weights * values[active]
     total = pairwise_sum(weights)
