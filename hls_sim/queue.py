@@ -357,20 +357,19 @@ def run_week(model: SupportSystemModel, providers: list[int], places: Places) ->
         return _run_with_service_times(
             model, providers, line, sizes, arrivals, deadlines, places, place_owner
         )
-    filled = Lines.empty(len(line), len(lines))
-    week_of = Week(
-        started=np.empty(len(line), dtype=np.int64),
-        start_times=np.empty(len(line)),
-        slots=np.empty(len(line), dtype=np.int64),
-        provider=np.empty(len(line), dtype=np.int64),
-        gave_up=np.empty(len(line), dtype=np.int64),
-        give_up_times=np.empty(len(line)),
-        queue_times=[],
-        place_times=[],
-        ended=[],
-        end_times=[],
-    )
-    _run_lines(
+    (
+        outcome,
+        started,
+        gave_up,
+        queue_times,
+        place_times,
+        started_rows,
+        start_times,
+        start_slots,
+        start_provider,
+        gave_up_rows,
+        give_up_times,
+    ) = _run_lines(
         line,
         sizes,
         np.asarray(providers, dtype=np.int64),
@@ -381,35 +380,29 @@ def run_week(model: SupportSystemModel, providers: list[int], places: Places) ->
         places.times,
         places.slots,
         table.count,
-        filled.outcome,
-        filled.times,
-        filled.slots,
-        filled.started,
-        filled.gave_up,
-        filled.queue_times,
-        filled.place_times,
-        week_of.started,
-        week_of.start_times,
-        week_of.slots,
-        week_of.provider,
-        week_of.gave_up,
-        week_of.give_up_times,
     )
-    started, gave_up = filled.started.tolist(), filled.gave_up.tolist()
     first = 0
-    for provider, size, starters, quitters in zip(providers, sizes.tolist(), started, gave_up, strict=True):
+    for provider, size, starters, quitters in zip(
+        providers, sizes.tolist(), started.tolist(), gave_up.tolist(), strict=True
+    ):
         if quitters:
-            waits = filled.outcome[first : first + size] == WAITS
+            waits = outcome[first : first + size] == WAITS
             table.waiting[provider] = line[first : first + size][waits].tolist()
         else:  # nobody gave up: the first in line started
             table.waiting[provider] = table.waiting[provider][starters:]
         first += size
-    starts, quits = sum(started), sum(gave_up)
-    week_of.started, week_of.start_times = week_of.started[:starts], week_of.start_times[:starts]
-    week_of.slots, week_of.provider = week_of.slots[:starts], week_of.provider[:starts]
-    week_of.gave_up, week_of.give_up_times = week_of.gave_up[:quits], week_of.give_up_times[:quits]
-    week_of.queue_times, week_of.place_times = filled.queue_times.tolist(), filled.place_times.tolist()
-    return week_of
+    return Week(
+        started=started_rows,
+        start_times=start_times,
+        slots=start_slots,
+        provider=start_provider,
+        gave_up=gave_up_rows,
+        give_up_times=give_up_times,
+        queue_times=queue_times.tolist(),
+        place_times=place_times.tolist(),
+        ended=[],
+        end_times=[],
+    )
 
 
 @kernel
@@ -424,35 +417,30 @@ def _run_lines(
     place_times: np.ndarray,
     place_slots: np.ndarray,
     provider_count: int,
-    outcome: np.ndarray,
-    times: np.ndarray,
-    slots: np.ndarray,
-    started: np.ndarray,
-    gave_up: np.ndarray,
-    queue_times: np.ndarray,
-    used: np.ndarray,
-    started_rows: np.ndarray,
-    start_times: np.ndarray,
-    start_slots: np.ndarray,
-    start_provider: np.ndarray,
-    gave_up_rows: np.ndarray,
-    give_up_times: np.ndarray,
-) -> None:
-    """``run_week``'s lines filled (``_fill_lines``) from the people's rows, the results listed by row.
+) -> tuple[np.ndarray, ...]:
+    """``run_week``'s lines filled (``_fill_lines``) from the people's rows.
 
     Each person arrives at the start of the week or, if they joined during it, when
-    they joined, and gives up ``max_wait`` weeks after joining.
+    they joined, and gives up ``max_wait`` weeks after joining. Returns each
+    person's outcome; each line's starters, quitters, waiting time and place-weeks
+    used (``Lines``); then the starters' rows, start times, slots and providers and
+    the quitters' rows and times (``Week``).
     """
-    arrivals, deadlines = np.empty(len(line)), np.empty(len(line))
-    for i in range(len(line)):
+    people, lines = len(line), len(sizes)
+    arrivals, deadlines = np.empty(people), np.empty(people)
+    for i in range(people):
         arrivals[i] = maximum(queued_at[line[i]] - week, 0.0)
         deadlines[i] = queued_at[line[i]] + max_wait - week
     position = np.full(provider_count, -1)
-    for index in range(len(providers)):
+    for index in range(lines):
         position[providers[index]] = index
     place_owner = np.empty(len(place_slots), dtype=np.int64)
     for j in range(len(place_slots)):
         place_owner[j] = position[slot_provider[place_slots[j]]]
+    outcome, times = np.zeros(people, dtype=np.int64), np.ones(people)
+    slots = np.full(people, -1, dtype=np.int64)
+    started, gave_up = np.zeros(lines, dtype=np.int64), np.zeros(lines, dtype=np.int64)
+    queue_times, used = np.zeros(lines), np.zeros(lines)
     _fill_lines(
         arrivals,
         deadlines,
@@ -468,8 +456,12 @@ def _run_lines(
         queue_times,
         used,
     )
+    starts, quits = started.sum(), gave_up.sum()
+    started_rows, start_times = np.empty(starts, dtype=np.int64), np.empty(starts)
+    start_slots, start_provider = np.empty(starts, dtype=np.int64), np.empty(starts, dtype=np.int64)
+    gave_up_rows, give_up_times = np.empty(quits, dtype=np.int64), np.empty(quits)
     starters = quitters = person = 0
-    for index in range(len(sizes)):
+    for index in range(lines):
         for _ in range(sizes[index]):
             if outcome[person] == STARTS:
                 started_rows[starters] = line[person]
@@ -482,6 +474,19 @@ def _run_lines(
                 give_up_times[quitters] = times[person]
                 quitters += 1
             person += 1
+    return (
+        outcome,
+        started,
+        gave_up,
+        queue_times,
+        used,
+        started_rows,
+        start_times,
+        start_slots,
+        start_provider,
+        gave_up_rows,
+        give_up_times,
+    )
 
 
 def _run_with_service_times(
