@@ -572,21 +572,37 @@ def choose_approaches(model: SupportSystemModel, provider: np.ndarray) -> np.nda
 
     ``provider`` is each new case's provider, grouped provider by provider.
     """
-    best = model.providers.beliefs.argmax(axis=2)[provider]
     params = model.params
-    _explore(model.stream, best, provider, params.learning.exploration, params.context.approaches)
-    return best
+    return _choose_approaches(
+        model.stream,
+        model.providers.beliefs,
+        provider,
+        params.learning.exploration,
+        params.context.approaches,
+    )
 
 
 @kernel
-def _explore(
-    stream: np.ndarray, best: np.ndarray, provider: np.ndarray, exploration: float, approaches: int
-) -> None:
-    """Provider by provider (each its own draws, as when each provider starts its cases in turn):
-    for each case and domain whether it explores, then an approach at random for each that does.
+def _choose_approaches(
+    stream: np.ndarray, beliefs: np.ndarray, provider: np.ndarray, exploration: float, approaches: int
+) -> np.ndarray:
+    """Each case's approach in each domain: its provider's best belief (the first, of equals).
+
+    Provider by provider (each its own draws, as when each provider starts its cases
+    in turn): for each case and domain whether it explores, then an approach at
+    random for each that does.
     """
     rng = generator_at(stream)
-    cases, domains = best.shape
+    cases, domains = len(provider), beliefs.shape[1]
+    best = np.empty((cases, domains), dtype=np.int64)
+    for case in range(cases):
+        for domain in range(domains):
+            believed = beliefs[provider[case], domain]
+            chosen = 0
+            for approach in range(1, len(believed)):
+                if believed[approach] > believed[chosen]:
+                    chosen = approach
+            best[case, domain] = chosen
     explore = np.zeros((cases, domains), dtype=np.bool_)
     start = 0
     while start < cases:
@@ -601,3 +617,4 @@ def _explore(
                 if explore[case, domain]:
                     best[case, domain] = draw_below(rng, approaches)
         start = end
+    return best
