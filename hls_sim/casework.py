@@ -118,12 +118,22 @@ def join_waiting_list(people: People, rows: np.ndarray, provider: int, time: flo
 
 
 def start_support(
-    people: People, rows: np.ndarray, slots: np.ndarray, approaches: np.ndarray, week: int, scenario: Scenario
+    people: People,
+    rows: np.ndarray,
+    slots: np.ndarray,
+    approaches: np.ndarray,
+    week: int,
+    scenario: Scenario,
+    caseload: np.ndarray,
 ) -> None:
-    """A worker takes the person on: a new relationship, and the provider's chosen approaches."""
+    """A worker takes the person on: a new relationship, the provider's chosen approaches, one more case.
+
+    ``caseload`` is every worker's (``Workforce.caseload``).
+    """
     _start_support(
         rows,
         slots,
+        caseload,
         approaches,
         week,
         scenario.relationships.start,
@@ -145,6 +155,7 @@ def start_support(
 def _start_support(
     rows: np.ndarray,
     slots: np.ndarray,
+    caseload: np.ndarray,
     approaches: np.ndarray,
     week: int,
     relationship_start: float,
@@ -163,6 +174,7 @@ def _start_support(
     """``start_support`` person by person (``wellbeing`` is each one's as support starts)."""
     for i in range(len(rows)):
         row = rows[i]
+        caseload[slots[i]] += 1
         status[row] = SUPPORTED
         worker[row] = slots[i]
         episode_start[row] = week

@@ -542,10 +542,11 @@ def start_cases(model: SupportSystemModel, week: Week) -> None:
         return
     people = model.people
     times = model.week + week.start_times
-    np.add.at(model.workforce.caseload, week.slots, 1)
     approaches = choose_approaches(model, week.provider)
     model.observe.started(rows, times)
-    casework.start_support(people, rows, week.slots, approaches, model.week, model.params)
+    casework.start_support(
+        people, rows, week.slots, approaches, model.week, model.params, model.workforce.caseload
+    )
     if model.params.queue.mean_service_weeks:
         people.service_end[rows] = times + people.service_time[rows]
     model.observe.allocated(rows, week.provider, times)
