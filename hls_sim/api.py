@@ -60,6 +60,8 @@ WARM_UP_PLACE = {
     "funding.budget": 140_000.0,
     "burn_in": 2,
 }
+# Long enough for a quarter's settlement and audit.
+WARM_UP_WEEKS = 14
 
 
 def warm_up() -> None:
@@ -73,4 +75,8 @@ def warm_up() -> None:
 
     for regime in REGIME_NAMES:
         funding, market = regime.split("-")
-        simulate(None, overrides={**WARM_UP_PLACE, "funding.mode": funding, "market.mode": market}, weeks=4)
+        simulate(
+            None,
+            overrides={**WARM_UP_PLACE, "funding.mode": funding, "market.mode": market},
+            weeks=WARM_UP_WEEKS,
+        )
