@@ -20,7 +20,7 @@ import numpy as np
 
 from hls_sim import trust
 from hls_sim.agents.person import COMMUNITY, SUPPORTED, WAITING, People
-from hls_sim.compiled import kernel, maximum, row_highest, row_sum_of
+from hls_sim.compiled import clip, inline, kernel, maximum, row_highest, row_sum_of
 from hls_sim.rowwise import PARTIALS
 
 if TYPE_CHECKING:
@@ -90,14 +90,118 @@ def _turn_away(
     rows: np.ndarray,
     week: int,
 ) -> None:
-    """``turn_away`` person by person, but for trust: the failure remembered with the assessed need."""
+    """``turn_away`` person by person, but for trust."""
     for row in rows:
-        status[row] = COMMUNITY
-        last_turnaway[row] = week
-        turnaways[row] += 1
-        provider[row] = -1
-        failed_at[row] = week
-        failed_domain[row] = assessed_domain[row]
+        _refuse(
+            status, last_turnaway, turnaways, provider, failed_at, failed_domain, assessed_domain, row, week
+        )
+
+
+@inline
+def _refuse(
+    status: np.ndarray,
+    last_turnaway: np.ndarray,
+    turnaways: np.ndarray,
+    provider: np.ndarray,
+    failed_at: np.ndarray,
+    failed_domain: np.ndarray,
+    assessed_domain: np.ndarray,
+    row: int,
+    week: int,
+) -> None:
+    """One person turned away, but for trust: the failure remembered with the assessed need."""
+    status[row] = COMMUNITY
+    last_turnaway[row] = week
+    turnaways[row] += 1
+    provider[row] = -1
+    failed_at[row] = week
+    failed_domain[row] = assessed_domain[row]
+
+
+def settle_assessments(
+    people: People,
+    rows: np.ndarray,
+    providers: np.ndarray,
+    accept: np.ndarray,
+    times: np.ndarray,
+    weight: np.ndarray,
+    week: int,
+    scenario: Scenario,
+) -> None:
+    """After assessment: the accepted join their provider's list, the rest are turned away.
+
+    Each accepted row joins at ``week + times`` (``join_waiting_list``) with the tariff
+    ``weight`` its assessment fixed and nothing yet recorded against the spell; each
+    other row is turned away (``turn_away``), trust and all. ``rows`` are distinct.
+    """
+    _settle_assessments(
+        people.status,
+        people.provider,
+        people.worker,
+        people.queued_at,
+        people.tariff_weight,
+        people.recording_bias,
+        people.last_turnaway,
+        people.turnaways,
+        people.failed_at,
+        people.failed_domain,
+        people.assessed_domain,
+        people.trust,
+        rows,
+        providers,
+        accept,
+        times,
+        weight,
+        week,
+        -scenario.trust.turned_away,
+    )
+
+
+@kernel
+def _settle_assessments(
+    status: np.ndarray,
+    provider: np.ndarray,
+    worker: np.ndarray,
+    queued_at: np.ndarray,
+    tariff_weight: np.ndarray,
+    recording_bias: np.ndarray,
+    last_turnaway: np.ndarray,
+    turnaways: np.ndarray,
+    failed_at: np.ndarray,
+    failed_domain: np.ndarray,
+    assessed_domain: np.ndarray,
+    trust: np.ndarray,
+    rows: np.ndarray,
+    providers: np.ndarray,
+    accept: np.ndarray,
+    times: np.ndarray,
+    weight: np.ndarray,
+    week: int,
+    refusal_trust: float,
+) -> None:
+    """``settle_assessments`` case by case (trust moved as ``trust.adjust`` moves it)."""
+    for i in range(len(rows)):
+        row = rows[i]
+        if accept[i]:
+            status[row] = WAITING
+            provider[row] = providers[i]
+            worker[row] = -1
+            queued_at[row] = week + times[i]
+            tariff_weight[row] = weight[i]
+            recording_bias[row] = 0.0
+        else:
+            _refuse(
+                status,
+                last_turnaway,
+                turnaways,
+                provider,
+                failed_at,
+                failed_domain,
+                assessed_domain,
+                row,
+                week,
+            )
+            trust[row] = clip(trust[row] + refusal_trust, 0.0, 1.0)
 
 
 def give_up(people: People, rows: np.ndarray, week: int, scenario: Scenario) -> None:

@@ -238,10 +238,8 @@ def assess_and_decide(
         joined,
     )
     model.observe.intake(rows, providers, eligible, accept)
+    casework.settle_assessments(people, rows, providers, accept, times, weight, model.week, params)
     taken = rows[accept]
-    casework.join_waiting_list(people, taken, providers[accept], model.week + times[accept])
-    people.tariff_weight[taken] = weight[accept]
-    people.recording_bias[taken] = 0.0  # a new assessment: nothing recorded against this spell yet
     people.measured_start[taken] = model.measure(taken)
     if params.queue.mean_service_weeks:
         people.service_time[taken] = model.rng.exponential(params.queue.mean_service_weeks, len(taken))
@@ -251,7 +249,6 @@ def assess_and_decide(
         if count:
             table.waiting[provider].extend(taken_list[start : start + count])
             start += count
-    casework.turn_away(people, rows[~accept], model.week, params)
     return accept
 
 

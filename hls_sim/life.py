@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hls_sim import compiled
-from hls_sim.agents.person import COMMUNITY, SUPPORTED, People
+from hls_sim.agents.person import COMMUNITY, SUPPORTED, People, kept
 from hls_sim.compiled import clip, generator_at, inline, kernel, maximum, pairwise_sum, row_total
 from hls_sim.parameters.measurement import FAILURE_DEMAND_WEEKS
 from hls_sim.rowwise import PARTIALS
@@ -128,7 +128,7 @@ def _live(
             needs[row, j] = need
             highest = need if j == 0 else maximum(highest, need)  # ``row_max_of``
         worst[i] = highest
-    return rows[hit], domain[hit]
+    return kept(rows, hit), kept(domain, hit)
 
 
 @inline
@@ -223,10 +223,8 @@ def _crises(
         excess = maximum(0.0, worst[i] - severe_need)
         chance = rate * excess / scale * (1.0 + entrenchment_factor * entrenchment[rows[i]])
         happened[i] = rng.random() < chance
-    chosen = rows[happened]
-    for row in chosen:
-        crises[row] += 1
-    return chosen
+        crises[rows[i]] += happened[i]
+    return kept(rows, happened)
 
 
 def crisis_costs(people: People, rows: np.ndarray, week: int, scenario: Scenario) -> tuple[float, float]:
@@ -324,7 +322,7 @@ def _seeks_help(
         willing = rng.random() < weekly_chance
         high = worst[i] > threshold + distrust_delay * (1.0 - trust[row])
         seeking[i] = (high & willing) | crisis[row]
-    return rows[seeking]
+    return kept(rows, seeking)
 
 
 def in_community(people: People, rows: np.ndarray, worst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -334,11 +332,14 @@ def in_community(people: People, rows: np.ndarray, worst: np.ndarray) -> tuple[n
 
 @kernel
 def _in_community(rows: np.ndarray, status: np.ndarray, worst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``in_community`` in one pass."""
-    chosen = np.empty(len(rows), dtype=np.bool_)
+    """``in_community`` in one pass, each row written and kept only if it is in the community (no branch)."""
+    chosen, chosen_worst = np.empty(len(rows), dtype=np.int64), np.empty(len(rows))
+    kept = 0
     for i in range(len(rows)):
-        chosen[i] = status[rows[i]] == COMMUNITY
-    return rows[chosen], worst[chosen]
+        row = rows[i]
+        chosen[kept], chosen_worst[kept] = row, worst[i]
+        kept += status[row] == COMMUNITY
+    return chosen[:kept], chosen_worst[:kept]
 
 
 def in_week_order(contacts: np.ndarray, stream: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
