@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hls_sim import compiled
-from hls_sim.agents.person import COMMUNITY, SUPPORTED, People, kept
-from hls_sim.compiled import clip, generator_at, inline, kernel, maximum, pairwise_sum, row_total
+from hls_sim.agents.person import COMMUNITY, SUPPORTED, People
+from hls_sim.compiled import clip, generator_at, inline, kept, kernel, maximum, pairwise_sum, row_total
 from hls_sim.parameters.measurement import FAILURE_DEMAND_WEEKS
 from hls_sim.rowwise import PARTIALS
 
@@ -334,12 +334,12 @@ def in_community(people: People, rows: np.ndarray, worst: np.ndarray) -> tuple[n
 def _in_community(rows: np.ndarray, status: np.ndarray, worst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``in_community`` in one pass, each row written and kept only if it is in the community (no branch)."""
     chosen, chosen_worst = np.empty(len(rows), dtype=np.int64), np.empty(len(rows))
-    kept = 0
+    count = 0
     for i in range(len(rows)):
         row = rows[i]
-        chosen[kept], chosen_worst[kept] = row, worst[i]
-        kept += status[row] == COMMUNITY
-    return chosen[:kept], chosen_worst[:kept]
+        chosen[count], chosen_worst[count] = row, worst[i]
+        count += status[row] == COMMUNITY
+    return chosen[:count], chosen_worst[:count]
 
 
 def in_week_order(contacts: np.ndarray, stream: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

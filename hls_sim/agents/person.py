@@ -17,7 +17,7 @@ import mesa
 import numpy as np
 
 from hls_sim import compiled
-from hls_sim.compiled import clip, generator_at, gumbel, inline, kernel, row_sum_of, row_total
+from hls_sim.compiled import clip, generator_at, gumbel, kept, kernel, row_sum_of, row_total
 from hls_sim.rowwise import PARTIALS, row_max, row_sum
 
 if TYPE_CHECKING:
@@ -311,17 +311,6 @@ def _present(status: np.ndarray, count: int) -> np.ndarray:
         rows[found] = row
         found += status[row] != EXITED
     return rows[:found]
-
-
-@inline
-def kept(items: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """``items[keep]`` for 1-D arrays in a kernel, with no branch on each item (which often mispredicts)."""
-    chosen = np.empty_like(items)
-    count = 0
-    for i in range(len(items)):
-        chosen[count] = items[i]
-        count += keep[i]
-    return chosen[:count]
 
 
 @kernel
