@@ -19,8 +19,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hls_sim.agents.worker import HOUR_PARTS
-from hls_sim.compiled import kernel, maximum
-from hls_sim.parameters.measurement import INDICATOR_WINDOW, difficulty, hardest_share, need_shares
+from hls_sim.compiled import kernel, maximum, pairwise_sum
+from hls_sim.parameters.measurement import (
+    HARDEST_QUANTILE,
+    INDICATOR_WINDOW,
+    difficulty,
+    need_shares_into,
+    quantile,
+)
 
 if TYPE_CHECKING:
     from hls_sim.journeys import JourneyLog
@@ -252,16 +258,23 @@ class Observations:
             records.ever_supported = np.concatenate(
                 [records.ever_supported, np.zeros(2 * people.count - len(records.ever_supported), dtype=bool)]
             )
-        records.ever_supported[rows] = True
-        hard = hardest_share(difficulty(people, rows))
+        values = difficulty(people, rows)
         support = self.model.params.support
-        by_need = need_shares(
-            people, rows, delivered, support.need_weight_floor, support.max_hours_per_person
+        hours_hard, by_need_hard, by_need_all = _hours_to_hardest(
+            people.needs,
+            rows,
+            hours,
+            delivered,
+            support.need_weight_floor,
+            support.max_hours_per_person,
+            values,
+            quantile(values, HARDEST_QUANTILE),
+            records.ever_supported,
         )
-        tally.hours_hard += float(hours[hard].sum())
+        tally.hours_hard += hours_hard
         tally.hours_all += delivered
-        tally.hours_by_need_hard += float(by_need[hard].sum())
-        tally.hours_by_need_all += float(by_need.sum())
+        tally.hours_by_need_hard += by_need_hard
+        tally.hours_by_need_all += by_need_all
 
     def closures(
         self,
@@ -334,3 +347,33 @@ def _waits_and_assessments(
             taken[kept] = assessment_record[rows[i]]
             kept += 1
     return waits, taken[:kept]
+
+
+@kernel
+def _hours_to_hardest(
+    needs: np.ndarray,
+    rows: np.ndarray,
+    hours: np.ndarray,
+    delivered: float,
+    floor: float,
+    cap: float,
+    values: np.ndarray,
+    cut: float,
+    ever_supported: np.ndarray,
+) -> tuple[float, float, float]:
+    """``Observations.support``'s sums: marks ``rows`` as ever supported, then gives the hours of
+    the hardest to help (``values`` at or above ``cut``), their hours had ``delivered`` been shared
+    by need alone (``measurement.need_shares``), and all the hours so shared, each added as numpy adds.
+    """
+    for i in range(len(rows)):
+        ever_supported[rows[i]] = True
+    by_need = np.zeros(len(rows))
+    need_shares_into(needs, rows, delivered, floor, cap, by_need)
+    hard_hours, hard_by_need = np.empty(len(rows)), np.empty(len(rows))
+    hard = 0
+    for i in range(len(rows)):
+        if values[i] >= cut:
+            hard_hours[hard] = hours[i]
+            hard_by_need[hard] = by_need[i]
+            hard += 1
+    return pairwise_sum(hard_hours[:hard]), pairwise_sum(hard_by_need[:hard]), pairwise_sum(by_need)

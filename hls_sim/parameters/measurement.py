@@ -85,12 +85,12 @@ def need_shares(people: People, rows: np.ndarray, hours: float, floor: float, ca
     in the same proportion (water-filling), as it is between every caseload in the place.
     """
     shares = np.zeros(len(rows))
-    _need_shares(people.needs, rows, hours, floor, cap, shares)
+    need_shares_into(people.needs, rows, hours, floor, cap, shares)
     return shares
 
 
 @kernel
-def _need_shares(
+def need_shares_into(
     needs: np.ndarray, rows: np.ndarray, hours: float, floor: float, cap: float, shares: np.ndarray
 ) -> None:
     """``need_shares`` into ``shares``: share what is left among those under the cap, until none is capped."""
