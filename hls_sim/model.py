@@ -175,7 +175,7 @@ class SupportSystemModel(mesa.Model):
                 contracts.relet_contracts(self)
 
     def change_context(self) -> None:
-        self.context.drift(self.params.context.drift)
+        self.context.drift(self.params.context.drift, self.stream)
         if self.week in self.params.context.shock_weeks:
             self.context.shock(self.params.context.shock_size)
             self.observe.shock(self.week)
