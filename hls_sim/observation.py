@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hls_sim.agents.worker import HOUR_PARTS
 from hls_sim.compiled import kernel, maximum, pairwise_sum
 from hls_sim.parameters.measurement import (
     HARDEST_QUANTILE,
@@ -110,14 +109,30 @@ class Records:
 
 
 @kernel
-def add_in_order(total: float, values: np.ndarray, rows: np.ndarray) -> float:
-    """``total`` plus each of ``values[rows]`` in turn.
+def _planned_in_order(
+    admin_total: float,
+    assessment_total: float,
+    forum_total: float,
+    gaming_total: float,
+    slack_total: float,
+    admin: np.ndarray,
+    assessment: np.ndarray,
+    forum: np.ndarray,
+    gaming: np.ndarray,
+    slack: np.ndarray,
+    slots: np.ndarray,
+) -> tuple[float, float, float, float, float]:
+    """``Observations.hours_planned``: each total plus its part's hours of each of ``slots`` in turn.
 
     Rounds as repeated ``+=`` would: an accumulation adds in order, where a sum adds pairwise.
     """
-    for row in rows:
-        total += values[row]
-    return total
+    for slot in slots:
+        admin_total += admin[slot]
+        assessment_total += assessment[slot]
+        forum_total += forum[slot]
+        gaming_total += gaming[slot]
+        slack_total += slack[slot]
+    return admin_total, assessment_total, forum_total, gaming_total, slack_total
 
 
 class Observations:
@@ -235,12 +250,25 @@ class Observations:
     def hours_planned(self, slots: np.ndarray) -> None:
         """Each worker's planned hours, but support, which counts once delivered."""
         workforce, tally = self.model.workforce, self.tally
-        for part in HOUR_PARTS:
-            if part != "support":
-                name = f"hours_{part}"
-                setattr(
-                    tally, name, float(add_in_order(getattr(tally, name), getattr(workforce, part), slots))
-                )
+        (
+            tally.hours_admin,
+            tally.hours_assessment,
+            tally.hours_forum,
+            tally.hours_gaming,
+            tally.hours_slack,
+        ) = _planned_in_order(
+            tally.hours_admin,
+            tally.hours_assessment,
+            tally.hours_forum,
+            tally.hours_gaming,
+            tally.hours_slack,
+            workforce.admin,
+            workforce.assessment,
+            workforce.forum,
+            workforce.gaming,
+            workforce.slack,
+            slots,
+        )
 
     def support(self, rows: np.ndarray, hours: np.ndarray, offered: float) -> None:
         """Hours delivered to each supported person; offered hours nobody could use are spare."""
