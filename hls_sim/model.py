@@ -236,7 +236,7 @@ class SupportSystemModel(mesa.Model):
         table, workforce = self.providers, self.workforce
         self.forum_week = self.regime.is_forum_week(self.week)
         slots = workforce.slots()
-        stakes = self.stakes(np.arange(table.count))
+        stakes = self.stakes(slice(None))
         seen = oversight(table.dialogue_hours, self.params.motivation)
         forum_hours = self.regime.forum_hours if self.forum_week else 0.0
         work.plan_week(
@@ -370,7 +370,7 @@ class SupportSystemModel(mesa.Model):
 
     # --- what agents read -------------------------------------------------------------------------
     def stakes(self, provider):
-        """How much the indicator matters to staff at ``provider`` (an index or an array of them)."""
+        """How much the indicator matters to staff at ``provider`` (an index, an array of them, or a slice)."""
         regime = self.regime
         pooled_over = len(self.providers.active_indices()) if regime.pooled_results else 1
         return gaming.felt_stakes(regime.pbr_share, self.providers.pressure[provider], pooled_over)
