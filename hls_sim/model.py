@@ -370,7 +370,7 @@ class SupportSystemModel(mesa.Model):
 
     # --- what agents read -------------------------------------------------------------------------
     def stakes(self, provider):
-        """How much the indicator matters to staff at ``provider`` (an index, an array of them, or a slice)."""
+        """How much the indicator matters to staff at ``provider`` (an index, an array of them or a slice)."""
         regime = self.regime
         pooled_over = len(self.providers.active_indices()) if regime.pooled_results else 1
         return gaming.felt_stakes(regime.pbr_share, self.providers.pressure[provider], pooled_over)
