@@ -159,7 +159,7 @@ def learn_from_practice(
     _learn_from_practice(
         stream,
         practice,
-        np.exp(-practice / params.practice_saturation_hours),
+        np.exp(practice / -params.practice_saturation_hours),
         np.asarray(candour, dtype=float),
         active,
         context.effectiveness,

@@ -371,9 +371,13 @@ class SupportSystemModel(mesa.Model):
     # --- what agents read -------------------------------------------------------------------------
     def stakes(self, provider):
         """How much the indicator matters to staff at ``provider`` (an index, an array of them or a slice)."""
-        regime = self.regime
-        pooled_over = len(self.providers.active_indices()) if regime.pooled_results else 1
-        return gaming.felt_stakes(regime.pbr_share, self.providers.pressure[provider], pooled_over)
+        return gaming.felt_stakes(
+            self.regime.pbr_share, self.providers.pressure[provider], self.pooled_over()
+        )
+
+    def pooled_over(self) -> int:
+        """How many providers' results are pooled into each one's stakes (``gaming.felt_stakes``)."""
+        return len(self.providers.active_indices()) if self.regime.pooled_results else 1
 
     def indicator_validity(self) -> float:
         """How far the indicator tracks what really helps: fully, when it measures the outcome itself."""
