@@ -132,7 +132,13 @@ def _planned_in_order(
         forum_total += forum[slot]
         gaming_total += gaming[slot]
         slack_total += slack[slot]
-    return admin_total, assessment_total, forum_total, gaming_total, slack_total
+    return (
+        float(admin_total),
+        float(assessment_total),
+        float(forum_total),
+        float(gaming_total),
+        float(slack_total),
+    )
 
 
 class Observations:
@@ -404,4 +410,8 @@ def _hours_to_hardest(
             hard_hours[hard] = hours[i]
             hard_by_need[hard] = by_need[i]
             hard += 1
-    return pairwise_sum(hard_hours[:hard]), pairwise_sum(hard_by_need[:hard]), pairwise_sum(by_need)
+    return (
+        float(pairwise_sum(hard_hours[:hard])),
+        float(pairwise_sum(hard_by_need[:hard])),
+        float(pairwise_sum(by_need)),
+    )

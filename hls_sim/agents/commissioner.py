@@ -220,7 +220,7 @@ def _pay_week(
             outlay += amount
             observed += amount
         results_pot[at] += pbr_share * weekly
-    return outlay, observed
+    return float(outlay), float(observed)
 
 
 @kernel
