@@ -23,8 +23,9 @@ from hls_sim.parameters.measurement import (
     HARDEST_QUANTILE,
     INDICATOR_WINDOW,
     difficulty,
+    difficulty_into,
+    inner_quantile,
     need_shares_into,
-    quantile,
 )
 
 if TYPE_CHECKING:
@@ -292,17 +293,16 @@ class Observations:
             records.ever_supported = np.concatenate(
                 [records.ever_supported, np.zeros(2 * people.count - len(records.ever_supported), dtype=bool)]
             )
-        values = difficulty(people, rows)
         support = self.model.params.support
         hours_hard, by_need_hard, by_need_all = _hours_to_hardest(
             people.needs,
+            people.entrenchment,
+            people.assets,
             rows,
             hours,
             delivered,
             support.need_weight_floor,
             support.max_hours_per_person,
-            values,
-            quantile(values, HARDEST_QUANTILE),
             records.ever_supported,
         )
         tally.hours_hard += hours_hard
@@ -386,21 +386,26 @@ def _waits_and_assessments(
 @kernel
 def _hours_to_hardest(
     needs: np.ndarray,
+    entrenchment: np.ndarray,
+    assets: np.ndarray,
     rows: np.ndarray,
     hours: np.ndarray,
     delivered: float,
     floor: float,
     cap: float,
-    values: np.ndarray,
-    cut: float,
     ever_supported: np.ndarray,
 ) -> tuple[float, float, float]:
     """``Observations.support``'s sums: marks ``rows`` as ever supported, then gives the hours of
-    the hardest to help (``values`` at or above ``cut``), their hours had ``delivered`` been shared
-    by need alone (``measurement.need_shares``), and all the hours so shared, each added as numpy adds.
+    the hardest to help (``measurement.hardest_share`` of their ``difficulty``), their hours had
+    ``delivered`` been shared by need alone (``measurement.need_shares``), and all the hours so
+    shared, each added as numpy adds.
     """
     for i in range(len(rows)):
         ever_supported[rows[i]] = True
+    values = np.empty(len(rows))
+    difficulty_into(needs, entrenchment, assets, rows, values)
+    # One value is its own quantile.
+    cut = inner_quantile(values, HARDEST_QUANTILE) if len(rows) > 1 else values[0]
     by_need = np.zeros(len(rows))
     need_shares_into(needs, rows, delivered, floor, cap, by_need)
     hard_hours, hard_by_need = np.empty(len(rows)), np.empty(len(rows))
