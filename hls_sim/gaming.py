@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 NO_WEIGHT = 1e-9
 
 
-def felt_stakes(pbr_share: float, pressure, pooled_over: int):
+@inline
+def felt_stakes(pbr_share: float, pressure: Any, pooled_over: int) -> Any:
     """How much the indicator matters to a decider at one provider.
 
     Money on the indicator, times how hard managers push it; when results are

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hls_sim.compiled import generator_at, inline, kernel, pairwise_sum, row_max_of
+from hls_sim import compiled
+from hls_sim.compiled import clip, generator_at, inline, kernel, pairwise_sum, row_max_of
 
 if TYPE_CHECKING:
     from hls_sim.parameters.sections import Context as ContextParameters
@@ -51,11 +52,19 @@ class Context:
     def indicator_view(self) -> np.ndarray:
         return indicator_sees(self.validity, self.effectiveness, self.appearance)
 
-    def drift(self, size: float) -> None:
-        """Random-walk drift of what works: small changes every week."""
+    def drift(self, size: float, stream: np.ndarray | None = None) -> None:
+        """Random-walk drift of what works: small changes every week.
+
+        The steps are drawn from ``stream`` (``hls_sim.compiled.stream`` of this context's
+        generator; made here if not given).
+        """
         if size > 0:
-            step = self.rng.normal(0.0, size, size=self.effectiveness.shape)
-            self.effectiveness = (self.effectiveness + step).clip(self.params.effectiveness_floor, 1.0)
+            self.effectiveness = _drifted(
+                compiled.stream(self.rng) if stream is None else stream,
+                self.effectiveness,
+                size,
+                self.params.effectiveness_floor,
+            )
 
     def shock(self, share: float) -> None:
         """A sudden change (a policy change, a recession): part of the table is redrawn."""
@@ -65,6 +74,18 @@ class Context:
 
     def best_effectiveness(self) -> np.ndarray:
         return self.effectiveness.max(axis=1)
+
+
+@kernel
+def _drifted(stream: np.ndarray, effectiveness: np.ndarray, size: float, floor: float) -> np.ndarray:
+    """``Context.drift``: a new table, each cell moved by a normal step of sd ``size`` (drawn in
+    row order) and kept within ``floor`` and 1."""
+    rng = generator_at(stream)
+    moved = np.empty_like(effectiveness)
+    for d in range(effectiveness.shape[0]):
+        for a in range(effectiveness.shape[1]):
+            moved[d, a] = clip(effectiveness[d, a] + rng.normal(0.0, size), floor, 1.0)
+    return moved
 
 
 @inline
@@ -138,7 +159,7 @@ def learn_from_practice(
     _learn_from_practice(
         stream,
         practice,
-        np.exp(-practice / params.practice_saturation_hours),
+        np.exp(practice / -params.practice_saturation_hours),
         np.asarray(candour, dtype=float),
         active,
         context.effectiveness,

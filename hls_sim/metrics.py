@@ -167,8 +167,7 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
     indicator_true = true / closed if closed else float("nan")
 
     week = model.observe.week_ended()
-    hours = {part: week.hours(part) for part in HOUR_PARTS}
-    paid = sum(hours.values())
+    paid = sum(week.hours(part) for part in HOUR_PARTS)
     contacts = week.contacts
     table = model.providers
     workers = model.workforce.by_provider()
@@ -193,8 +192,8 @@ def weekly_metrics(model: SupportSystemModel) -> dict[str, float]:
         "indicator_reported": indicator_reported,
         "indicator_true": indicator_true,
         "gaming_gap": indicator_reported - indicator_true,
-        "gaming_hours_share": hours["gaming"] / paid if paid else 0.0,
-        "admin_share": hours["admin"] / paid if paid else 0.0,
+        "gaming_hours_share": week.hours_gaming / paid if paid else 0.0,
+        "admin_share": week.hours_admin / paid if paid else 0.0,
         "contacts": contacts,
         "turnaways": week.turnaways,
         "failure_demand_share": week.failure_demand / contacts if contacts else 0.0,

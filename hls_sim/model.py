@@ -175,7 +175,7 @@ class SupportSystemModel(mesa.Model):
                 contracts.relet_contracts(self)
 
     def change_context(self) -> None:
-        self.context.drift(self.params.context.drift)
+        self.context.drift(self.params.context.drift, self.stream)
         if self.week in self.params.context.shock_weeks:
             self.context.shock(self.params.context.shock_size)
             self.observe.shock(self.week)
@@ -236,7 +236,7 @@ class SupportSystemModel(mesa.Model):
         table, workforce = self.providers, self.workforce
         self.forum_week = self.regime.is_forum_week(self.week)
         slots = workforce.slots()
-        stakes = self.stakes(np.arange(table.count))
+        stakes = self.stakes(slice(None))
         seen = oversight(table.dialogue_hours, self.params.motivation)
         forum_hours = self.regime.forum_hours if self.forum_week else 0.0
         work.plan_week(
@@ -370,10 +370,14 @@ class SupportSystemModel(mesa.Model):
 
     # --- what agents read -------------------------------------------------------------------------
     def stakes(self, provider):
-        """How much the indicator matters to staff at ``provider`` (an index or an array of them)."""
-        regime = self.regime
-        pooled_over = len(self.providers.active_indices()) if regime.pooled_results else 1
-        return gaming.felt_stakes(regime.pbr_share, self.providers.pressure[provider], pooled_over)
+        """How much the indicator matters to staff at ``provider`` (an index, an array of them or a slice)."""
+        return gaming.felt_stakes(
+            self.regime.pbr_share, self.providers.pressure[provider], self.pooled_over()
+        )
+
+    def pooled_over(self) -> int:
+        """How many providers' results are pooled into each one's stakes (``gaming.felt_stakes``)."""
+        return len(self.providers.active_indices()) if self.regime.pooled_results else 1
 
     def indicator_validity(self) -> float:
         """How far the indicator tracks what really helps: fully, when it measures the outcome itself."""

@@ -68,7 +68,13 @@ def draw_one_motivation(
 
 def oversight(dialogue_hours: float, params: Motivation) -> float:
     """How much of a provider's real work the funder sees through dialogue (0 to 1)."""
-    return dialogue_hours / (dialogue_hours + params.oversight_half_hours)
+    return seen_through(dialogue_hours, params.oversight_half_hours)
+
+
+@inline
+def seen_through(dialogue_hours: float, half_hours: float) -> float:
+    """``oversight`` with its parameter given: usable in a kernel, and on arrays from Python."""
+    return dialogue_hours / (dialogue_hours + half_hours)
 
 
 @inline

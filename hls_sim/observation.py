@@ -18,9 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hls_sim.agents.worker import HOUR_PARTS
-from hls_sim.compiled import kernel, maximum
-from hls_sim.parameters.measurement import INDICATOR_WINDOW, difficulty, hardest_share, need_shares
+from hls_sim.compiled import kernel, maximum, pairwise_sum
+from hls_sim.parameters.measurement import (
+    HARDEST_QUANTILE,
+    INDICATOR_WINDOW,
+    difficulty,
+    difficulty_into,
+    inner_quantile,
+    need_shares_into,
+)
 
 if TYPE_CHECKING:
     from hls_sim.journeys import JourneyLog
@@ -104,14 +110,36 @@ class Records:
 
 
 @kernel
-def add_in_order(total: float, values: np.ndarray, rows: np.ndarray) -> float:
-    """``total`` plus each of ``values[rows]`` in turn.
+def _planned_in_order(
+    admin_total: float,
+    assessment_total: float,
+    forum_total: float,
+    gaming_total: float,
+    slack_total: float,
+    admin: np.ndarray,
+    assessment: np.ndarray,
+    forum: np.ndarray,
+    gaming: np.ndarray,
+    slack: np.ndarray,
+    slots: np.ndarray,
+) -> tuple[float, float, float, float, float]:
+    """``Observations.hours_planned``: each total plus its part's hours of each of ``slots`` in turn.
 
     Rounds as repeated ``+=`` would: an accumulation adds in order, where a sum adds pairwise.
     """
-    for row in rows:
-        total += values[row]
-    return total
+    for slot in slots:
+        admin_total += admin[slot]
+        assessment_total += assessment[slot]
+        forum_total += forum[slot]
+        gaming_total += gaming[slot]
+        slack_total += slack[slot]
+    return (
+        float(admin_total),
+        float(assessment_total),
+        float(forum_total),
+        float(gaming_total),
+        float(slack_total),
+    )
 
 
 class Observations:
@@ -229,12 +257,25 @@ class Observations:
     def hours_planned(self, slots: np.ndarray) -> None:
         """Each worker's planned hours, but support, which counts once delivered."""
         workforce, tally = self.model.workforce, self.tally
-        for part in HOUR_PARTS:
-            if part != "support":
-                name = f"hours_{part}"
-                setattr(
-                    tally, name, float(add_in_order(getattr(tally, name), getattr(workforce, part), slots))
-                )
+        (
+            tally.hours_admin,
+            tally.hours_assessment,
+            tally.hours_forum,
+            tally.hours_gaming,
+            tally.hours_slack,
+        ) = _planned_in_order(
+            tally.hours_admin,
+            tally.hours_assessment,
+            tally.hours_forum,
+            tally.hours_gaming,
+            tally.hours_slack,
+            workforce.admin,
+            workforce.assessment,
+            workforce.forum,
+            workforce.gaming,
+            workforce.slack,
+            slots,
+        )
 
     def support(self, rows: np.ndarray, hours: np.ndarray, offered: float) -> None:
         """Hours delivered to each supported person; offered hours nobody could use are spare."""
@@ -252,16 +293,22 @@ class Observations:
             records.ever_supported = np.concatenate(
                 [records.ever_supported, np.zeros(2 * people.count - len(records.ever_supported), dtype=bool)]
             )
-        records.ever_supported[rows] = True
-        hard = hardest_share(difficulty(people, rows))
         support = self.model.params.support
-        by_need = need_shares(
-            people, rows, delivered, support.need_weight_floor, support.max_hours_per_person
+        hours_hard, by_need_hard, by_need_all = _hours_to_hardest(
+            people.needs,
+            people.entrenchment,
+            people.assets,
+            rows,
+            hours,
+            delivered,
+            support.need_weight_floor,
+            support.max_hours_per_person,
+            records.ever_supported,
         )
-        tally.hours_hard += float(hours[hard].sum())
+        tally.hours_hard += hours_hard
         tally.hours_all += delivered
-        tally.hours_by_need_hard += float(by_need[hard].sum())
-        tally.hours_by_need_all += float(by_need.sum())
+        tally.hours_by_need_hard += by_need_hard
+        tally.hours_by_need_all += by_need_all
 
     def closures(
         self,
@@ -334,3 +381,42 @@ def _waits_and_assessments(
             taken[kept] = assessment_record[rows[i]]
             kept += 1
     return waits, taken[:kept]
+
+
+@kernel
+def _hours_to_hardest(
+    needs: np.ndarray,
+    entrenchment: np.ndarray,
+    assets: np.ndarray,
+    rows: np.ndarray,
+    hours: np.ndarray,
+    delivered: float,
+    floor: float,
+    cap: float,
+    ever_supported: np.ndarray,
+) -> tuple[float, float, float]:
+    """``Observations.support``'s sums: marks ``rows`` as ever supported, then gives the hours of
+    the hardest to help (``measurement.hardest_share`` of their ``difficulty``), their hours had
+    ``delivered`` been shared by need alone (``measurement.need_shares``), and all the hours so
+    shared, each added as numpy adds.
+    """
+    for i in range(len(rows)):
+        ever_supported[rows[i]] = True
+    values = np.empty(len(rows))
+    difficulty_into(needs, entrenchment, assets, rows, values)
+    # One value is its own quantile.
+    cut = inner_quantile(values, HARDEST_QUANTILE) if len(rows) > 1 else values[0]
+    by_need = np.zeros(len(rows))
+    need_shares_into(needs, rows, delivered, floor, cap, by_need)
+    hard_hours, hard_by_need = np.empty(len(rows)), np.empty(len(rows))
+    hard = 0
+    for i in range(len(rows)):
+        if values[i] >= cut:
+            hard_hours[hard] = hours[i]
+            hard_by_need[hard] = by_need[i]
+            hard += 1
+    return (
+        float(pairwise_sum(hard_hours[:hard])),
+        float(pairwise_sum(hard_by_need[:hard])),
+        float(pairwise_sum(by_need)),
+    )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hls_sim import casework, money, motivation
+from hls_sim import casework, gaming, money, motivation
 from hls_sim.agents.person import SUPPORTED
 from hls_sim.agents.worker import HOUR_PARTS, Worker
 from hls_sim.compiled import clip, generator_at, kernel
@@ -82,14 +82,16 @@ def staffing_budgets(model: SupportSystemModel, providers: np.ndarray) -> np.nda
     budgets = np.empty(len(providers))
     _staffing_budgets(
         providers,
-        model.stakes(providers),
+        model.regime.pbr_share,
+        table.pressure,
+        model.pooled_over(),
         table.mission,
-        motivation.oversight(table.dialogue_hours, params.motivation),
+        table.dialogue_hours,
+        params.motivation.oversight_half_hours,
         table.share,
         table.price,
         table.expected_results_ratio,
         params.funding.budget / WEEKS_PER_YEAR,
-        model.regime.pbr_share,
         params.motivation.stakes_accountability,
         params.motivation.seen_sanction,
         params.providers.staffing_floor,
@@ -102,14 +104,16 @@ def staffing_budgets(model: SupportSystemModel, providers: np.ndarray) -> np.nda
 @kernel
 def _staffing_budgets(
     providers: np.ndarray,
-    stakes: np.ndarray,
+    pbr_share: float,
+    pressure: np.ndarray,
+    pooled_over: int,
     mission: np.ndarray,
-    seen: np.ndarray,
+    dialogue_hours: np.ndarray,
+    half_hours: float,
     share: np.ndarray,
     price: np.ndarray,
     expected_results_ratio: np.ndarray,
     budget_week: float,
-    pbr_share: float,
     stakes_accountability: float,
     seen_sanction: float,
     floor: float,
@@ -119,7 +123,9 @@ def _staffing_budgets(
     """``staffing_budgets`` provider by provider, into ``budgets``."""
     for i in range(len(providers)):
         at = providers[i]
-        worked = motivation.effort(mission[at], stakes[i], seen[at], stakes_accountability, seen_sanction)
+        stakes = gaming.felt_stakes(pbr_share, pressure[at], pooled_over)
+        seen = motivation.seen_through(dialogue_hours[at], half_hours)
+        worked = motivation.effort(mission[at], stakes, seen, stakes_accountability, seen_sanction)
         income = money.expected_income(
             money.core_value(budget_week, share[at], price[at]), pbr_share, expected_results_ratio[at]
         )

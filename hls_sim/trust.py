@@ -66,4 +66,17 @@ def case_closed(people: People, rows: np.ndarray, resolved: np.ndarray, params: 
 
 def supported(people: People, rows: np.ndarray, hours: np.ndarray, params: Trust) -> None:
     """A week of support rebuilds trust in proportion to the relationship."""
-    adjust(people, rows, params.relationship * people.relationship[rows] * (hours > 0))
+    _rebuild(people.trust, people.relationship, rows, hours, params.relationship)
+
+
+@kernel
+def _rebuild(
+    trust: np.ndarray, relationship: np.ndarray, rows: np.ndarray, hours: np.ndarray, rate: float
+) -> None:
+    """``supported`` row by row: the change is ``rate`` times the relationship if it got hours, else 0."""
+    moved = np.empty(len(rows))
+    for i in range(len(rows)):
+        change = rate * relationship[rows[i]] * np.float64(hours[i] > 0)
+        moved[i] = clip(trust[rows[i]] + change, 0.0, 1.0)
+    for i in range(len(rows)):
+        trust[rows[i]] = moved[i]

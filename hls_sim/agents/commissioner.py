@@ -47,7 +47,9 @@ class Commissioner(mesa.Agent):
     def pay(self) -> None:
         """Weekly core payment at the contract's price; the results share waits for the quarter's report."""
         model, table = self.model, self.model.providers
-        paid = _pay_week(
+        # Each payment is noted as ``note_outlay`` notes it, in the kernel.
+        tally = model.observe.tally
+        self.outlay, tally.outlay = _pay_week(
             table.active_indices(),
             table.share,
             table.price,
@@ -56,10 +58,9 @@ class Commissioner(mesa.Agent):
             table.cash,
             table.received,
             table.results_pot,
+            self.outlay,
+            tally.outlay,
         )
-        for amount in paid.tolist():
-            if amount > 0:
-                self.note_outlay(amount)
         self.weeks_since_letting += 1
 
     def transfer(self, provider: int, amount: float) -> None:
@@ -202,9 +203,13 @@ def _pay_week(
     cash: np.ndarray,
     received: np.ndarray,
     results_pot: np.ndarray,
-) -> np.ndarray:
-    """``Commissioner.pay`` for each of ``providers``: what each was paid (``money.receive``) this week."""
-    paid = np.zeros(len(providers))
+    outlay: float,
+    observed: float,
+) -> tuple[float, float]:
+    """``Commissioner.pay`` for each of ``providers`` (``money.receive``).
+
+    Returns the commissioner's ``outlay`` and the observed one, each with every payment added in turn.
+    """
     for i in range(len(providers)):
         at = providers[i]
         weekly = money.core_value(budget_week, share[at], price[at])
@@ -212,9 +217,10 @@ def _pay_week(
         if amount > 0:
             cash[at] += amount
             received[at] += amount
-            paid[i] = amount
+            outlay += amount
+            observed += amount
         results_pot[at] += pbr_share * weekly
-    return paid
+    return float(outlay), float(observed)
 
 
 @kernel

@@ -55,12 +55,12 @@ DIFFICULTY_ASSETS = 0.2
 def difficulty(people: People, rows: np.ndarray) -> np.ndarray:
     """How hard a person is to help as a worker would see it: severe, many, entrenched, few assets."""
     values = np.empty(len(rows))
-    _difficulty(people.needs, people.entrenchment, people.assets, rows, values)
+    difficulty_into(people.needs, people.entrenchment, people.assets, rows, values)
     return values
 
 
 @kernel
-def _difficulty(
+def difficulty_into(
     needs: np.ndarray, entrenchment: np.ndarray, assets: np.ndarray, rows: np.ndarray, values: np.ndarray
 ) -> None:
     """``difficulty`` person by person, into ``values``."""
@@ -85,12 +85,12 @@ def need_shares(people: People, rows: np.ndarray, hours: float, floor: float, ca
     in the same proportion (water-filling), as it is between every caseload in the place.
     """
     shares = np.zeros(len(rows))
-    _need_shares(people.needs, rows, hours, floor, cap, shares)
+    need_shares_into(people.needs, rows, hours, floor, cap, shares)
     return shares
 
 
 @kernel
-def _need_shares(
+def need_shares_into(
     needs: np.ndarray, rows: np.ndarray, hours: float, floor: float, cap: float, shares: np.ndarray
 ) -> None:
     """``need_shares`` into ``shares``: share what is left among those under the cap, until none is capped."""
@@ -137,11 +137,21 @@ def quantile(values: np.ndarray, q: float) -> float:
     (from the nearer end). ``tests/test_mechanisms.py`` checks it against numpy.
     """
     count = len(values)
-    position = (count - 1) * q
-    if count == 0 or position >= count - 1:
+    if count == 0 or (count - 1) * q >= count - 1:
         return float(np.quantile(values, q))
+    return inner_quantile(values, q)
+
+
+@kernel
+def inner_quantile(values: np.ndarray, q: float) -> float:
+    """``quantile`` where position ``q * (n - 1)`` falls short of the last value (so at least two values).
+
+    The two order statistics either side are numpy's whatever the order of selection.
+    """
+    position = (len(values) - 1) * q
     below = math.floor(position)
     gamma = position - below
-    low, high = np.partition(values, (below, below + 1))[below : below + 2]
+    around = np.partition(values, below + 1)
+    low, high = around[: below + 1].max(), around[below + 1]
     step = high - low
     return float(high - step * (1 - gamma) if gamma >= 0.5 else low + step * gamma)
