@@ -47,9 +47,7 @@ class Commissioner(mesa.Agent):
     def pay(self) -> None:
         """Weekly core payment at the contract's price; the results share waits for the quarter's report."""
         model, table = self.model, self.model.providers
-        # Each payment is noted as ``note_outlay`` notes it, in the kernel.
-        tally = model.observe.tally
-        self.outlay, tally.outlay = _pay_week(
+        paid = _pay_week(
             table.active_indices(),
             table.share,
             table.price,
@@ -58,9 +56,9 @@ class Commissioner(mesa.Agent):
             table.cash,
             table.received,
             table.results_pot,
-            self.outlay,
-            tally.outlay,
         )
+        for amount in paid.tolist():
+            self.note_outlay(amount)
         self.weeks_since_letting += 1
 
     def transfer(self, provider: int, amount: float) -> None:
@@ -203,13 +201,10 @@ def _pay_week(
     cash: np.ndarray,
     received: np.ndarray,
     results_pot: np.ndarray,
-    outlay: float,
-    observed: float,
-) -> tuple[float, float]:
-    """``Commissioner.pay`` for each of ``providers`` (``money.receive``).
-
-    Returns the commissioner's ``outlay`` and the observed one, each with every payment added in turn.
-    """
+) -> np.ndarray:
+    """``Commissioner.pay`` for each of ``providers`` (``money.receive``); returns the payments, in turn."""
+    paid = np.empty(len(providers))
+    count = 0
     for i in range(len(providers)):
         at = providers[i]
         weekly = money.core_value(budget_week, share[at], price[at])
@@ -217,10 +212,10 @@ def _pay_week(
         if amount > 0:
             cash[at] += amount
             received[at] += amount
-            outlay += amount
-            observed += amount
+            paid[count] = amount
+            count += 1
         results_pot[at] += pbr_share * weekly
-    return float(outlay), float(observed)
+    return paid[:count]
 
 
 @kernel
