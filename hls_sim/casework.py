@@ -20,8 +20,9 @@ import numpy as np
 
 from hls_sim import trust
 from hls_sim.agents.person import COMMUNITY, SUPPORTED, WAITING, People
-from hls_sim.compiled import clip, inline, kernel, maximum, row_highest, row_sum_of
+from hls_sim.compiled import inline, kernel, maximum, row_highest, row_sum_of
 from hls_sim.rowwise import PARTIALS
+from hls_sim.trust import moved_trust
 
 if TYPE_CHECKING:
     from hls_sim.scenario import Scenario
@@ -179,7 +180,7 @@ def _settle_assessments(
     week: int,
     refusal_trust: float,
 ) -> None:
-    """``settle_assessments`` case by case (trust moved as ``trust.adjust`` moves it)."""
+    """``settle_assessments`` case by case (trust moved by ``trust.moved_trust``)."""
     for i in range(len(rows)):
         row = rows[i]
         if accept[i]:
@@ -201,7 +202,7 @@ def _settle_assessments(
                 row,
                 week,
             )
-            trust[row] = clip(trust[row] + refusal_trust, 0.0, 1.0)
+            trust[row] = moved_trust(trust[row], refusal_trust)
 
 
 def give_up(people: People, rows: np.ndarray, week: int, scenario: Scenario) -> None:

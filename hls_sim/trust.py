@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hls_sim.agents.person import People
-from hls_sim.compiled import clip, kernel
+from hls_sim.compiled import clip, inline, kernel
 
 if TYPE_CHECKING:
     from hls_sim.parameters.sections import Trust
@@ -28,12 +28,18 @@ def adjust(people: People, rows: np.ndarray, change: float | np.ndarray) -> None
         _adjust_all(people.trust, rows, change)
 
 
+@inline
+def moved_trust(trust: float, change: float) -> float:
+    """One person's trust after ``change``, kept within 0 and 1."""
+    return clip(trust + change, 0.0, 1.0)
+
+
 @kernel
 def _adjust(trust: np.ndarray, rows: np.ndarray, change: np.ndarray) -> None:
     """``adjust`` row by row: all rows moved from their trust as it was, then written (as numpy does)."""
     moved = np.empty(len(rows))
     for i in range(len(rows)):
-        moved[i] = clip(trust[rows[i]] + change[i], 0.0, 1.0)
+        moved[i] = moved_trust(trust[rows[i]], change[i])
     for i in range(len(rows)):
         trust[rows[i]] = moved[i]
 
@@ -43,7 +49,7 @@ def _adjust_all(trust: np.ndarray, rows: np.ndarray, change: float) -> None:
     """``adjust`` by the same ``change`` for every row."""
     moved = np.empty(len(rows))
     for i in range(len(rows)):
-        moved[i] = clip(trust[rows[i]] + change, 0.0, 1.0)
+        moved[i] = moved_trust(trust[rows[i]], change)
     for i in range(len(rows)):
         trust[rows[i]] = moved[i]
 
@@ -77,6 +83,6 @@ def _rebuild(
     moved = np.empty(len(rows))
     for i in range(len(rows)):
         change = rate * relationship[rows[i]] * np.float64(hours[i] > 0)
-        moved[i] = clip(trust[rows[i]] + change, 0.0, 1.0)
+        moved[i] = moved_trust(trust[rows[i]], change)
     for i in range(len(rows)):
         trust[rows[i]] = moved[i]
