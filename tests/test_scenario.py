@@ -6,11 +6,14 @@ so every error test checks all three appear in the message.
 
 from __future__ import annotations
 
+import pickle
+import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from hls_sim.regimes import FUNDING_MODES, MARKET_MODES, PRESETS
 from hls_sim.scenario import (
@@ -169,6 +172,19 @@ def test_overrides_of_other_keys_keep_explicit_values():
     changed = apply_overrides(pbr, {"weeks": 52, "indicator.audit_rate": 0.5})
     assert (changed.weeks, changed.indicator.audit_rate) == (52, 0.5)
     assert changed.funding.pbr_share == 0.8
+
+
+def test_a_pickled_scenario_comes_back_equal_with_its_key_names_interned():
+    """A sweep pickles each scenario to its worker; the key names must come back as the
+    interned strings attribute lookup compares by identity, or every read of a key is slow."""
+    scenario = load_scenario("payment-by-results")
+    copy = pickle.loads(pickle.dumps(scenario))
+    assert copy == scenario
+    sections = [copy] + [value for value in vars(copy).values() if isinstance(value, BaseModel)]
+    assert len(sections) > 30
+    for section in sections:
+        for name in vars(section):
+            assert name is sys.intern(name), (type(section).__name__, name)
 
 
 def test_apply_overrides_mutates_neither_the_scenario_nor_the_overrides():
