@@ -23,9 +23,13 @@ Each case runs in a fresh subprocess, so its memory is its own:
   both tools were imported (what the sweep itself held);
 - ``worker MiB``: the largest peak of any one worker process;
 - ``total MiB``: the peak of the proportional set size (PSS) summed over the
-  driver and every process under it, sampled every 0.2 s. PSS shares a page
+  driver and every process under it, sampled every second. PSS shares a page
   among the processes that map it, so workers forked from one fork server
-  are not counted once per worker for the pages they share.
+  are not counted once per worker for the pages they share. Reading it is not
+  free: the kernel walks every page of every process, about 20 ms of CPU for
+  these five processes. Read every 0.2 s, it took a tenth of a core from the
+  sweeps it measured, which at 2 workers, with both cores busy, slowed them by
+  about 2 s.
 
 ``CPU s`` is the CPU time (user + system) of the driver and every process
 under it, from the same samples. Parallel efficiency is t(1 worker) /
@@ -164,24 +168,29 @@ def child(case: str, runs: int, workers: int, weeks: int, wellbeing_file: Path) 
 
 
 class TreeSampler(threading.Thread):
-    """Samples a process and all its descendants every ``every`` s (Linux only).
+    """Samples a process and all its descendants (Linux only).
 
-    Keeps the peak of their summed PSS, and the CPU time each used (user +
-    system, as last seen: a process's last fraction of a sample is missed).
+    Keeps the CPU time each used (user + system, as last seen every ``every`` s:
+    a process's last fraction of a sample is missed), and the peak of their
+    summed PSS, read every ``pss_every`` s because reading it costs CPU.
     """
 
-    def __init__(self, pid: int, every: float = 0.2) -> None:
+    def __init__(self, pid: int, every: float = 0.2, pss_every: float = 1.0) -> None:
         super().__init__(daemon=True)
         self.pid = pid
         self.every = every
+        self.pss_every = pss_every
         self.peak_kib = 0
         self.cpu_ticks: dict[int, int] = {}
         self.stopped = threading.Event()
 
     def run(self) -> None:
+        pss_due = time.monotonic()
         while not self.stopped.wait(self.every):
             stats = _tree_stats(self.pid)
-            self.peak_kib = max(self.peak_kib, sum(_pss_kib(pid) for pid in stats))
+            if time.monotonic() >= pss_due:
+                self.peak_kib = max(self.peak_kib, sum(_pss_kib(pid) for pid in stats))
+                pss_due += self.pss_every
             self.cpu_ticks.update(stats)
 
     def stop(self) -> tuple[float, float]:
