@@ -496,6 +496,57 @@ def test_the_journal_is_compacted_as_it_grows_and_to_one_file_per_session(
     assert (weeks_per_run(out) == 20).all() and len(weeks_per_run(out)) == 12
 
 
+def test_runs_parquet_gathered_a_chunk_at_a_time_is_the_journal_read_whole(tmp_path, monkeypatch):
+    """The latest written record of each run, in the spec's order, whatever files, row groups and
+    order the runs were written in, retried runs and columns that differ between files included."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from hls_sim.experiment import store
+
+    monkeypatch.setattr(store, "RUNS_CHUNK", 5)
+    monkeypatch.setattr(store, "CACHED_ROW_GROUPS", 2)
+    manifest = {"spec": {"scenarios": ["b", "a"], "arms": [{"name": "y"}, {"name": "x"}]}}
+    spec_order = [
+        (scenario, arm, point, seed)
+        for scenario in ("b", "a")
+        for arm in ("y", "x")
+        for point in range(3)
+        for seed in range(2)
+    ]
+    rng = np.random.default_rng(11)
+    retried = [spec_order[i] for i in rng.choice(len(spec_order), 6, replace=False)]
+    records = [key + (0,) for key in spec_order] + [key + (1,) for key in retried]
+    records = [records[i] for i in rng.permutation(len(records))]
+    (tmp_path / store.JOURNAL).mkdir()
+    for number, part in enumerate(np.array_split(np.arange(len(records)), 4), start=1):
+        rows = [records[i] for i in part]
+        columns = {
+            "run_id": [f"{s}{a}{p}{d}" for s, a, p, d, _ in rows],
+            "scenario": [row[0] for row in rows],
+            "arm": [row[1] for row in rows],
+            "point": [row[2] for row in rows],
+            "seed_index": [row[3] for row in rows],
+            "attempt": [row[4] for row in rows],
+            # whole numbers in one file, fractions in the others; a column one file lacks
+            "value": [row[4] + (0 if number == 2 else 0.5) for row in rows],
+        }
+        if number != 3:
+            columns["extra"] = [f"note {row[4]}" for row in rows]
+        name = store._file_name(store.JOURNAL, number, number)
+        pq.write_table(pa.table(columns), tmp_path / store.JOURNAL / name, row_group_size=3)
+
+    store.write_runs_in_spec_order(tmp_path, manifest, tmp_path / store.RUNS)
+    written = pq.read_table(tmp_path / store.RUNS)
+    assert written.equals(store.consolidated_runs(tmp_path, manifest))
+    frame = written.to_pandas()
+    assert list(frame["run_id"]) == [f"{s}{a}{p}{d}" for s, a, p, d in spec_order]
+    last_written = {record[:4]: record[4] for record in records}
+    assert list(frame["attempt"]) == [last_written[key] for key in spec_order]
+    assert set(frame["attempt"]) == {0, 1}
+    assert frame["value"].dtype == np.float64 and frame["extra"].isna().sum() > 0
+
+
 @pytest.mark.slow
 def test_a_merge_interrupted_at_any_point_loses_and_doubles_nothing(tmp_path, uninterrupted, monkeypatch):
     """A kill in a merge leaves new files beside old ones; readers take each batch once, reopening tidies."""

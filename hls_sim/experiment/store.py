@@ -15,7 +15,8 @@ Layout of ``DIR``:
   and removed when the store is opened again.
 - ``runs.parquet``: the journal consolidated into one table, one row per run
   (the latest record of a run wins, so a failed run retried later is stored
-  once), in the spec's order. Rewritten at the end of every sweep.
+  once), in the spec's order. Rewritten at the end of every sweep, a few
+  thousand rows at a time, so the sweep never holds every run's row.
 
 The journal is compacted as it grows, so a long sweep leaves a handful of
 files, not one per batch. A file is named for the batches it holds:
@@ -62,6 +63,10 @@ STEPS = "steps"
 # Files of the same size merged into one as the journal grows; bytes per row group of a merged file.
 MERGE_FANOUT = 16
 ROW_GROUP_BYTES = 4 << 20
+# runs.parquet is written this many rows at a time, from at most this many row groups held at once.
+RUNS_CHUNK = 4096
+CACHED_ROW_GROUPS = 4
+ORDER_COLUMNS = ["run_id", "scenario", "arm", "point", "seed_index"]
 READ_ATTEMPTS = 5
 PACKAGES = (
     "hls-sim",
@@ -168,10 +173,7 @@ class ResultsStore:
             self._merge(unsealed[0].first, unsealed[-1].last)
         if unsealed:
             self.manifest["journal_sealed_through"] = unsealed[-1].last
-        runs = consolidated_runs(self.folder, self.manifest)
-        if runs is None:
-            runs = pa.Table.from_pandas(runs_frame([]), preserve_index=False)
-        write_atomically(self.folder / RUNS, _parquet_writer(runs))
+        write_runs_in_spec_order(self.folder, self.manifest, self.folder / RUNS)
         self.manifest.setdefault("sessions", []).append(session)
         self.manifest["seeds"] = max(self.manifest.get("seeds", 0), session.get("seeds", 0))
         write_json(self.folder / MANIFEST, self.manifest)
@@ -303,8 +305,7 @@ def merge_parquet(sources: list[Path], target: Path) -> None:
     Row groups are read on this thread: Arrow's reader threads each keep their
     own allocator heap, which would hold on to memory after the merge.
     """
-    schemas = [pq.read_schema(path).remove_metadata() for path in sources]
-    schema = pa.unify_schemas(schemas, promote_options="permissive")
+    schema = _unified_schema(sources)
 
     def write(temporary: Path) -> None:
         with pq.ParquetWriter(temporary, schema) as writer:
@@ -323,6 +324,12 @@ def merge_parquet(sources: list[Path], target: Path) -> None:
                 writer.write_table(pa.concat_tables(pending))
 
     write_atomically(target, write)
+
+
+def _unified_schema(sources: list[Path]) -> pa.Schema:
+    """One schema for the rows of several files (see ``merge_parquet``)."""
+    schemas = [pq.read_schema(path).remove_metadata() for path in sources]
+    return pa.unify_schemas(schemas, promote_options="permissive")
 
 
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -362,8 +369,8 @@ def collect_runs(folder: str | Path, manifest: dict[str, Any] | None = None) -> 
 def consolidated_runs(folder: Path, manifest: dict[str, Any]) -> pa.Table | None:
     """The journal as one table, latest record of each run, in the spec's order; None if it is empty.
 
-    Done in Arrow rather than pandas: at the end of a long sweep this holds
-    every run's row, and pandas would hold several copies of it.
+    Done in Arrow rather than pandas: this holds every run's row, and pandas
+    would hold several copies of it.
     """
     tables = read_segments(lambda: visible_segments(folder / JOURNAL))
     if not tables:
@@ -371,6 +378,40 @@ def consolidated_runs(folder: Path, manifest: dict[str, Any]) -> pa.Table | None
     runs = pa.concat_tables(
         [table.replace_schema_metadata(None) for table in tables], promote_options="permissive"
     )
+    return runs.take(_latest_in_spec_order(runs, manifest))
+
+
+def write_runs_in_spec_order(folder: Path, manifest: dict[str, Any], target: Path) -> None:
+    """Write ``consolidated_runs`` to ``target`` holding only its ordering columns and a few row groups.
+
+    The order is found from the columns that give it (``ORDER_COLUMNS``); the
+    rows are then gathered ``RUNS_CHUNK`` at a time from the row groups that
+    hold them. The journal is written in about the spec's order, so each chunk
+    reads few groups, and the sweep's driver does not hold every run's row at
+    the end of a long sweep.
+    """
+    sources = [segment.path for segment in visible_segments(folder / JOURNAL)]
+    if not sources:
+        write_atomically(target, _parquet_writer(pa.Table.from_pandas(runs_frame([]), preserve_index=False)))
+        return
+    keys = pa.concat_tables(
+        [pq.read_table(path, columns=ORDER_COLUMNS, use_threads=False) for path in sources],
+        promote_options="permissive",
+    )
+    order = _latest_in_spec_order(keys, manifest).to_numpy()
+    del keys
+    schema = _unified_schema(sources)
+
+    def write(temporary: Path) -> None:
+        with _RowGroups(sources, schema) as rows, pq.ParquetWriter(temporary, schema) as writer:
+            for start in range(0, len(order), RUNS_CHUNK):
+                writer.write_table(rows.take(order[start : start + RUNS_CHUNK]))
+
+    write_atomically(target, write)
+
+
+def _latest_in_spec_order(runs: pa.Table, manifest: dict[str, Any]) -> pa.Array:
+    """The row numbers of each run's latest record, in the spec's order (scenario, arm, point, seed)."""
     rows = pa.table({"run_id": runs["run_id"], "row": np.arange(len(runs))})
     latest = rows.group_by("run_id", use_threads=False).aggregate([("row", "max")])["row_max"]
     spec = manifest["spec"]
@@ -384,7 +425,48 @@ def consolidated_runs(folder: Path, manifest: dict[str, Any]) -> pa.Table | None
         }
     )
     order = pc.sort_indices(keys, sort_keys=[(name, "ascending") for name in keys.column_names])
-    return runs.take(latest.take(order))
+    return latest.take(order)
+
+
+class _RowGroups:
+    """The rows of several Parquet files, numbered on through them, read a row group at a time.
+
+    Keeps the ``CACHED_ROW_GROUPS`` groups read last, each conformed to one schema.
+    """
+
+    def __init__(self, sources: list[Path], schema: pa.Schema) -> None:
+        self.schema = schema
+        self.files = [pq.ParquetFile(path) for path in sources]
+        self.groups = [(file, group) for file in self.files for group in range(file.num_row_groups)]
+        sizes = [file.metadata.row_group(group).num_rows for file, group in self.groups]
+        self.starts = np.cumsum([0, *sizes], dtype=np.int64)
+        self.cache: dict[int, pa.Table] = {}
+
+    def __enter__(self) -> _RowGroups:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for file in self.files:
+            file.close()
+
+    def take(self, rows: np.ndarray) -> pa.Table:
+        """The given rows, in the given order."""
+        group_of = np.searchsorted(self.starts, rows, side="right") - 1
+        parts, positions = [], []
+        for group in np.unique(group_of):
+            here = np.flatnonzero(group_of == group)
+            parts.append(self._group(group).take(pa.array(rows[here] - self.starts[group])))
+            positions.append(here)
+        gathered = pa.concat_tables(parts)
+        return gathered.take(pa.array(np.argsort(np.concatenate(positions), kind="stable")))
+
+    def _group(self, index: int) -> pa.Table:
+        if index not in self.cache:
+            if len(self.cache) >= CACHED_ROW_GROUPS:
+                del self.cache[next(iter(self.cache))]
+            file, group = self.groups[index]
+            self.cache[index] = _conform(file.read_row_group(group, use_threads=False), self.schema)
+        return self.cache[index]
 
 
 def read_manifest(folder: str | Path) -> dict[str, Any]:
