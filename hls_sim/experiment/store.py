@@ -165,6 +165,7 @@ class ResultsStore:
         runs = pa.Table.from_pandas(runs_frame(rows), preserve_index=False)
         write_atomically(self.folder / JOURNAL / _file_name(JOURNAL, number, number), _parquet_writer(runs))
         self._merge_full_tiers()
+        give_back_arrow_memory()
 
     def close_session(self, session: dict[str, Any]) -> None:
         """End a sweep's session: merge its journal files into one, rewrite ``runs.parquet``, record it."""
@@ -209,6 +210,7 @@ class ResultsStore:
                 replaced += sources
         for segment in replaced:
             segment.path.unlink()
+        give_back_arrow_memory()
 
     def _remove_leftovers(self) -> None:
         """Remove what an interrupted write or merge left: temporary, replaced and orphaned files."""
@@ -317,13 +319,22 @@ def merge_parquet(sources: list[Path], target: Path) -> None:
                         if sum(part.nbytes for part in pending) >= ROW_GROUP_BYTES:
                             writer.write_table(pa.concat_tables(pending))
                             pending = []
-                            # Arrow's allocator keeps freed memory for reuse; a merge of a
-                            # long sweep would then hold as much as it ever read.
-                            pa.default_memory_pool().release_unused()
+                            give_back_arrow_memory()
             if pending:
                 writer.write_table(pa.concat_tables(pending))
 
     write_atomically(target, write)
+
+
+def give_back_arrow_memory() -> None:
+    """Return to the system what Arrow's allocator freed.
+
+    Arrow's default allocator (mimalloc here) keeps freed memory for reuse, and
+    its heaps grow with each burst of work: after every batch, merge step or
+    chunk of ``runs.parquet``, the sweep's driver would otherwise hold as much
+    as its largest write ever used, plus what the allocator kept beside it.
+    """
+    pa.default_memory_pool().release_unused()
 
 
 def _unified_schema(sources: list[Path]) -> pa.Schema:
@@ -406,6 +417,7 @@ def write_runs_in_spec_order(folder: Path, manifest: dict[str, Any], target: Pat
         with _RowGroups(sources, schema) as rows, pq.ParquetWriter(temporary, schema) as writer:
             for start in range(0, len(order), RUNS_CHUNK):
                 writer.write_table(rows.take(order[start : start + RUNS_CHUNK]))
+                give_back_arrow_memory()
 
     write_atomically(target, write)
 
