@@ -496,6 +496,26 @@ def test_the_journal_is_compacted_as_it_grows_and_to_one_file_per_session(
     assert (weeks_per_run(out) == 20).all() and len(weeks_per_run(out)) == 12
 
 
+def test_the_driver_allocates_arrow_memory_from_the_system_during_a_sweep_only(tmp_path, monkeypatch):
+    """The store's Parquet bursts go to the C library's allocator; the caller's default comes back."""
+    import pyarrow as pa
+
+    from hls_sim.experiment import store
+
+    before = pa.default_memory_pool().backend_name
+    seen = []
+    write_batch = store.ResultsStore.write_batch
+
+    def recording(self, rows, steps):
+        seen.append(pa.default_memory_pool().backend_name)
+        write_batch(self, rows, steps)
+
+    monkeypatch.setattr(store.ResultsStore, "write_batch", recording)
+    sweep(experiment_from_dict(tiny(seeds=1)), tmp_path / "pool", workers=1, progress=False)
+    assert seen and set(seen) == {"system"}
+    assert pa.default_memory_pool().backend_name == before
+
+
 def test_runs_parquet_gathered_a_chunk_at_a_time_is_the_journal_read_whole(tmp_path, monkeypatch):
     """The latest written record of each run, in the spec's order, whatever files, row groups and
     order the runs were written in, retried runs and columns that differ between files included."""

@@ -28,7 +28,7 @@ from hls_sim.experiment.executors import Workers
 from hls_sim.experiment.global_sensitivity import sensitivity_experiment
 from hls_sim.experiment.plan import plan_tasks, resolver
 from hls_sim.experiment.spec import Experiment, load_experiment
-from hls_sim.experiment.store import ResultsStore, now
+from hls_sim.experiment.store import ResultsStore, arrow_memory_from_the_system, now
 from hls_sim.experiment.tasks import ChunkResult, Task, TaskFunction, failed_result, run_chunk, run_task
 
 BATCH_RUNS = 256
@@ -79,7 +79,7 @@ def sweep(
     """
     experiment = spec if isinstance(spec, Experiment) else load_experiment(spec)
     experiment = experiment.with_seeds(seeds)
-    with Workers(executor, workers or os.cpu_count() or 1, scheduler) as pool:
+    with Workers(executor, workers or os.cpu_count() or 1, scheduler) as pool, arrow_memory_from_the_system():
         store, experiment = ResultsStore.open(out, experiment)
         return _sweep_into(store, experiment, pool, progress, task_function)
 

@@ -39,7 +39,8 @@ import os
 import platform
 import socket
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -324,6 +325,24 @@ def merge_parquet(sources: list[Path], target: Path) -> None:
                 writer.write_table(pa.concat_tables(pending))
 
     write_atomically(target, write)
+
+
+@contextmanager
+def arrow_memory_from_the_system() -> Iterator[None]:
+    """Within this block, Arrow allocates from the C library's allocator, not its default.
+
+    A sweep's driver reads and writes Parquet in bursts. Arrow's default
+    allocator (mimalloc here) holds on to several times what a burst used,
+    in heaps it does not give back: reading the five ordering columns of a
+    20,000-run journal (2 MiB) left the driver 23 MiB larger, against 6 MiB
+    with the C library's. Buffers made before or after keep their own allocator.
+    """
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
 
 
 def give_back_arrow_memory() -> None:
