@@ -348,10 +348,10 @@ def arrow_memory_from_the_system() -> Iterator[None]:
 def give_back_arrow_memory() -> None:
     """Return to the system what Arrow's allocator freed.
 
-    Arrow's default allocator (mimalloc here) keeps freed memory for reuse, and
-    its heaps grow with each burst of work: after every batch, merge step or
-    chunk of ``runs.parquet``, the sweep's driver would otherwise hold as much
-    as its largest write ever used, plus what the allocator kept beside it.
+    An allocator keeps freed memory for reuse (mimalloc in heaps that grow
+    with each burst of work, the C library's on its free lists): after every
+    batch, merge step or chunk of ``runs.parquet``, the sweep's driver would
+    otherwise hold as much as its largest write ever used, and more.
     """
     pa.default_memory_pool().release_unused()
 
